@@ -24,6 +24,9 @@ var (
 	ErrNotVerified = errors.New("mailops: domain not verified")
 	// ErrForbidden means the caller lacks the permission or role for the call.
 	ErrForbidden = errors.New("mailops: forbidden")
+	// ErrUnavailable means the backend could not be reached or its reply was
+	// lost: the call may or may not have been applied. It is transient.
+	ErrUnavailable = errors.New("mailops: backend unavailable or reply lost")
 	// ErrInvalid means a value failed validation; see ValidationError.
 	ErrInvalid = errors.New("mailops: invalid value")
 	// ErrPolicy means a value is valid for Exchange Online but refused by the
