@@ -1,0 +1,341 @@
+package mailops
+
+import (
+	"context"
+	"fmt"
+)
+
+// CreateRecipient creates a mailbox or mail user (New-Mailbox / New-MailUser),
+// then sets its further addresses, simple display name and forwarding.
+type CreateRecipient struct {
+	Recipient Recipient
+}
+
+// Validate checks the recipient.
+func (o CreateRecipient) Validate() error { return o.Recipient.Validate() }
+
+// Describe says what the operation does.
+func (o CreateRecipient) Describe() string {
+	return fmt.Sprintf("create %s %s", kindNoun(o.Recipient.Kind), o.Recipient.Address)
+}
+
+func kindNoun(k RecipientKind) string {
+	if k == MailUser {
+		return "mail user"
+	}
+	return "mailbox"
+}
+
+func setRecipientCmdlet(k RecipientKind) string {
+	if k == MailUser {
+		return "Set-MailUser"
+	}
+	return "Set-Mailbox"
+}
+
+// PowerShell renders the cmdlets. The password is read at the prompt, never
+// written into the script.
+func (o CreateRecipient) PowerShell() []string {
+	r := o.Recipient
+	var c *psCmd
+	if r.Kind == MailUser {
+		c = cmdlet("New-MailUser").str("Name", r.DisplayName).str("DisplayName", r.DisplayName).
+			str("ExternalEmailAddress", string(r.ExternalAddress))
+	} else {
+		c = cmdlet("New-Mailbox").str("Name", r.DisplayName).str("DisplayName", r.DisplayName)
+	}
+	c.str("MicrosoftOnlineServicesID", string(r.Address)).arg("Password", "(Read-Host -AsSecureString)")
+	out := []string{c.String()}
+	set := cmdlet(setRecipientCmdlet(r.Kind)).str("Identity", string(r.Address))
+	changed := false
+	if len(r.ProxyAddresses) > 0 {
+		adds := make([]string, len(r.ProxyAddresses))
+		for i, a := range r.ProxyAddresses {
+			adds[i] = "smtp:" + string(a)
+		}
+		set.arg("EmailAddresses", "@{Add="+psList(adds)+"}")
+		changed = true
+	}
+	if r.SimpleDisplayName != "" {
+		set.str("SimpleDisplayName", r.SimpleDisplayName)
+		changed = true
+	}
+	if changed {
+		out = append(out, set.String())
+	}
+	if r.ForwardingAddress != "" {
+		out = append(out, SetForwarding{Address: r.Address, Kind: r.Kind, To: r.ForwardingAddress, KeepCopy: r.DeliverToMailboxAndForward}.PowerShell()...)
+	}
+	return out
+}
+
+func recipientsMatch(have, want Recipient) bool {
+	return have.Address == want.Address && have.Kind == want.Kind && have.DisplayName == want.DisplayName &&
+		have.SimpleDisplayName == want.SimpleDisplayName && sameAddresses(have.ProxyAddresses, want.ProxyAddresses) &&
+		have.ExternalAddress == want.ExternalAddress && have.ForwardingAddress == want.ForwardingAddress &&
+		have.DeliverToMailboxAndForward == want.DeliverToMailboxAndForward
+}
+
+// Check reports Done when an equal recipient exists and Ready when none does.
+func (o CreateRecipient) Check(ctx context.Context, d Driver) (Status, error) {
+	r, err := d.GetRecipient(ctx, o.Recipient.Address)
+	found, err := absentOrErr(err)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return Ready, nil
+	}
+	if recipientsMatch(r, o.Recipient) {
+		return Done, nil
+	}
+	return 0, conflict("recipient "+string(o.Recipient.Address), fmt.Sprintf("absent or %+v", o.Recipient), fmt.Sprintf("%+v", r))
+}
+
+// Apply creates the recipient.
+func (o CreateRecipient) Apply(ctx context.Context, d Driver) error {
+	return d.CreateRecipient(ctx, o.Recipient)
+}
+
+// SetSimpleDisplayName is Set-Mailbox/Set-MailUser -SimpleDisplayName: the
+// ASCII name remote domains with UseSimpleDisplayName show.
+type SetSimpleDisplayName struct {
+	Address Address
+	Kind    RecipientKind
+	Name    string // "" clears it
+	// From is the value observed when the plan was made; nil means any.
+	From *string
+}
+
+// Validate checks the address and the name's character set.
+func (o SetSimpleDisplayName) Validate() error {
+	if err := o.Address.validateField("SetSimpleDisplayName.Address"); err != nil {
+		return err
+	}
+	return checkSimpleDisplayName("SetSimpleDisplayName.Name", o.Name)
+}
+
+// Describe says what the operation does.
+func (o SetSimpleDisplayName) Describe() string {
+	if o.Name == "" {
+		return "clear the simple display name of " + string(o.Address)
+	}
+	return fmt.Sprintf("show %s to external recipients as %q", o.Address, o.Name)
+}
+
+// PowerShell renders the cmdlet.
+func (o SetSimpleDisplayName) PowerShell() []string {
+	c := cmdlet(setRecipientCmdlet(o.Kind)).str("Identity", string(o.Address))
+	if o.Name == "" {
+		c.arg("SimpleDisplayName", "$null")
+	} else {
+		c.str("SimpleDisplayName", o.Name)
+	}
+	return []string{c.String()}
+}
+
+func getRecipientForOp(ctx context.Context, d Driver, a Address) (Recipient, error) {
+	r, err := d.GetRecipient(ctx, a)
+	found, err := absentOrErr(err)
+	if err != nil {
+		return Recipient{}, err
+	}
+	if !found {
+		return Recipient{}, conflict("recipient "+string(a), "present", "absent")
+	}
+	return r, nil
+}
+
+// Check compares the current name with Name and From.
+func (o SetSimpleDisplayName) Check(ctx context.Context, d Driver) (Status, error) {
+	r, err := getRecipientForOp(ctx, d, o.Address)
+	if err != nil {
+		return 0, err
+	}
+	if r.SimpleDisplayName == o.Name {
+		return Done, nil
+	}
+	if o.From != nil && r.SimpleDisplayName != *o.From {
+		return 0, conflict("simple display name of "+string(o.Address), fmt.Sprintf("%q", *o.From), fmt.Sprintf("%q", r.SimpleDisplayName))
+	}
+	return Ready, nil
+}
+
+// Apply sets the name.
+func (o SetSimpleDisplayName) Apply(ctx context.Context, d Driver) error {
+	return d.SetSimpleDisplayName(ctx, o.Address, o.Name)
+}
+
+// Forwarding is a recipient's forwarding setting.
+type Forwarding struct {
+	To       Address // "" means none
+	KeepCopy bool
+}
+
+// SetForwarding is Set-Mailbox -ForwardingSmtpAddress
+// -DeliverToMailboxAndForward. An empty To clears forwarding.
+type SetForwarding struct {
+	Address  Address
+	Kind     RecipientKind
+	To       Address
+	KeepCopy bool
+	// From is the forwarding observed when the plan was made; nil means any.
+	From *Forwarding
+}
+
+// Validate checks the addresses.
+func (o SetForwarding) Validate() error {
+	if err := o.Address.validateField("SetForwarding.Address"); err != nil {
+		return err
+	}
+	if o.To == "" {
+		if o.KeepCopy {
+			return invalid("SetForwarding.KeepCopy", "true", "requires a forwarding address")
+		}
+		return nil
+	}
+	if err := o.To.validateField("SetForwarding.To"); err != nil {
+		return err
+	}
+	if o.To == o.Address {
+		return invalid("SetForwarding.To", string(o.To), "forwards to itself")
+	}
+	return nil
+}
+
+// Describe says what the operation does.
+func (o SetForwarding) Describe() string {
+	if o.To == "" {
+		return "remove forwarding from " + string(o.Address)
+	}
+	keep := ""
+	if o.KeepCopy {
+		keep = ", keeping a copy"
+	}
+	return "forward " + string(o.Address) + " to " + string(o.To) + keep
+}
+
+// PowerShell renders the cmdlet.
+func (o SetForwarding) PowerShell() []string {
+	c := cmdlet(setRecipientCmdlet(o.Kind)).str("Identity", string(o.Address))
+	if o.To == "" {
+		c.arg("ForwardingSmtpAddress", "$null").arg("DeliverToMailboxAndForward", "$false")
+	} else {
+		c.str("ForwardingSmtpAddress", "smtp:"+string(o.To)).arg("DeliverToMailboxAndForward", psBool(o.KeepCopy))
+	}
+	return []string{c.String()}
+}
+
+// Check compares the current forwarding with the wanted and planned-from one.
+func (o SetForwarding) Check(ctx context.Context, d Driver) (Status, error) {
+	r, err := getRecipientForOp(ctx, d, o.Address)
+	if err != nil {
+		return 0, err
+	}
+	have := Forwarding{To: r.ForwardingAddress, KeepCopy: r.DeliverToMailboxAndForward}
+	if have == (Forwarding{To: o.To, KeepCopy: o.KeepCopy}) {
+		return Done, nil
+	}
+	if o.From != nil && have != *o.From {
+		return 0, conflict("forwarding of "+string(o.Address), fmt.Sprintf("%+v", *o.From), fmt.Sprintf("%+v", have))
+	}
+	return Ready, nil
+}
+
+// Apply sets forwarding.
+func (o SetForwarding) Apply(ctx context.Context, d Driver) error {
+	return d.SetForwarding(ctx, o.Address, o.To, o.KeepCopy)
+}
+
+// CreateRemoteDomain is New-RemoteDomain followed by Set-RemoteDomain.
+type CreateRemoteDomain struct {
+	RemoteDomain RemoteDomain
+}
+
+// Validate checks the remote domain.
+func (o CreateRemoteDomain) Validate() error { return o.RemoteDomain.Validate() }
+
+// Describe says what the operation does.
+func (o CreateRemoteDomain) Describe() string {
+	return fmt.Sprintf("create remote domain %q for %s", o.RemoteDomain.Name, o.RemoteDomain.DomainName)
+}
+
+// PowerShell renders the cmdlets.
+func (o CreateRemoteDomain) PowerShell() []string {
+	r := o.RemoteDomain
+	return []string{
+		cmdlet("New-RemoteDomain").str("Name", r.Name).str("DomainName", r.DomainName).String(),
+		remoteSetCmd(r),
+	}
+}
+
+func remoteSetCmd(r RemoteDomain) string {
+	return cmdlet("Set-RemoteDomain").str("Identity", r.Name).arg("UseSimpleDisplayName", psBool(r.UseSimpleDisplayName)).
+		arg("AutoForwardEnabled", psBool(r.AutoForwardEnabled)).String()
+}
+
+// Check reports Done when an equal remote domain exists, Ready when none does.
+func (o CreateRemoteDomain) Check(ctx context.Context, d Driver) (Status, error) {
+	r, err := d.GetRemoteDomain(ctx, o.RemoteDomain.Name)
+	found, err := absentOrErr(err)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return Ready, nil
+	}
+	if r == o.RemoteDomain {
+		return Done, nil
+	}
+	return 0, conflict("remote domain "+o.RemoteDomain.Name, fmt.Sprintf("absent or %+v", o.RemoteDomain), fmt.Sprintf("%+v", r))
+}
+
+// Apply creates the remote domain.
+func (o CreateRemoteDomain) Apply(ctx context.Context, d Driver) error {
+	return d.CreateRemoteDomain(ctx, o.RemoteDomain)
+}
+
+// SetRemoteDomain is Set-RemoteDomain (for example UseSimpleDisplayName on
+// the Default remote domain).
+type SetRemoteDomain struct {
+	RemoteDomain RemoteDomain
+	// From is the remote domain observed when the plan was made; nil means any.
+	From *RemoteDomain
+}
+
+// Validate checks the remote domain.
+func (o SetRemoteDomain) Validate() error { return o.RemoteDomain.Validate() }
+
+// Describe says what the operation does.
+func (o SetRemoteDomain) Describe() string {
+	r := o.RemoteDomain
+	return fmt.Sprintf("set remote domain %q: simple display names %t, automatic forwarding %t", r.Name, r.UseSimpleDisplayName, r.AutoForwardEnabled)
+}
+
+// PowerShell renders the cmdlet.
+func (o SetRemoteDomain) PowerShell() []string { return []string{remoteSetCmd(o.RemoteDomain)} }
+
+// Check compares the remote domain with the wanted and planned-from state.
+func (o SetRemoteDomain) Check(ctx context.Context, d Driver) (Status, error) {
+	r, err := d.GetRemoteDomain(ctx, o.RemoteDomain.Name)
+	found, err := absentOrErr(err)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, conflict("remote domain "+o.RemoteDomain.Name, "present", "absent")
+	}
+	if r == o.RemoteDomain {
+		return Done, nil
+	}
+	if o.From != nil && r != *o.From {
+		return 0, conflict("remote domain "+o.RemoteDomain.Name, fmt.Sprintf("%+v", *o.From), fmt.Sprintf("%+v", r))
+	}
+	return Ready, nil
+}
+
+// Apply changes the remote domain.
+func (o SetRemoteDomain) Apply(ctx context.Context, d Driver) error {
+	return d.SetRemoteDomain(ctx, o.RemoteDomain)
+}
+
