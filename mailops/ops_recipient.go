@@ -338,4 +338,3 @@ func (o SetRemoteDomain) Check(ctx context.Context, d Driver) (Status, error) {
 func (o SetRemoteDomain) Apply(ctx context.Context, d Driver) error {
 	return d.SetRemoteDomain(ctx, o.RemoteDomain)
 }
-
