@@ -24,8 +24,8 @@ type Step struct {
 	// Check actions enforce it.
 	Gate    string
 	Actions []Action
-	// Rollback undoes the step, in order.
-	Rollback []Operation
+	// Rollback undoes the step, in order: operations and DNS changes.
+	Rollback []Action
 }
 
 // Action is exactly one of an operation, a wait, a check or a DNS change.
@@ -135,9 +135,16 @@ func (p *Plan) Validate() error {
 				}
 			}
 		}
-		for j, op := range s.Rollback {
-			if err := op.Validate(); err != nil {
-				return fmt.Errorf("%s.Rollback[%d]: %w", f, j, err)
+		for j, a := range s.Rollback {
+			rf := fmt.Sprintf("%s.Rollback[%d]", f, j)
+			switch {
+			case a.Op != nil && a.DNS == nil && a.Wait == nil && a.Check == nil:
+				if err := a.Op.Validate(); err != nil {
+					return fmt.Errorf("%s: %w", rf, err)
+				}
+			case a.DNS != nil && a.Op == nil && a.Wait == nil && a.Check == nil:
+			default:
+				return invalid(rf, a.Kind(), "a rollback action is one operation or one DNS change")
 			}
 		}
 	}

@@ -28,32 +28,38 @@ func (p *Plan) PowerShell() string {
 			}
 		}
 		for _, a := range s.Actions {
-			switch {
-			case a.Op != nil:
-				for _, c := range a.Op.PowerShell() {
-					line(c)
-				}
-			case a.Wait != nil:
-				line(fmt.Sprintf("# Wait %s: %s", a.Wait.For, a.Wait.Reason))
-			case a.Check != nil:
-				line("# Check before going on: " + a.Check.Name)
-			case a.DNS != nil:
-				for _, r := range a.DNS.Remove {
-					line("# DNS remove: " + dnsLine(a.DNS.Domain, r))
-				}
-				for _, r := range a.DNS.Add {
-					line("# DNS add:    " + dnsLine(a.DNS.Domain, r))
-				}
+			for _, l := range actionPowerShell(a) {
+				line(l)
 			}
 		}
 		if len(s.Rollback) > 0 {
 			line("# Rollback:")
-			for _, op := range s.Rollback {
-				for _, c := range op.PowerShell() {
+			for _, a := range s.Rollback {
+				for _, c := range actionPowerShell(a) {
 					line("#   " + c)
 				}
 			}
 		}
 	}
 	return b.String()
+}
+
+func actionPowerShell(a Action) []string {
+	var out []string
+	switch {
+	case a.Op != nil:
+		out = a.Op.PowerShell()
+	case a.Wait != nil:
+		out = []string{fmt.Sprintf("# Wait %s: %s", a.Wait.For, a.Wait.Reason)}
+	case a.Check != nil:
+		out = []string{"# Check before going on: " + a.Check.Name}
+	case a.DNS != nil:
+		for _, r := range a.DNS.Remove {
+			out = append(out, "# DNS remove: "+dnsLine(a.DNS.Domain, r))
+		}
+		for _, r := range a.DNS.Add {
+			out = append(out, "# DNS add:    "+dnsLine(a.DNS.Domain, r))
+		}
+	}
+	return out
 }

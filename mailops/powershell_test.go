@@ -79,7 +79,7 @@ func TestPlanPowerShellAndValidate(t *testing.T) {
 			{Wait: &Wait{Reason: "domain type propagates", For: 5 * 60e9}},
 			{DNS: &DNSChange{Domain: "depta.example.ac.jp", Add: []DNSRecord{{Type: "MX", Label: "@", Value: "depta-example-ac-jp.mail.protection.outlook.com", Preference: 0, TTL: 3600}}}},
 		},
-		Rollback: []Operation{SetDomainType{Name: "depta.example.ac.jp", Type: Authoritative}},
+		Rollback: []Action{{Op: SetDomainType{Name: "depta.example.ac.jp", Type: Authoritative}}},
 	}}}
 	require.NoError(t, p.Validate())
 	s := p.PowerShell()

@@ -288,14 +288,27 @@ func (r *Runner) DryRun(ctx context.Context, p *Plan) ([]Planned, error) {
 	return out, nil
 }
 
-// Rollback applies a step's rollback operations in order, skipping those
+// Rollback applies a step's rollback actions in order, skipping operations
 // whose effect is already present.
 func (r *Runner) Rollback(ctx context.Context, p *Plan, stepID string) error {
 	for _, s := range p.Steps {
 		if s.ID != stepID {
 			continue
 		}
-		for _, op := range s.Rollback {
+		for _, a := range s.Rollback {
+			if a.DNS != nil {
+				if r.DNS == nil {
+					return &ManualStepError{Step: stepID, Change: *a.DNS}
+				}
+				if err := r.DNS.Publish(ctx, *a.DNS); err != nil {
+					return fmt.Errorf("rollback %s: %s: %w", stepID, a.DNS.Describe(), err)
+				}
+				continue
+			}
+			op := a.Op
+			if op == nil {
+				return invalid("Rollback.Action", a.Kind(), "a rollback action is one operation or one DNS change")
+			}
 			if err := op.Validate(); err != nil {
 				return err
 			}
