@@ -89,11 +89,19 @@ type DNSChange struct {
 	Domain string
 	Remove []DNSRecord // matched by label, type and value
 	Add    []DNSRecord
+	// AddVerification adds the domain's ownership TXT record, whose value
+	// the tenant chooses when the domain is added: the runner reads it from
+	// the tenant at run time.
+	AddVerification bool
 }
 
 // Describe says what the change does.
 func (c DNSChange) Describe() string {
-	return fmt.Sprintf("DNS for %s: remove %d records, add %d", c.Domain, len(c.Remove), len(c.Add))
+	s := fmt.Sprintf("DNS for %s: remove %d records, add %d", c.Domain, len(c.Remove), len(c.Add))
+	if c.AddVerification {
+		s += " and the ownership TXT record"
+	}
+	return s
 }
 
 // Validate checks every step: unique non-empty IDs, one kind per action,

@@ -195,12 +195,41 @@ func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action
 			return &ManualStepError{Step: s.ID, Change: *a.DNS}
 		}
 		r.report(pr, "start", 0, nil)
-		if err := r.DNS.Publish(ctx, *a.DNS); err != nil {
+		change, err := r.resolveDNS(ctx, *a.DNS)
+		if err != nil {
+			return fmt.Errorf("step %s: %s: %w", s.ID, a.DNS.Describe(), err)
+		}
+		if err := r.DNS.Publish(ctx, change); err != nil {
 			return fmt.Errorf("step %s: %s: %w", s.ID, a.DNS.Describe(), err)
 		}
 	}
 	r.report(pr, "done", 0, nil)
 	return r.record(ctx, p, s.ID, i, "done")
+}
+
+// resolveDNS turns AddVerification into the tenant's TXT record.
+func (r *Runner) resolveDNS(ctx context.Context, c DNSChange) (DNSChange, error) {
+	if !c.AddVerification {
+		return c, nil
+	}
+	d, err := r.Driver.GetDomain(ctx, c.Domain)
+	if err != nil {
+		return c, err
+	}
+	out := c
+	out.AddVerification = false
+	out.Add = append([]DNSRecord(nil), c.Add...)
+	n := 0
+	for _, rec := range d.VerificationRecords {
+		if rec.Type == "TXT" {
+			out.Add = append(out.Add, rec)
+			n++
+		}
+	}
+	if n == 0 {
+		return c, fmt.Errorf("%w: domain %s has no TXT verification record", ErrNotFound, c.Domain)
+	}
+	return out, nil
 }
 
 func (r *Runner) gate(ctx context.Context, step string, c *Check) error {
@@ -300,7 +329,11 @@ func (r *Runner) Rollback(ctx context.Context, p *Plan, stepID string) error {
 				if r.DNS == nil {
 					return &ManualStepError{Step: stepID, Change: *a.DNS}
 				}
-				if err := r.DNS.Publish(ctx, *a.DNS); err != nil {
+				change, err := r.resolveDNS(ctx, *a.DNS)
+				if err != nil {
+					return fmt.Errorf("rollback %s: %s: %w", stepID, a.DNS.Describe(), err)
+				}
+				if err := r.DNS.Publish(ctx, change); err != nil {
 					return fmt.Errorf("rollback %s: %s: %w", stepID, a.DNS.Describe(), err)
 				}
 				continue
