@@ -1,0 +1,210 @@
+package runbook
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+func testSpec() ConsolidationSpec {
+	return ConsolidationSpec{
+		Domain:   "depta.example.ac.jp",
+		LegacyMX: "mx.depta.example.ac.jp",
+		AdminGroup: mailops.Group{PrimaryAddress: "depta-admins@example.ac.jp", Name: "DeptA admins",
+			Members: []mailops.Address{"alice@example.ac.jp"}, Owners: []mailops.Address{"it@example.ac.jp"}, RequireSenderAuthentication: true},
+		InitialDomain: "example.onmicrosoft.com",
+		Addresses: []AddressSpec{
+			{Address: "office@depta.example.ac.jp", DisplayName: "DeptA office", Targets: []mailops.Address{"alice@example.ac.jp", "bob@example.ac.jp"}, SendAs: []mailops.Address{"alice@example.ac.jp"}, External: true},
+			{Address: "lab@depta.example.ac.jp", Targets: []mailops.Address{"bob@example.ac.jp"}},
+		},
+	}
+}
+
+func stepIDs(p *mailops.Plan) []string {
+	var ids []string
+	for _, s := range p.Steps {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func TestConsolidationPlanOrder(t *testing.T) {
+	spec := testSpec()
+	loop := mailops.Forwarding{To: "lab@depta.example.ac.jp"}
+	pf := &Preflight{LoopFixes: map[mailops.Address][]mailops.Operation{
+		"lab@depta.example.ac.jp": {mailops.SetForwarding{Address: "bob@example.ac.jp", Kind: mailops.Mailbox, From: &loop}},
+	}}
+	p, err := ConsolidationPlan(spec, pf, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"admin-group", "add-domain", "relay", "connector", "mx-switch", "groups", "authoritative"}, stepIDs(p))
+	for _, s := range p.Steps {
+		assert.NotEmpty(t, s.Reason, s.ID)
+		if s.ID != "mx-switch" {
+			assert.NotEmpty(t, s.Rollback, "step %s has a rollback", s.ID)
+		}
+	}
+	groups := p.Steps[5]
+	var kinds []string
+	for _, a := range groups.Actions {
+		switch o := a.Op.(type) {
+		case mailops.SetForwarding:
+			kinds = append(kinds, "unforward "+string(o.Address))
+		case mailops.CreateGroup:
+			kinds = append(kinds, "create "+string(o.Group.PrimaryAddress))
+			assert.NotEmpty(t, o.Group.Members, "members are set in the creating call")
+			assert.Equal(t, []mailops.Address{"depta-admins@example.ac.jp"}, o.Group.Owners)
+		}
+	}
+	assert.Equal(t, []string{"create office@depta.example.ac.jp", "unforward bob@example.ac.jp", "create lab@depta.example.ac.jp"}, kinds,
+		"the loop is removed right before its group is created")
+	last := groups.Actions[len(groups.Actions)-1]
+	require.NotNil(t, last.Wait)
+	assert.Equal(t, DefaultTiming().Group, last.Wait.For, "authoritative only after groups propagated")
+
+	ps := p.PowerShell()
+	for _, want := range []string{
+		"New-MgDomain -BodyParameter @{ Id = 'depta.example.ac.jp' }",
+		"Set-AcceptedDomain -Identity 'depta.example.ac.jp' -DomainType InternalRelay",
+		"New-OutboundConnector -Name 'To depta.example.ac.jp legacy' -ConnectorType OnPremises -RecipientDomains 'depta.example.ac.jp' -SmartHosts 'mx.depta.example.ac.jp' -UseMXRecord $false -Enabled $true",
+		"-RequireSenderAuthenticationEnabled $false",
+		"Add-RecipientPermission -Identity 'office@depta.example.ac.jp' -AccessRights SendAs -Trustee 'alice@example.ac.jp' -Confirm:$false",
+		"Set-Mailbox -Identity 'bob@example.ac.jp' -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false",
+		"# DNS add:    depta.example.ac.jp. 3600 IN MX 0 depta-example-ac-jp.mail.protection.outlook.com",
+		"Set-AcceptedDomain -Identity 'depta.example.ac.jp' -DomainType Authoritative",
+		"Remove-OutboundConnector -Identity 'To depta.example.ac.jp legacy' -Confirm:$false",
+		"selector1._domainkey.depta.example.ac.jp. 3600 IN CNAME selector1-depta-example-ac-jp._domainkey.example.onmicrosoft.com",
+	} {
+		assert.Contains(t, ps, want)
+	}
+	assert.Less(t, strings.Index(ps, "DomainType InternalRelay"), strings.Index(ps, "New-OutboundConnector"))
+	assert.Less(t, strings.Index(ps, "New-OutboundConnector"), strings.Index(ps, "IN MX 0 depta-example"))
+	assert.Less(t, strings.Index(ps, "IN MX 0 depta-example"), strings.Index(ps, "New-DistributionGroup -Name 'DeptA office'"))
+	assert.Less(t, strings.Index(ps, "New-DistributionGroup -Name 'DeptA office'"), strings.Index(ps, "\nSet-AcceptedDomain -Identity 'depta.example.ac.jp' -DomainType Authoritative"))
+	lab := strings.Index(ps, "New-DistributionGroup -Name 'lab (depta.example.ac.jp)'")
+	require.Positive(t, lab)
+	assert.Contains(t, ps[lab:strings.Index(ps[lab:], "\n")+lab], "-RequireSenderAuthenticationEnabled $true", "internal-only address keeps EXO's default")
+}
+
+func TestConsolidationUnsafeVariants(t *testing.T) {
+	pf := &Preflight{LoopFixes: map[mailops.Address][]mailops.Operation{"lab@depta.example.ac.jp": {mailops.SetForwarding{Address: "bob@example.ac.jp", Kind: mailops.Mailbox}}}}
+	build := func(u Unsafe) *mailops.Plan {
+		s := testSpec()
+		s.Unsafe = u
+		p, err := ConsolidationPlan(s, pf, nil)
+		require.NoError(t, err, u)
+		return p
+	}
+	groupsOf := func(p *mailops.Plan) []mailops.Action { return p.Steps[5].Actions }
+
+	for _, a := range groupsOf(build(UnsafeEmptyGroup)) {
+		if cg, ok := a.Op.(mailops.CreateGroup); ok {
+			assert.Empty(t, cg.Group.Members, "empty-group creates groups without members")
+		}
+	}
+	early := groupsOf(build(UnsafeEarlyAuthoritative))
+	assert.Nil(t, early[len(early)-1].Wait, "early-authoritative does not wait for groups to propagate")
+	for _, a := range groupsOf(build(UnsafeSenderAuth)) {
+		if cg, ok := a.Op.(mailops.CreateGroup); ok {
+			assert.True(t, cg.Group.RequireSenderAuthentication)
+		}
+	}
+	for _, a := range groupsOf(build(UnsafeForwardLoop)) {
+		_, isFix := a.Op.(mailops.SetForwarding)
+		assert.False(t, isFix, "forward-loop skips the loop fix")
+	}
+	s := testSpec()
+	s.Unsafe = "nonsense"
+	assert.ErrorIs(t, s.Validate(), mailops.ErrInvalid)
+}
+
+func TestConsolidationSpecValidation(t *testing.T) {
+	s := testSpec()
+	s.Addresses[1].Targets = nil
+	var ve *mailops.ValidationError
+	require.ErrorAs(t, s.Validate(), &ve)
+	assert.Equal(t, "ConsolidationSpec.Addresses[1].Targets", ve.Field)
+
+	s = testSpec()
+	s.Addresses[0].Address = "office@deptb.example.ac.jp"
+	require.ErrorAs(t, s.Validate(), &ve)
+	assert.Equal(t, "ConsolidationSpec.Addresses[0].Address", ve.Field)
+
+	_, err := ConsolidationPlan(testSpec(), &Preflight{Findings: []Finding{{ID: "domain.held-elsewhere", Severity: "error", Message: "held"}}}, nil)
+	assert.ErrorIs(t, err, ErrDomainHeld)
+	_, err = ConsolidationPlan(testSpec(), nil, nil)
+	assert.ErrorIs(t, err, mailops.ErrInvalid)
+}
+
+func TestParentVerifiedSkipsProof(t *testing.T) {
+	p, err := ConsolidationPlan(testSpec(), &Preflight{ParentVerified: true}, nil)
+	require.NoError(t, err)
+	for _, a := range p.Steps[1].Actions {
+		assert.Nil(t, a.DNS, "no ownership TXT when the parent domain is verified")
+	}
+	p, err = ConsolidationPlan(testSpec(), &Preflight{}, nil)
+	require.NoError(t, err)
+	var hasTXT bool
+	for _, a := range p.Steps[1].Actions {
+		hasTXT = hasTXT || (a.DNS != nil && a.DNS.AddVerification)
+	}
+	assert.True(t, hasTXT)
+}
+
+func TestDeriveSimpleDisplayName(t *testing.T) {
+	for in, want := range map[string]string{
+		"taro.yamada@example.co.jp": "Taro Yamada",
+		"h_suzuki2@example.co.jp":   "H Suzuki2",
+		"sales-tokyo@example.co.jp": "Sales Tokyo",
+	} {
+		got, err := DeriveSimpleDisplayName(mailops.MustParseAddress(in))
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		assert.NoError(t, mailops.ValidateSimpleDisplayName(got))
+	}
+	_, err := DeriveSimpleDisplayName("___@example.co.jp")
+	assert.ErrorIs(t, err, mailops.ErrInvalid)
+}
+
+func testCutover() CutoverSpec {
+	return CutoverSpec{
+		Domain: "maker.example.co.jp", LegacyMX: "mail.maker.example.co.jp", Admin: "it@maker.example.co.jp",
+		Users: []UserSpec{
+			{Address: "taro.yamada@maker.example.co.jp", DisplayName: "山田 太郎"},
+			{Address: "hanako.sato@maker.example.co.jp", DisplayName: "佐藤 花子", SimpleDisplayName: "Hanako Sato (Sales)"},
+			{Address: "it@maker.example.co.jp", DisplayName: "IT"},
+		},
+		Departments:  []DepartmentSpec{{Address: "sales@maker.example.co.jp", DisplayName: "営業部", Members: []mailops.Address{"taro.yamada@maker.example.co.jp", "hanako.sato@maker.example.co.jp"}, External: true}},
+		RelayAccount: "relay@maker.example.co.jp",
+	}
+}
+
+func TestCutoverPlan(t *testing.T) {
+	p, err := CutoverPlan(testCutover(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"add-domain", "relay", "accounts", "autodiscover", "parallel-run", "lower-ttl", "mx-switch", "departments", "simple-display-names", "device-relay", "authoritative", "decommission"}, stepIDs(p))
+	ps := p.PowerShell()
+	assert.Contains(t, ps, "Set-Mailbox -Identity 'taro.yamada@maker.example.co.jp' -SimpleDisplayName 'Taro Yamada'")
+	assert.Contains(t, ps, "-SimpleDisplayName 'Hanako Sato (Sales)'")
+	assert.Contains(t, ps, "Set-RemoteDomain -Identity 'Default' -UseSimpleDisplayName $true")
+	assert.Contains(t, ps, "# DNS add:    autodiscover.maker.example.co.jp. 3600 IN CNAME autodiscover.outlook.com")
+	assert.Contains(t, ps, "New-DistributionGroup -Name '営業部'")
+	assert.Contains(t, ps, "-RequireSenderAuthenticationEnabled $false")
+	assert.NotContains(t, ps, "IN MX 20 maker-example-co-jp", "no low-priority EXO MX")
+
+	u := testCutover()
+	u.Unsafe = UnsafeLowPriorityMX
+	p, err = CutoverPlan(u, nil)
+	require.NoError(t, err)
+	assert.Contains(t, p.PowerShell(), "IN MX 20 maker-example-co-jp.mail.protection.outlook.com")
+
+	bad := testCutover()
+	bad.Departments[0].Members = append(bad.Departments[0].Members, "friend@partner.example")
+	assert.ErrorIs(t, bad.Validate(), mailops.ErrPolicy, "department groups have no external members")
+	bad = testCutover()
+	bad.Users[1].SimpleDisplayName = "佐藤"
+	assert.ErrorIs(t, bad.Validate(), mailops.ErrInvalid, "an explicit simple display name is validated")
+}
