@@ -23,8 +23,8 @@ type Options struct {
 	MaxSessions int
 	// Retry controls retries of throttled and transient failures.
 	Retry RetryOptions
-	// Rand is the source of backoff jitter. It is used under the Client's
-	// lock, so it may be shared with nothing else. Default: if Clock has a
+	// Rand is the source of backoff jitter. The Client uses it under its
+	// own lock: do not use it elsewhere concurrently. Default: if Clock has a
 	// method Rand(subsystem string) *rand.Rand (as the simulator's
 	// scheduler does), Clock.Rand("mailops.Client"), so that simulations
 	// reproduce from their seed; otherwise a generator seeded from
@@ -43,7 +43,10 @@ type Options struct {
 }
 
 // RetryOptions control the Client's retries. A throttled call is retried no
-// sooner than its Retry-After and no sooner than the jittered backoff; a call
+// sooner than its Retry-After and no sooner than the jittered backoff, and
+// the Retry-After pauses the whole Client: no other call of it starts before
+// the Retry-After has passed (the backend throttles the admin, not a call). A
+// call
 // refused for too many sessions or whose backend was unavailable is retried
 // after the jittered backoff. The backoff before retry n (n = 1, 2, ...) is
 // drawn uniformly from [d/2, d] where d = min(Max, Base*2^(n-1)).
@@ -92,8 +95,9 @@ type Client struct {
 	opts Options
 	sess *sessions
 
-	mu  sync.Mutex // guards rng
-	rng *rand.Rand
+	mu        sync.Mutex // guards rng and notBefore
+	rng       *rand.Rand
+	notBefore time.Time // no call starts before this (a Retry-After)
 }
 
 var _ Driver = (*Client)(nil)

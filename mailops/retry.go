@@ -36,15 +36,21 @@ func (c *Client) do(ctx context.Context, cl call, fn func(ctx context.Context) e
 	var last error
 	ambiguous := false // an earlier attempt's reply was lost: it may have been applied
 	for attempt := 1; ; attempt++ {
-		if err := c.sess.acquire(ctx); err != nil {
-			c.logAt(ctx, slog.LevelWarn, "mailops: cancelled waiting for a session", cl, attempt, 0, err)
+		if err := c.enter(ctx, cl, attempt); err != nil {
+			c.logAt(ctx, slog.LevelWarn, "mailops: cancelled waiting for a session or a throttling pause", cl, attempt, 0, err)
 			if last != nil {
-				return fmt.Errorf("mailops: %s %s: cancelled waiting for a session: %w (last error: %w)", cl.op, cl.target, err, last)
+				return fmt.Errorf("mailops: %s %s: cancelled waiting for a session or a throttling pause: %w (last error: %w)", cl.op, cl.target, err, last)
 			}
-			return fmt.Errorf("mailops: %s %s: cancelled waiting for a session: %w", cl.op, cl.target, err)
+			return fmt.Errorf("mailops: %s %s: cancelled waiting for a session or a throttling pause: %w", cl.op, cl.target, err)
 		}
 		start := c.clk.Now()
 		err := fn(ctx)
+		var te *ThrottledError
+		if errors.As(err, &te) && te.RetryAfter > 0 {
+			// Before releasing the session, so that no call of this
+			// Client starts inside the pause.
+			c.pause(c.clk.Now().Add(te.RetryAfter))
+		}
 		c.sess.release()
 		took := c.clk.Now().Sub(start)
 		if err == nil {
@@ -80,6 +86,44 @@ func (c *Client) do(ctx context.Context, cl call, fn func(ctx context.Context) e
 			return fmt.Errorf("mailops: %s %s: cancelled during backoff: %w (last error: %w)", cl.op, cl.target, serr, last)
 		}
 	}
+}
+
+// enter waits until the Client is not paused by a Retry-After and holds a
+// session.
+func (c *Client) enter(ctx context.Context, cl call, attempt int) error {
+	for {
+		if d := c.pauseLeft(); d > 0 {
+			c.logAt(ctx, slog.LevelDebug, "mailops: paused by throttling", cl, attempt, d, nil)
+			if err := c.clk.Sleep(ctx, d); err != nil {
+				return err
+			}
+		}
+		if err := c.sess.acquire(ctx); err != nil {
+			return err
+		}
+		if c.pauseLeft() <= 0 {
+			return nil
+		}
+		c.sess.release() // a pause began while waiting for the session
+	}
+}
+
+// pause makes every call of the Client wait until t: a backend throttles the
+// admin (or app), not one call, so other calls sent before the Retry-After
+// would only be throttled too.
+func (c *Client) pause(t time.Time) {
+	c.mu.Lock()
+	if t.After(c.notBefore) {
+		c.notBefore = t
+	}
+	c.mu.Unlock()
+}
+
+func (c *Client) pauseLeft() time.Duration {
+	c.mu.Lock()
+	nb := c.notBefore
+	c.mu.Unlock()
+	return nb.Sub(c.clk.Now())
 }
 
 // resolveExists settles a create whose reply was lost and whose retry found
