@@ -71,6 +71,8 @@ type scriptDriver struct {
 	calls    []scriptCall
 	inFlight int
 	maxIn    int
+	// Random, if set, is asked for a fault when none is scripted.
+	Random func(op string) *fault
 	// Stale makes the next n GetGroup calls report ErrNotFound (read lag).
 	Stale      int
 	domains    map[string]mailops.Domain
@@ -150,6 +152,8 @@ func (d *scriptDriver) run(ctx context.Context, op string, apply func() error) e
 	if q := d.faults[op]; len(q) > 0 {
 		f = &q[0]
 		d.faults[op] = q[1:]
+	} else if d.Random != nil {
+		f = d.Random(op)
 	}
 	d.mu.Unlock()
 	if f != nil && f.Before != nil {
