@@ -2,6 +2,7 @@ package mailops_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -576,3 +577,12 @@ func (d *scriptDriver) DeleteRemoteDomain(ctx context.Context, name string) erro
 }
 
 var _ mailops.Driver = (*scriptDriver)(nil)
+
+// retryAfterOf returns the Retry-After of a throttled error, else 0.
+func retryAfterOf(err error) time.Duration {
+	var te *mailops.ThrottledError
+	if errors.As(err, &te) {
+		return te.RetryAfter
+	}
+	return 0
+}
