@@ -59,6 +59,9 @@ type scriptCall struct {
 	Start time.Time
 	End   time.Time
 	Err   error
+	// StartSeq and EndSeq order the starts and ends of calls that happen at
+	// the same virtual instant.
+	StartSeq, EndSeq int
 }
 
 // scriptDriver is a small in-memory Driver with a per-operation script of
@@ -68,6 +71,7 @@ type scriptDriver struct {
 	Latency time.Duration // each call sleeps this long on clk
 
 	mu       sync.Mutex
+	seq      int
 	faults   map[string][]fault
 	calls    []scriptCall
 	inFlight int
@@ -147,6 +151,8 @@ func (d *scriptDriver) MaxInFlight() int {
 func (d *scriptDriver) run(ctx context.Context, op string, apply func() error) error {
 	start := d.clk.Now()
 	d.mu.Lock()
+	d.seq++
+	startSeq := d.seq
 	d.inFlight++
 	d.maxIn = max(d.maxIn, d.inFlight)
 	var f *fault
@@ -181,7 +187,8 @@ func (d *scriptDriver) run(ctx context.Context, op string, apply func() error) e
 			err = f.Err
 		}
 	}
-	d.calls = append(d.calls, scriptCall{Op: op, Start: start, End: d.clk.Now(), Err: err})
+	d.seq++
+	d.calls = append(d.calls, scriptCall{Op: op, Start: start, End: d.clk.Now(), Err: err, StartSeq: startSeq, EndSeq: d.seq})
 	return err
 }
 
