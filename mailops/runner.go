@@ -125,6 +125,13 @@ func (r *Runner) journalState(ctx context.Context, p *Plan) (map[actionKey]bool,
 // Run executes the plan from where its journal says it stopped. It stops at
 // the first error: a conflict (an object changed since the plan was made), a
 // failed gate, a manual DNS step, or a driver error the Client gave up on.
+//
+// Before applying an operation the runner checks it: an operation whose effect
+// is already present is recorded as done, not applied again. Resume with the
+// journal of the earlier run: with a fresh journal, an operation whose object a
+// later operation of the same plan has since changed reports a conflict, since
+// nothing then proves the change was the plan's own. To converge from an
+// unknown state, Diff instead.
 func (r *Runner) Run(ctx context.Context, p *Plan) error {
 	if r.Driver == nil {
 		return invalid("Runner.Driver", "", "required")
