@@ -86,7 +86,9 @@ func TestSignals(t *testing.T) {
 	})
 	require.NoError(t, s.Run())
 	assert.Equal(t, []string{"fired", "w1@1m0s", "w2@1m0s"}, order)
-	s.GoNamed("late", func() { assert.NoError(t, sig.Wait(context.Background()), "a fired signal releases later waits at once") })
+	s.GoNamed("late", func() {
+		assert.NoError(t, sig.Wait(context.Background()), "a fired signal releases later waits at once")
+	})
 	require.NoError(t, s.Run())
 }
 
