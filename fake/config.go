@@ -1,0 +1,98 @@
+package fake
+
+import "time"
+
+// TenantConfig sets a tenant's behaviour. DefaultTenantConfig gives values
+// from reference/exo-facts.md; where that says a thing is undocumented the
+// default is a stated guess, and configurable.
+type TenantConfig struct {
+	// Latency of every driver call.
+	Latency Dist
+	// AdminLag: with probability Probability a read sees the state as it was
+	// Lag ago (eventual consistency of admin reads).
+	AdminLag AdminLag
+	// Propagation: how long until mail flow sees a change, per kind.
+	Propagation Propagation
+	// SessionLimit is the number of concurrent calls one admin may have
+	// (Exchange Online: three runspaces per user, exo-facts 8.1). 0 means
+	// no limit.
+	SessionLimit int
+	// Throttle is a token bucket per tenant; Rate 0 means no throttling.
+	Throttle Throttle
+	// Faults are seeded random failures.
+	Faults RandomFaults
+}
+
+// AdminLag describes stale admin reads.
+type AdminLag struct {
+	Probability float64
+	Lag         Dist
+}
+
+// Propagation holds a delay distribution per kind of object.
+type Propagation struct {
+	// Domain: verification and Set-AcceptedDomain -DomainType ("a few
+	// minutes", exo-facts 1.4).
+	Domain Dist
+	// Recipient: new mailboxes and changes to them (up to an hour, 4.5).
+	Recipient Dist
+	// Group: new groups and membership changes (up to an hour, 4.5).
+	Group Dist
+	// Connector: connectors (no documented delay; "a few minutes" to an
+	// hour, 2.1).
+	Connector Dist
+	// RemoteDomain: remote-domain settings (undocumented; like transport
+	// rules, up to 30 minutes, 1.4).
+	RemoteDomain Dist
+}
+
+// Throttle is a token bucket: Burst calls at once, refilled at Rate per
+// second.
+type Throttle struct {
+	Rate  float64
+	Burst int
+}
+
+// RandomFaults are per-call probabilities of failure.
+type RandomFaults struct {
+	Throttle    float64 // refused with ErrThrottled (RetryAfter drawn from ThrottleRetryAfter)
+	Unavailable float64 // refused with ErrUnavailable, nothing applied
+	ReplyLost   float64 // applied, but the caller gets ErrUnavailable
+	// ThrottleRetryAfter is the Retry-After of a random throttle.
+	ThrottleRetryAfter Dist
+}
+
+// DefaultTenantConfig returns the defaults.
+func DefaultTenantConfig() TenantConfig {
+	return TenantConfig{
+		Latency:  Uniform(200*time.Millisecond, 2*time.Second),
+		AdminLag: AdminLag{Probability: 0.1, Lag: Uniform(0, 30*time.Second)},
+		Propagation: Propagation{
+			Domain:       Uniform(time.Minute, 5*time.Minute),
+			Recipient:    Uniform(5*time.Minute, time.Hour),
+			Group:        Uniform(5*time.Minute, time.Hour),
+			Connector:    Uniform(time.Minute, time.Hour),
+			RemoteDomain: Uniform(time.Minute, 30*time.Minute),
+		},
+		SessionLimit: 3,
+		// The RPS-era budget snapshot shows 200 cmdlets per 5-minute period
+		// (exo-facts 8.1): a burst of 200, refilled at 200/300s.
+		Throttle: Throttle{Rate: 200.0 / 300.0, Burst: 200},
+		Faults:   RandomFaults{ThrottleRetryAfter: Uniform(time.Second, 30*time.Second)},
+	}
+}
+
+// InstantTenantConfig has no latency, no lag, instant propagation, no
+// session limit, no throttling and no faults: for tests of logic, and for
+// the conformance suite.
+func InstantTenantConfig() TenantConfig { return TenantConfig{} }
+
+// CloudConfig sets behaviour shared by all tenants.
+type CloudConfig struct {
+	// ReleaseDelay is how long after a domain leaves one tenant another may
+	// verify it ("You may have to wait one hour", exo-facts 1.4).
+	ReleaseDelay time.Duration
+}
+
+// DefaultCloudConfig returns the defaults.
+func DefaultCloudConfig() CloudConfig { return CloudConfig{ReleaseDelay: time.Hour} }

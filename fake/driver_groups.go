@@ -1,0 +1,119 @@
+package fake
+
+import (
+	"context"
+	"time"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// checkRefs makes sure every member, owner and trustee exists, naming the
+// first that does not. Called with t.mu held.
+func (t *Tenant) checkRefs(g mailops.Group) error {
+	for _, list := range []struct {
+		role string
+		as   []mailops.Address
+	}{{"member", g.Members}, {"owner", g.Owners}, {"SendAs trustee", g.SendAs}} {
+		for _, a := range list.as {
+			if !t.exists(a) {
+				return wrapf(mailops.ErrNotFound, "group %s: %s %s is not a recipient or group of the tenant (an external address needs a mail user)", g.PrimaryAddress, list.role, a)
+			}
+		}
+	}
+	return nil
+}
+
+func (d *driver) CreateGroup(ctx context.Context, g mailops.Group) error {
+	return d.t.call(ctx, d.admin, "CreateGroup", string(g.PrimaryAddress), func(now time.Time) error {
+		t := d.t
+		if err := g.Validate(); err != nil {
+			return err
+		}
+		if !t.accepted(g.PrimaryAddress.Domain()) {
+			return wrapf(mailops.ErrNotVerified, "group %s: %s is not a verified domain of the tenant", g.PrimaryAddress, g.PrimaryAddress.Domain())
+		}
+		if by := t.taken(g.PrimaryAddress); by != "" {
+			return wrapf(mailops.ErrExists, "address %s is used by %s", g.PrimaryAddress, by)
+		}
+		if dup, ok := t.groupName[g.Name]; ok {
+			return wrapf(mailops.ErrExists, "group name %q is used by %s", g.Name, dup)
+		}
+		if err := t.checkRefs(g); err != nil {
+			return err
+		}
+		g = cloneGroup(g)
+		if g.DisplayName == "" {
+			g.DisplayName = g.Name
+		}
+		t.groupName[g.Name] = g.PrimaryAddress
+		t.groups.put(g.PrimaryAddress, newVersion(t, now, t.cfg.Propagation.Group, g, false))
+		return nil
+	})
+}
+
+func (d *driver) GetGroup(ctx context.Context, a mailops.Address) (mailops.Group, error) {
+	return getOne(d, ctx, "GetGroup", "group", d.t.groups, a, cloneGroup)
+}
+
+func (d *driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
+	return listAll(d, ctx, "ListGroups", d.t.groups, cloneGroup)
+}
+
+// updateGroup applies fn to the current group, validates the result and its
+// references, and writes a version.
+func (d *driver) updateGroup(ctx context.Context, op string, a mailops.Address, fn func(*mailops.Group)) error {
+	return d.t.call(ctx, d.admin, op, string(a), func(now time.Time) error {
+		t := d.t
+		g, ok := t.groups.get(a).latest()
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "group %s", a)
+		}
+		g = cloneGroup(g)
+		fn(&g)
+		if err := g.Validate(); err != nil {
+			return err
+		}
+		if err := t.checkRefs(g); err != nil {
+			return err
+		}
+		t.groups.put(a, newVersion(t, now, t.cfg.Propagation.Group, g, false))
+		return nil
+	})
+}
+
+func (d *driver) SetGroupMembers(ctx context.Context, a mailops.Address, members []mailops.Address) error {
+	return d.updateGroup(ctx, "SetGroupMembers", a, func(g *mailops.Group) { g.Members = append([]mailops.Address(nil), members...) })
+}
+
+func (d *driver) SetGroupSenderAuthentication(ctx context.Context, a mailops.Address, require bool) error {
+	return d.updateGroup(ctx, "SetGroupSenderAuthentication", a, func(g *mailops.Group) { g.RequireSenderAuthentication = require })
+}
+
+func (d *driver) GrantSendAs(ctx context.Context, group, trustee mailops.Address) error {
+	return d.updateGroup(ctx, "GrantSendAs", group, func(g *mailops.Group) {
+		if indexOf(g.SendAs, trustee) < 0 {
+			g.SendAs = append(g.SendAs, trustee)
+		}
+	})
+}
+
+func (d *driver) RevokeSendAs(ctx context.Context, group, trustee mailops.Address) error {
+	return d.updateGroup(ctx, "RevokeSendAs", group, func(g *mailops.Group) {
+		if i := indexOf(g.SendAs, trustee); i >= 0 {
+			g.SendAs = append(g.SendAs[:i], g.SendAs[i+1:]...)
+		}
+	})
+}
+
+func (d *driver) DeleteGroup(ctx context.Context, a mailops.Address) error {
+	return d.t.call(ctx, d.admin, "DeleteGroup", string(a), func(now time.Time) error {
+		t := d.t
+		g, ok := t.groups.get(a).latest()
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "group %s", a)
+		}
+		delete(t.groupName, g.Name)
+		t.groups.put(a, newVersion(t, now, t.cfg.Propagation.Group, g, true))
+		return nil
+	})
+}

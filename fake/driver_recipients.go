@@ -1,0 +1,148 @@
+package fake
+
+import (
+	"context"
+	"time"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// taken names what holds an address (a recipient's primary or proxy address,
+// or a group), or "". Called with t.mu held.
+func (t *Tenant) taken(a mailops.Address) string {
+	if p, ok := t.alias[a]; ok {
+		if _, live := t.recipients.get(p).latest(); live {
+			return "recipient " + string(p)
+		}
+	}
+	if _, ok := t.groups.get(a).latest(); ok {
+		return "group " + string(a)
+	}
+	return ""
+}
+
+// exists reports whether a is a live recipient (any of its addresses) or
+// group: something that can be a member, owner or trustee.
+func (t *Tenant) exists(a mailops.Address) bool { return t.taken(a) != "" }
+
+func (d *driver) CreateRecipient(ctx context.Context, r mailops.Recipient) error {
+	return d.t.call(ctx, d.admin, "CreateRecipient", string(r.Address), func(now time.Time) error {
+		t := d.t
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		for _, a := range r.Addresses() {
+			if !t.accepted(a.Domain()) {
+				return wrapf(mailops.ErrNotVerified, "recipient %s: %s is not a verified domain of the tenant", r.Address, a.Domain())
+			}
+			if by := t.taken(a); by != "" {
+				return wrapf(mailops.ErrExists, "address %s is used by %s", a, by)
+			}
+		}
+		r = cloneRecipient(r)
+		for _, a := range r.Addresses() {
+			t.alias[a] = r.Address
+		}
+		t.recipients.put(r.Address, newVersion(t, now, t.cfg.Propagation.Recipient, r, false))
+		return nil
+	})
+}
+
+func (d *driver) GetRecipient(ctx context.Context, a mailops.Address) (mailops.Recipient, error) {
+	var out mailops.Recipient
+	err := d.read(ctx, "GetRecipient", string(a), func(at time.Time) error {
+		p, ok := d.t.alias[a]
+		if !ok {
+			p = a
+		}
+		r, ok := d.t.recipients.get(p).asOf(at)
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "recipient %s", a)
+		}
+		out = cloneRecipient(r)
+		return nil
+	})
+	return out, err
+}
+
+func (d *driver) ListRecipients(ctx context.Context) ([]mailops.Recipient, error) {
+	return listAll(d, ctx, "ListRecipients", d.t.recipients, cloneRecipient)
+}
+
+// updateRecipient applies fn to the current recipient and writes a version.
+func (d *driver) updateRecipient(ctx context.Context, op string, a mailops.Address, fn func(*mailops.Recipient)) error {
+	return d.t.call(ctx, d.admin, op, string(a), func(now time.Time) error {
+		t := d.t
+		p, ok := t.alias[a]
+		if !ok {
+			p = a
+		}
+		r, ok := t.recipients.get(p).latest()
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "recipient %s", a)
+		}
+		r = cloneRecipient(r)
+		fn(&r)
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		t.recipients.put(p, newVersion(t, now, t.cfg.Propagation.Recipient, r, false))
+		return nil
+	})
+}
+
+func (d *driver) SetSimpleDisplayName(ctx context.Context, a mailops.Address, name string) error {
+	return d.updateRecipient(ctx, "SetSimpleDisplayName", a, func(r *mailops.Recipient) { r.SimpleDisplayName = name })
+}
+
+func (d *driver) SetForwarding(ctx context.Context, a, fwd mailops.Address, keepCopy bool) error {
+	return d.updateRecipient(ctx, "SetForwarding", a, func(r *mailops.Recipient) {
+		r.ForwardingAddress, r.DeliverToMailboxAndForward = fwd, keepCopy && fwd != ""
+	})
+}
+
+func (d *driver) DeleteRecipient(ctx context.Context, a mailops.Address) error {
+	return d.t.call(ctx, d.admin, "DeleteRecipient", string(a), func(now time.Time) error {
+		t := d.t
+		p, ok := t.alias[a]
+		if !ok {
+			p = a
+		}
+		r, ok := t.recipients.get(p).latest()
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "recipient %s", a)
+		}
+		var owns string
+		t.groups.each(func(h *history[mailops.Group]) (mailops.Group, bool) { return h.latest() }, func(ga mailops.Address, g mailops.Group) {
+			for _, o := range g.Owners {
+				if o == p && owns == "" {
+					owns = string(ga)
+				}
+			}
+		})
+		if owns != "" {
+			return wrapf(mailops.ErrForbidden, "recipient %s owns group %s: change the group's owners first", p, owns)
+		}
+		// Exchange removes a deleted recipient from the groups it was in.
+		t.groups.each(func(h *history[mailops.Group]) (mailops.Group, bool) { return h.latest() }, func(ga mailops.Address, g mailops.Group) {
+			if i := indexOf(g.Members, p); i >= 0 {
+				g = cloneGroup(g)
+				g.Members = append(g.Members[:i], g.Members[i+1:]...)
+				t.groups.put(ga, newVersion(t, now, t.cfg.Propagation.Group, g, false))
+			}
+		})
+		// alias entries stay: mail flow still sees the recipient until the
+		// deletion propagates, and taken() checks liveness.
+		t.recipients.put(p, newVersion(t, now, t.cfg.Propagation.Recipient, r, true))
+		return nil
+	})
+}
+
+func indexOf(as []mailops.Address, a mailops.Address) int {
+	for i, x := range as {
+		if x == a {
+			return i
+		}
+	}
+	return -1
+}

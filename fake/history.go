@@ -1,0 +1,93 @@
+package fake
+
+import (
+	"sort"
+	"time"
+)
+
+// version is one write of an object: its value (or a deletion), when it was
+// written and when mail flow sees it.
+type version[T any] struct {
+	written time.Time
+	visible time.Time
+	deleted bool
+	val     T
+}
+
+// history is every version of one object, in write order.
+type history[T any] struct {
+	vs []version[T]
+}
+
+func (h *history[T]) put(v version[T]) { h.vs = append(h.vs, v) }
+
+// latest is the current admin state.
+func (h *history[T]) latest() (T, bool) {
+	var zero T
+	if h == nil || len(h.vs) == 0 {
+		return zero, false
+	}
+	v := h.vs[len(h.vs)-1]
+	return v.val, !v.deleted
+}
+
+// asOf is the admin state at t (for lagging reads).
+func (h *history[T]) asOf(t time.Time) (T, bool) {
+	var zero T
+	if h == nil {
+		return zero, false
+	}
+	for i := len(h.vs) - 1; i >= 0; i-- {
+		if !h.vs[i].written.After(t) {
+			return h.vs[i].val, !h.vs[i].deleted
+		}
+	}
+	return zero, false
+}
+
+// mail is what mail flow sees at now: the newest version (in write order)
+// that has propagated.
+func (h *history[T]) mail(now time.Time) (T, bool) {
+	var zero T
+	if h == nil {
+		return zero, false
+	}
+	for i := len(h.vs) - 1; i >= 0; i-- {
+		if !h.vs[i].visible.After(now) {
+			return h.vs[i].val, !h.vs[i].deleted
+		}
+	}
+	return zero, false
+}
+
+// store is a keyed set of histories.
+type store[K ~string, T any] struct {
+	m    map[K]*history[T]
+	keys []K // sorted, for deterministic iteration
+}
+
+func newStore[K ~string, T any]() *store[K, T] { return &store[K, T]{m: map[K]*history[T]{}} }
+
+func (s *store[K, T]) get(k K) *history[T] { return s.m[k] }
+
+func (s *store[K, T]) put(k K, v version[T]) {
+	h := s.m[k]
+	if h == nil {
+		h = &history[T]{}
+		s.m[k] = h
+		i := sort.Search(len(s.keys), func(i int) bool { return s.keys[i] >= k })
+		s.keys = append(s.keys, "")
+		copy(s.keys[i+1:], s.keys[i:])
+		s.keys[i] = k
+	}
+	h.put(v)
+}
+
+// each visits every object's view (chosen by pick) in key order.
+func (s *store[K, T]) each(pick func(*history[T]) (T, bool), fn func(K, T)) {
+	for _, k := range s.keys {
+		if v, ok := pick(s.m[k]); ok {
+			fn(k, v)
+		}
+	}
+}
