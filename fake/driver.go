@@ -43,4 +43,3 @@ func listAll[K ~string, T any](d *driver, ctx context.Context, op string, s *sto
 	})
 	return out, err
 }
-

@@ -33,12 +33,12 @@ type Tenant struct {
 	// groupName maps live group names to their address (names are unique).
 	groupName map[string]mailops.Address
 
-	sessions  map[string]int
-	tokens    float64
-	refilled  time.Time
-	opCount   map[string]int
-	faults    []Fault
-	calls     []Call
+	sessions map[string]int
+	tokens   float64
+	refilled time.Time
+	opCount  map[string]int
+	faults   []Fault
+	calls    []Call
 }
 
 func newTenant(c *Cloud, name string, cfg TenantConfig, rng *rand.Rand) *Tenant {
