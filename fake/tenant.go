@@ -39,6 +39,7 @@ type Tenant struct {
 	opCount  map[string]int
 	faults   []Fault
 	calls    []Call
+	callSeq  uint64
 }
 
 func newTenant(c *Cloud, name string, cfg TenantConfig, rng *rand.Rand) *Tenant {
@@ -87,6 +88,9 @@ type Call struct {
 	Start, End time.Time
 	Err        error
 	RetryAfter time.Duration // when throttled
+	// StartSeq and EndSeq order calls that start or end at the same
+	// virtual instant: one counter for both, in the order things happened.
+	StartSeq, EndSeq uint64
 }
 
 // CallLog returns every call so far, in the order they ended.
@@ -139,17 +143,19 @@ func (t *Tenant) call(ctx context.Context, admin, op, target string, apply func(
 	}
 	t.mu.Lock()
 	start := t.clk.Now()
+	t.callSeq++
+	startSeq := t.callSeq
 	t.opCount[op]++
 	n := t.opCount[op]
 	if lim := t.cfg.SessionLimit; lim > 0 && t.sessions[admin] >= lim {
 		err := wrapf(mailops.ErrTooManySessions, "%s: you have exceeded the maximum number of connections allowed : %d for the policy party : MaxConcurrency", op, lim)
-		t.log(admin, op, target, start, err, 0)
+		t.log(admin, op, target, start, startSeq, err, 0)
 		t.mu.Unlock()
 		return err
 	}
 	if ra, ok := t.takeToken(start); !ok {
 		err := &mailops.ThrottledError{Op: op, RetryAfter: ra}
-		t.log(admin, op, target, start, err, ra)
+		t.log(admin, op, target, start, startSeq, err, ra)
 		t.mu.Unlock()
 		return err
 	}
@@ -183,12 +189,27 @@ func (t *Tenant) call(ctx context.Context, admin, op, target string, apply func(
 	if errors.As(err, &te) {
 		ra = te.RetryAfter
 	}
-	t.log(admin, op, target, start, err, ra)
+	t.log(admin, op, target, start, startSeq, err, ra)
 	return err
 }
 
-func (t *Tenant) log(admin, op, target string, start time.Time, err error, ra time.Duration) {
-	t.calls = append(t.calls, Call{Admin: admin, Op: op, Target: target, Start: start, End: t.clk.Now(), Err: err, RetryAfter: ra})
+func (t *Tenant) log(admin, op, target string, start time.Time, startSeq uint64, err error, ra time.Duration) {
+	t.callSeq++
+	t.calls = append(t.calls, Call{Admin: admin, Op: op, Target: target, Start: start, End: t.clk.Now(), Err: err, RetryAfter: ra,
+		StartSeq: startSeq, EndSeq: t.callSeq})
+}
+
+// Groups returns the tenant's current groups as the service holds them: no
+// read lag, no latency, no call accounting. It is an inspection hook for
+// tests and labs, not part of the Driver.
+func (t *Tenant) Groups() []mailops.Group {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []mailops.Group
+	t.groups.each(func(h *history[mailops.Group]) (mailops.Group, bool) { return h.latest() }, func(_ mailops.Address, g mailops.Group) {
+		out = append(out, cloneGroup(g))
+	})
+	return out
 }
 
 // takeToken refills the bucket and takes a token, or says how long until one

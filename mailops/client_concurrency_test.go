@@ -10,14 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailops-dev/mailops/fake/sim"
 	"github.com/mailops-dev/mailops/mailops"
 )
 
 // newSimClient returns a Client and a script driver whose calls take latency
 // of virtual time, both on a fresh virtual clock.
-func newSimClient(t *testing.T, seed uint64, latency time.Duration, opts mailops.Options) (*vclock, *mailops.Client, *scriptDriver) {
+func newSimClient(t *testing.T, seed uint64, latency time.Duration, opts mailops.Options) (*sim.Scheduler, *mailops.Client, *scriptDriver) {
 	t.Helper()
-	s := newVClock()
+	s := sim.New(seed)
 	opts.Rand = rand.New(rand.NewPCG(seed, seed))
 	d := newScriptDriver(s)
 	d.Latency = latency

@@ -13,6 +13,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/mailops-dev/mailops/fake/sim"
 	"github.com/mailops-dev/mailops/mailops"
 )
 
@@ -90,7 +91,7 @@ type rapidOp struct {
 // is sequential), inject faults, and run the queued work concurrently in
 // virtual time; the invariants are checked after every run.
 type clientMachine struct {
-	s        *vclock
+	s        *sim.Scheduler
 	c        *mailops.Client
 	b        rapidBackend
 	sessions int
@@ -108,9 +109,9 @@ func groupAddr(worker, i int) mailops.Address {
 	return mailops.Address(fmt.Sprintf("w%d-g%d@%s", worker, i, tenantDomain))
 }
 
-func newClientMachine(t *rapid.T, newBackend func(s *vclock) rapidBackend) *clientMachine {
+func newClientMachine(t *rapid.T, newBackend func(s *sim.Scheduler) rapidBackend) *clientMachine {
 	seed := rapid.Uint64().Draw(t, "seed")
-	s := newVClock()
+	s := sim.New(seed)
 	b := newBackend(s)
 	m := &clientMachine{
 		s:        s,
@@ -386,11 +387,11 @@ func (m *clientMachine) actions() map[string]func(*rapid.T) {
 
 // scriptBackend runs the machine over the script driver with random faults
 // on top of the targeted ones.
-func scriptBackend(t *rapid.T) func(s *vclock) rapidBackend {
+func scriptBackend(t *rapid.T) func(s *sim.Scheduler) rapidBackend {
 	rate := rapid.Float64Range(0, 0.3).Draw(t, "faultRate")
 	latency := time.Duration(rapid.IntRange(0, 5).Draw(t, "latencySec")) * time.Second
 	faultSeed := rapid.Uint64().Draw(t, "faultSeed")
-	return func(s *vclock) rapidBackend {
+	return func(s *sim.Scheduler) rapidBackend {
 		d := newScriptDriver(s)
 		d.Latency = latency
 		d.addVerified(tenantDomain)

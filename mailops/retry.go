@@ -128,18 +128,31 @@ func (c *Client) pauseLeft() time.Duration {
 
 // resolveExists settles a create whose reply was lost and whose retry found
 // the object: success if the object is what was asked, else the ErrExists.
+// The backend just said the object exists, so a read-back that does not find
+// it is read lag: it is read again, every Consistency.Interval, until the
+// Consistency.Timeout.
 func (c *Client) resolveExists(ctx context.Context, cl call, attempt int, existsErr error) error {
-	same, err := cl.readBack(ctx)
-	if err != nil {
-		c.logAt(ctx, slog.LevelWarn, "mailops: lost reply unresolved: read-back failed", cl, attempt, 0, err)
-		return fmt.Errorf("mailops: %s %s: exists after a lost reply and reading it back failed: %w (read-back: %w)", cl.op, cl.target, existsErr, err)
+	deadline := c.clk.Now().Add(c.opts.Consistency.Timeout)
+	for {
+		same, err := cl.readBack(ctx)
+		if errors.Is(err, ErrNotFound) && c.clk.Now().Before(deadline) {
+			c.logAt(ctx, slog.LevelDebug, "mailops: lost reply: read-back lags, reading again", cl, attempt, c.opts.Consistency.Interval, err)
+			if serr := c.clk.Sleep(ctx, c.opts.Consistency.Interval); serr != nil {
+				return fmt.Errorf("mailops: %s %s: exists after a lost reply, cancelled reading it back: %w (read-back: %w)", cl.op, cl.target, existsErr, serr)
+			}
+			continue
+		}
+		if err != nil {
+			c.logAt(ctx, slog.LevelWarn, "mailops: lost reply unresolved: read-back failed", cl, attempt, 0, err)
+			return fmt.Errorf("mailops: %s %s: exists after a lost reply and reading it back failed: %w (read-back: %w)", cl.op, cl.target, existsErr, err)
+		}
+		if !same {
+			c.logAt(ctx, slog.LevelWarn, "mailops: lost reply: a different object exists", cl, attempt, 0, existsErr)
+			return fmt.Errorf("mailops: %s %s: a different object exists: %w", cl.op, cl.target, existsErr)
+		}
+		c.logAt(ctx, slog.LevelInfo, "mailops: lost reply resolved: created as asked", cl, attempt, 0, existsErr)
+		return nil
 	}
-	if !same {
-		c.logAt(ctx, slog.LevelWarn, "mailops: lost reply: a different object exists", cl, attempt, 0, existsErr)
-		return fmt.Errorf("mailops: %s %s: a different object exists: %w", cl.op, cl.target, existsErr)
-	}
-	c.logAt(ctx, slog.LevelInfo, "mailops: lost reply resolved: created as asked", cl, attempt, 0, existsErr)
-	return nil
 }
 
 // retryDelay reports whether err is worth retrying and how long to wait
