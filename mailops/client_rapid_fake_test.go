@@ -27,8 +27,6 @@ func fakeTenantBackend(t *rapid.T) func(s *sim.Scheduler) rapidBackend {
 	return func(s *sim.Scheduler) rapidBackend {
 		cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 		tn := cloud.NewTenant("contoso", cfg)
-		setup := cloud.NewTenant("unused", fake.InstantTenantConfig()) // keeps stream order stable
-		_ = setup
 		// Set the tenant up through an instant admin with no faults: the
 		// domain and the people the groups are made of.
 		seedTenant(t, s, cloud, tn)
