@@ -24,7 +24,9 @@ type harness struct {
 	n      int
 }
 
-func (h *harness) MakeDriver(context.Context) (mailops.Driver, error) { return h.tenant.Driver("admin"), nil }
+func (h *harness) MakeDriver(context.Context) (mailops.Driver, error) {
+	return h.tenant.Driver("admin"), nil
+}
 
 func (h *harness) NewDomain(context.Context) (string, error) {
 	h.n++
