@@ -12,6 +12,9 @@ type TenantConfig struct {
 	// Lag ago (eventual consistency of admin reads).
 	AdminLag AdminLag
 	// Propagation: how long until mail flow sees a change, per kind.
+	// Changes to one object coalesce: a change made before the previous
+	// one reached mail flow supersedes it, and mail flow never sees the
+	// intermediate state.
 	Propagation Propagation
 	// SessionLimit is the number of concurrent calls one admin may have
 	// (Exchange Online: three runspaces per user, exo-facts 8.1). 0 means

@@ -46,16 +46,23 @@ func (h *history[T]) asOf(t time.Time) (T, bool) {
 }
 
 // mail is what mail flow sees at now: the newest version (in write order)
-// that has propagated.
+// that has propagated. Propagation coalesces, like a sync pipeline: a version
+// superseded by a newer write before it reached mail flow never reaches it
+// (mail flow goes from the older state straight to the newer one).
 func (h *history[T]) mail(now time.Time) (T, bool) {
 	var zero T
 	if h == nil {
 		return zero, false
 	}
 	for i := len(h.vs) - 1; i >= 0; i-- {
-		if !h.vs[i].visible.After(now) {
-			return h.vs[i].val, !h.vs[i].deleted
+		v := h.vs[i]
+		if v.visible.After(now) {
+			continue
 		}
+		if i+1 < len(h.vs) && h.vs[i+1].written.Before(v.visible) {
+			continue // superseded in flight
+		}
+		return v.val, !v.deleted
 	}
 	return zero, false
 }

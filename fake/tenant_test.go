@@ -353,3 +353,25 @@ func TestConnectorsAndRemoteDomains(t *testing.T) {
 	assert.True(t, rd.UseSimpleDisplayName)
 	assert.ErrorIs(t, w.d.CreateRemoteDomain(bg, mailops.RemoteDomain{Name: "all", DomainName: "*"}), mailops.ErrExists, "Default covers *")
 }
+
+func TestPropagationCoalesces(t *testing.T) {
+	cfg := fake.InstantTenantConfig()
+	cfg.Propagation.Domain = fake.Fixed(5 * time.Minute)
+	w := newWorld(t, cfg)
+	w.verified(t, "contoso.com") // verified version written now, visible in 5 minutes
+	require.NoError(t, w.s.RunFor(time.Minute))
+	require.NoError(t, w.d.SetDomainType(bg, "contoso.com", mailops.InternalRelay)) // written before the first reached mail flow
+	require.NoError(t, w.s.RunFor(4*time.Minute+30*time.Second))
+	_, ok := w.t.MailView().AcceptedDomain("contoso.com")
+	assert.False(t, ok, "the Authoritative state was superseded in flight: mail flow never sees it")
+	require.NoError(t, w.s.RunFor(time.Minute))
+	d, ok := w.t.MailView().AcceptedDomain("contoso.com")
+	require.True(t, ok)
+	assert.Equal(t, mailops.InternalRelay, d.Type)
+
+	// A change made after the previous one propagated shows the gap.
+	require.NoError(t, w.d.SetDomainType(bg, "contoso.com", mailops.Authoritative))
+	require.NoError(t, w.s.RunFor(time.Minute))
+	d, _ = w.t.MailView().AcceptedDomain("contoso.com")
+	assert.Equal(t, mailops.InternalRelay, d.Type, "the old state holds until the new one propagates")
+}

@@ -1,0 +1,236 @@
+package mailflow
+
+import (
+	"strings"
+
+	"github.com/mailops-dev/mailops/fake"
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// exo is Exchange Online's edge: one host for every *.mail.protection.outlook.com
+// name, shared by all tenants of the cloud.
+type exo struct {
+	w   *World
+	out *outbound
+}
+
+func (x *exo) Name() string { return "exo" }
+
+// tenantFor finds the tenant that accepts a domain in its propagated view.
+func (x *exo) tenantFor(domain string) (*fake.Tenant, mailops.Domain, bool) {
+	t, ok := x.w.cloud.TenantForDomain(domain)
+	if !ok {
+		return nil, mailops.Domain{}, false
+	}
+	d, ok := t.MailView().AcceptedDomain(domain)
+	return t, d, ok
+}
+
+// receive is mail arriving at the edge from outside (the internet, a
+// connector's relay that came back, another server).
+func (x *exo) receive(env *envelope) Reply {
+	env.hops++
+	if env.hops > maxHops {
+		x.w.loop(env, "exo")
+		return OK // accepted; the loop NDR is EXO's own
+	}
+	t, dom, ok := x.tenantFor(env.rcpt.Domain())
+	if !ok {
+		return ReplyRelayDenied
+	}
+	v := t.MailView()
+	if dom.Type == mailops.Authoritative && !known(v, env.rcpt) {
+		return ReplyDBEB // directory-based edge blocking
+	}
+	e := env.via("exo:" + t.Name())
+	e.auth = "" // from outside: unauthenticated
+	x.w.s.After(0, "exo transport", func() { x.transport(t, e) })
+	return OK
+}
+
+func known(v fake.MailView, a mailops.Address) bool {
+	if _, ok := v.Recipient(a); ok {
+		return true
+	}
+	_, ok := v.Group(a)
+	return ok
+}
+
+// submit is an authenticated submission by a user of tenant t.
+func (x *exo) submit(t *fake.Tenant, env *envelope) {
+	e := env.via("exo:" + t.Name())
+	e.auth = t.Name()
+	x.transport(t, e)
+}
+
+// transport routes one copy inside tenant t.
+func (x *exo) transport(t *fake.Tenant, env *envelope) {
+	w := x.w
+	if env.hops > maxHops {
+		w.loop(env, "exo:"+t.Name())
+		return
+	}
+	v := t.MailView()
+	dom, accepted := v.AcceptedDomain(env.rcpt.Domain())
+	if !accepted {
+		x.external(t, v, env)
+		return
+	}
+	if r, ok := v.Recipient(env.rcpt); ok {
+		x.toRecipient(t, v, env, r)
+		return
+	}
+	if g, ok := v.Group(env.rcpt); ok {
+		if g.RequireSenderAuthentication && env.auth != t.Name() {
+			w.bounce(env, "exo:"+t.Name(), ReplyGroupAuth)
+			return
+		}
+		if len(g.Members) == 0 {
+			w.drop(env, "exo:"+t.Name(), "group "+string(g.PrimaryAddress)+" has no members: Exchange Online accepts the message and delivers it to nobody")
+			return
+		}
+		for _, m := range g.Members {
+			c := env.child(m, "group:"+string(g.PrimaryAddress))
+			c.hops++
+			x.transport(t, c)
+		}
+		return
+	}
+	if dom.Type == mailops.InternalRelay {
+		x.relay(t, v, env)
+		return
+	}
+	w.bounce(env, "exo:"+t.Name(), ReplyNotFoundEXO)
+}
+
+func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mailops.Recipient) {
+	w := x.w
+	if r.Kind == mailops.MailUser {
+		c := env.child(r.ExternalAddress, "mailuser:"+string(r.Address))
+		c.hops++
+		x.external(t, v, c)
+		return
+	}
+	if r.ForwardingAddress == "" || r.DeliverToMailboxAndForward {
+		w.deliver(env, EXOMailbox(t.Name(), r.Address))
+	}
+	if r.ForwardingAddress == "" {
+		return
+	}
+	c := env.child(r.ForwardingAddress, "forward:"+string(r.Address))
+	c.hops++
+	if _, internal := v.AcceptedDomain(r.ForwardingAddress.Domain()); internal {
+		x.transport(t, c)
+		return
+	}
+	if !remoteDomain(v, r.ForwardingAddress.Domain()).AutoForwardEnabled {
+		w.bounce(c, "exo:"+t.Name(), ReplyExternalForward)
+		return
+	}
+	x.external(t, v, c)
+}
+
+// remoteDomain returns the most specific remote domain for a domain.
+func remoteDomain(v fake.MailView, domain string) mailops.RemoteDomain {
+	best, bestLen := mailops.RemoteDomain{Name: mailops.DefaultRemoteDomain, DomainName: "*"}, -1
+	for _, r := range v.RemoteDomains() {
+		n := r.DomainName
+		var l int
+		switch {
+		case n == domain:
+			l = 1000
+		case strings.HasPrefix(n, "*.") && strings.HasSuffix(domain, n[1:]):
+			l = len(n)
+		case n == "*":
+			l = 0
+		default:
+			continue
+		}
+		if l > bestLen {
+			best, bestLen = r, l
+		}
+	}
+	return best
+}
+
+// relay sends a recipient of an InternalRelay domain that the tenant does not
+// know to the most specific outbound connector, or by MX without one.
+func (x *exo) relay(t *fake.Tenant, v fake.MailView, env *envelope) {
+	c := env.via("relay")
+	c.hops++
+	if conn, ok := selectConnector(v, env.rcpt.Domain(), true); ok {
+		x.viaConnector(conn, c)
+		return
+	}
+	x.out.send(c, x.out.mxRoute(env.rcpt.Domain()), 0)
+}
+
+func (x *exo) viaConnector(conn mailops.OutboundConnector, env *envelope) {
+	c := env.via("connector:" + conn.Name)
+	if conn.UseMXRecord {
+		x.out.send(c, x.out.mxRoute(env.rcpt.Domain()), 0)
+		return
+	}
+	x.out.send(c, fixedRoute(conn.SmartHosts...), 0)
+}
+
+// selectConnector picks the most specific enabled connector for a domain:
+// exact domain, then all accepted domains, then wildcard (exo-facts 2.1).
+func selectConnector(v fake.MailView, domain string, accepted bool) (mailops.OutboundConnector, bool) {
+	var all, wild *mailops.OutboundConnector
+	wildLen := -1
+	for _, c := range v.OutboundConnectors() {
+		if !c.Enabled {
+			continue
+		}
+		c := c
+		for _, d := range c.RecipientDomains {
+			switch {
+			case d == domain:
+				return c, true
+			case d == "*" && wildLen < 0:
+				wild, wildLen = &c, 0
+			case strings.HasPrefix(d, "*.") && strings.HasSuffix(domain, d[1:]) && len(d) > wildLen:
+				wild, wildLen = &c, len(d)
+			}
+		}
+		if c.AllAcceptedDomains && accepted && all == nil {
+			all = &c
+		}
+	}
+	if all != nil {
+		return *all, true
+	}
+	if wild != nil {
+		return *wild, true
+	}
+	return mailops.OutboundConnector{}, false
+}
+
+// external sends a copy to a domain the tenant does not accept.
+func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
+	w := x.w
+	domain := env.rcpt.Domain()
+	if rd := remoteDomain(v, domain); rd.UseSimpleDisplayName {
+		env.fromDisplay = string(env.from)
+		if r, ok := v.Recipient(env.from); ok && r.SimpleDisplayName != "" {
+			env.fromDisplay = r.SimpleDisplayName
+		}
+	}
+	// A domain verified in another tenant may be delivered inside Exchange
+	// Online without the internet (exo-facts 9.1).
+	if other, ok := w.cloud.TenantForDomain(domain); ok && other != t {
+		if _, acc := other.MailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
+			c := env.via("exo:" + other.Name())
+			c.hops++
+			c.auth = ""
+			w.s.After(w.cfg.HopDelay, "exo cross-tenant", func() { x.transport(other, c) })
+			return
+		}
+	}
+	if conn, ok := selectConnector(v, domain, false); ok {
+		x.viaConnector(conn, env)
+		return
+	}
+	x.out.send(env, x.out.mxRoute(domain), 0)
+}

@@ -1,0 +1,151 @@
+package mailflow
+
+import (
+	"sync"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// Legacy is the organisation's old mail server: local mailboxes, aliases that
+// expand to several addresses, forwarding with or without a kept copy. It
+// relays only for its own domains (never an open relay) and sends everything
+// else by MX through its own resolver.
+type Legacy struct {
+	w       *World
+	host    string
+	domains map[string]bool
+	out     *outbound
+
+	mu        sync.Mutex
+	mailboxes map[mailops.Address]bool
+	aliases   map[mailops.Address][]mailops.Address
+	forward   map[mailops.Address]legacyForward
+	stopped   bool
+}
+
+type legacyForward struct {
+	to   mailops.Address
+	keep bool
+}
+
+// Name returns the host name.
+func (l *Legacy) Name() string { return l.host }
+
+// AddMailbox creates a mailbox.
+func (l *Legacy) AddMailbox(a mailops.Address) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.mailboxes[a] = true
+}
+
+// SetAlias makes a expand to targets (local or remote addresses).
+func (l *Legacy) SetAlias(a mailops.Address, targets ...mailops.Address) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.aliases[a] = append([]mailops.Address(nil), targets...)
+}
+
+// SetForward forwards a mailbox's mail to another address, keeping a copy or
+// not; an empty to removes forwarding.
+func (l *Legacy) SetForward(a, to mailops.Address, keepCopy bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if to == "" {
+		delete(l.forward, a)
+		return
+	}
+	l.forward[a] = legacyForward{to, keepCopy}
+}
+
+// Stop stops the server: connections are refused from now on.
+func (l *Legacy) Stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stopped = true
+}
+
+// Running reports whether the server still accepts connections.
+func (l *Legacy) Running() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.stopped
+}
+
+func (l *Legacy) receive(env *envelope) Reply {
+	l.mu.Lock()
+	stopped := l.stopped
+	local := l.domains[env.rcpt.Domain()]
+	ok := l.mailboxes[env.rcpt] || l.aliases[env.rcpt] != nil
+	l.mu.Unlock()
+	switch {
+	case stopped:
+		return ReplyUnavailable
+	case !local:
+		return ReplyUnableToRelay
+	case !ok:
+		return ReplyUnknownUser
+	}
+	env.hops++
+	l.w.s.After(0, "legacy local", func() { l.local(env, 0) })
+	return OK
+}
+
+// local delivers to a local address, expanding aliases and forwarding.
+func (l *Legacy) local(env *envelope, depth int) {
+	w := l.w
+	if depth > 10 || env.hops > 30 {
+		w.loop(env, l.host)
+		return
+	}
+	l.mu.Lock()
+	targets := l.aliases[env.rcpt]
+	isBox := l.mailboxes[env.rcpt]
+	fwd, hasFwd := l.forward[env.rcpt]
+	l.mu.Unlock()
+	switch {
+	case targets != nil:
+		for _, t := range targets {
+			l.route(env.child(t, "alias:"+string(env.rcpt)), depth+1)
+		}
+	case isBox:
+		if !hasFwd || fwd.keep {
+			w.deliver(env, LegacyMailbox(env.rcpt))
+		}
+		if hasFwd {
+			c := env.child(fwd.to, "forward:"+string(env.rcpt))
+			c.hops++
+			l.route(c, depth+1)
+		}
+	default:
+		w.bounce(env, l.host, ReplyUnknownUser)
+	}
+}
+
+func (l *Legacy) route(env *envelope, depth int) {
+	l.mu.Lock()
+	local := l.domains[env.rcpt.Domain()]
+	l.mu.Unlock()
+	if local {
+		l.local(env, depth)
+		return
+	}
+	l.out.send(env, l.out.mxRoute(env.rcpt.Domain()), 0)
+}
+
+// internet is every ordinary receiving server on the internet: it accepts
+// any recipient of the domains it serves into their mailboxes.
+type internet struct {
+	w       *World
+	host    string
+	domains map[string]bool
+}
+
+func (h *internet) Name() string { return h.host }
+
+func (h *internet) receive(env *envelope) Reply {
+	if !h.domains[env.rcpt.Domain()] {
+		return ReplyUnableToRelay
+	}
+	h.w.deliver(env, InternetMailbox(env.rcpt))
+	return OK
+}

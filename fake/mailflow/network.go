@@ -1,0 +1,162 @@
+package mailflow
+
+import (
+	"context"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// MX is one mail exchanger.
+type MX struct {
+	Host string
+	Pref uint16
+}
+
+// Resolver answers MX questions, each sender through its own caching
+// resolver, so an MX change reaches different senders at different times.
+// fake/dnsserver's caching resolvers satisfy it through an adapter.
+type Resolver interface {
+	LookupMX(ctx context.Context, domain string) ([]MX, error)
+}
+
+// envelope is one copy of a message on its way to one recipient.
+type envelope struct {
+	msg    *Message
+	orig   mailops.Address // the recipient as the sender addressed it
+	rcpt   mailops.Address // the current envelope recipient
+	from   mailops.Address
+	auth   string // tenant the sender is authenticated in; "" for unauthenticated
+	client netip.Addr
+	hops   int
+	trail  []string
+	// fromDisplay is the From display name as the final recipient sees it.
+	fromDisplay string
+}
+
+func (e *envelope) child(rcpt mailops.Address, via string) *envelope {
+	c := *e
+	c.rcpt = rcpt
+	c.trail = append(append([]string(nil), e.trail...), via)
+	return &c
+}
+
+func (e *envelope) via(h string) *envelope {
+	c := *e
+	c.trail = append(append([]string(nil), e.trail...), h)
+	return &c
+}
+
+// Host is one mail server in the simulated world. Receive is one SMTP
+// transaction for one recipient: a positive reply means the host took the
+// message (and will deliver, relay or bounce it itself).
+type Host interface {
+	Name() string
+	receive(env *envelope) Reply
+}
+
+// maxHops is where Exchange Online stops a loop (5.4.14, "after 20
+// iterations", exo-facts 11).
+const maxHops = 20
+
+// outbound is a sender's queue: it tries each target in order, defers on
+// 4xx or no answer, retries with backoff and gives up at the horizon.
+type outbound struct {
+	w        *World
+	from     string   // sending host, for the trail
+	resolver Resolver // nil: targets must be fixed hosts
+}
+
+// send delivers env to the hosts that route returns, now and on retries.
+func (o *outbound) send(env *envelope, route func() ([]string, Reply), attempt int) {
+	w := o.w
+	w.s.After(w.cfg.HopDelay, "smtp "+o.from, func() { o.try(env, route, attempt) })
+}
+
+func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt int) {
+	w := o.w
+	targets, rerr := route()
+	last := rerr
+	for _, name := range targets {
+		h := w.hostByName(name)
+		if h == nil {
+			last = Reply{451, "4.4.1", "no answer from " + name}
+			continue
+		}
+		r := w.faults.before(h.Name(), env.rcpt)
+		if r.Code == 0 {
+			r = h.receive(env.via(h.Name()))
+		}
+		if r.Positive() {
+			if lost := w.faults.apply(h.Name(), StageDataReply, env.rcpt); lost.Code != 0 {
+				// The host took the message, the sender never heard: it
+				// will send it again (a duplicate, not a loss).
+				w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: h.Name(), Reply: lost, Trail: env.trail})
+				o.retry(env, route, attempt)
+			}
+			return
+		}
+		if r.Permanent() {
+			w.bounce(env, h.Name(), r)
+			return
+		}
+		last = r
+	}
+	if last.Code == 0 {
+		last = Reply{451, "4.4.0", "no route"}
+	}
+	if last.Permanent() {
+		w.bounce(env, o.from, last)
+		return
+	}
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: o.from, Reply: last, Trail: env.trail})
+	o.retry(env, route, attempt)
+}
+
+func (o *outbound) retry(env *envelope, route func() ([]string, Reply), attempt int) {
+	w := o.w
+	delay := w.cfg.RetryBase << min(attempt, 8)
+	if delay > w.cfg.RetryMax {
+		delay = w.cfg.RetryMax
+	}
+	if w.s.Now().Add(delay).Sub(env.msg.Submitted) > w.cfg.GiveUp {
+		w.bounce(env, o.from, ReplyExpired)
+		return
+	}
+	w.s.After(delay, "retry "+o.from, func() { o.try(env, route, attempt+1) })
+}
+
+// mxRoute resolves the recipient's domain through the sender's resolver and
+// returns the MX hosts in preference order.
+func (o *outbound) mxRoute(domain string) func() ([]string, Reply) {
+	return func() ([]string, Reply) {
+		mxs, err := o.resolver.LookupMX(context.Background(), domain)
+		if err != nil || len(mxs) == 0 {
+			return nil, ReplyNoRoute
+		}
+		return mxHosts(mxs), Reply{}
+	}
+}
+
+func mxHosts(mxs []MX) []string {
+	s := append([]MX(nil), mxs...)
+	sort.SliceStable(s, func(i, j int) bool { return s[i].Pref < s[j].Pref })
+	out := make([]string, len(s))
+	for i, m := range s {
+		out[i] = strings.ToLower(strings.TrimSuffix(m.Host, "."))
+	}
+	return out
+}
+
+func fixedRoute(hosts ...string) func() ([]string, Reply) {
+	return func() ([]string, Reply) { return hosts, Reply{} }
+}
+
+// isEXOHost reports whether a host name is an Exchange Online MX target.
+func isEXOHost(h string) bool {
+	h = strings.ToLower(strings.TrimSuffix(h, "."))
+	return strings.HasSuffix(h, ".mail.protection.outlook.com") || strings.HasSuffix(h, ".mx.microsoft") || h == "smtp.office365.com"
+}
+

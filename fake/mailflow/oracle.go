@@ -1,0 +1,224 @@
+package mailflow
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// Expectations say, for every valid address, which people it reaches, and
+// for every person which mailboxes they read when: the oracle's definition of
+// "delivered to a mailbox its owner reads at that time".
+type Expectations struct {
+	people map[mailops.Address][]string
+	reads  map[string][]readSpan
+}
+
+type readSpan struct {
+	mb          Mailbox
+	from, until time.Time // until zero: open-ended
+}
+
+// NewExpectations returns empty expectations.
+func NewExpectations() *Expectations {
+	return &Expectations{people: map[mailops.Address][]string{}, reads: map[string][]readSpan{}}
+}
+
+// Address declares a valid address and the people it reaches (a mailbox: its
+// owner; a group or alias: its members). An undeclared address is invalid:
+// mail to it is expected to bounce.
+func (e *Expectations) Address(a mailops.Address, people ...string) {
+	e.people[a] = append([]string(nil), people...)
+}
+
+// Reads declares that a person reads a mailbox from from until until (zero:
+// for ever).
+func (e *Expectations) Reads(person string, mb Mailbox, from, until time.Time) {
+	e.reads[person] = append(e.reads[person], readSpan{mb, from, until})
+}
+
+// Valid reports whether the address was declared.
+func (e *Expectations) Valid(a mailops.Address) bool { _, ok := e.people[a]; return ok }
+
+// readers returns the people (of those given) who read mb at time at, and
+// whether any of them ever reads it.
+func (e *Expectations) readers(people []string, mb Mailbox, at time.Time) (now []string, ever bool) {
+	for _, p := range people {
+		for _, s := range e.reads[p] {
+			if s.mb != mb {
+				continue
+			}
+			ever = true
+			if !at.Before(s.from) && (s.until.IsZero() || at.Before(s.until)) {
+				now = append(now, p)
+				break
+			}
+		}
+	}
+	return now, ever
+}
+
+// Class is the oracle's verdict on one (message, intended recipient).
+type Class string
+
+// Verdicts.
+const (
+	Delivered      Class = "delivered"
+	Bounced        Class = "bounced"
+	ExpectedBounce Class = "expected-bounce" // the address was never valid
+	Lost           Class = "lost"
+	Duplicated     Class = "duplicated"
+	Misdelivered   Class = "misdelivered"
+	Looped         Class = "looped"
+)
+
+// Violation is one (message, recipient) that was not delivered as it should.
+type Violation struct {
+	Msg   int             `json:"msg"`
+	To    mailops.Address `json:"to"`
+	Class Class           `json:"class"`
+	Cause string          `json:"cause"`
+	Trail []string        `json:"trail"`
+}
+
+// Report is the oracle's summary. Counts are over (message, intended
+// recipient) pairs.
+type Report struct {
+	Sent            int         `json:"sent"`
+	Delivered       int         `json:"delivered"`
+	Bounced         int         `json:"bounced"`
+	Lost            int         `json:"lost"`
+	Duplicated      int         `json:"duplicated"`
+	Misdelivered    int         `json:"misdelivered"`
+	Looped          int         `json:"looped"`
+	ExpectedBounces int         `json:"expectedBounces"`
+	Violations      []Violation `json:"violations,omitempty"`
+	Seed            uint64      `json:"seed"`
+}
+
+// NoLoss reports whether nothing was lost, bounced, looped or misdelivered.
+// Duplicates are reported but are not loss.
+func (r Report) NoLoss() bool {
+	return r.Bounced == 0 && r.Lost == 0 && r.Looped == 0 && r.Misdelivered == 0
+}
+
+// Causes counts violations by cause.
+func (r Report) Causes() map[string]int {
+	out := map[string]int{}
+	for _, v := range r.Violations {
+		out[v.Cause]++
+	}
+	return out
+}
+
+// String is a human summary with the first violations in full.
+func (r Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sent %d  delivered %d  bounced %d  lost %d  duplicated %d  misdelivered %d  looped %d  (expected bounces %d)\n",
+		r.Sent, r.Delivered, r.Bounced, r.Lost, r.Duplicated, r.Misdelivered, r.Looped, r.ExpectedBounces)
+	for i, v := range r.Violations {
+		if i == 5 {
+			fmt.Fprintf(&b, "... and %d more violations\n", len(r.Violations)-5)
+			break
+		}
+		fmt.Fprintf(&b, "  message %d to %s: %s: %s\n    trail: %s\n", v.Msg, v.To, v.Class, v.Cause, strings.Join(v.Trail, " | "))
+	}
+	if !r.NoLoss() {
+		fmt.Fprintf(&b, "reproduce with seed=%d\n", r.Seed)
+	}
+	return b.String()
+}
+
+// Check classifies every (message, intended recipient) in the ledger.
+func Check(l *Ledger, e *Expectations, seed uint64) Report {
+	rep := Report{Seed: seed}
+	for _, k := range l.order {
+		st := l.pairs[k]
+		rep.Sent++
+		cls, cause, trail := classify(st, e, k.orig)
+		switch cls {
+		case Delivered:
+			rep.Delivered++
+		case ExpectedBounce:
+			rep.ExpectedBounces++
+		case Bounced:
+			rep.Bounced++
+		case Lost:
+			rep.Lost++
+		case Duplicated:
+			rep.Duplicated++
+		case Misdelivered:
+			rep.Misdelivered++
+		case Looped:
+			rep.Looped++
+		}
+		if cls != Delivered && cls != ExpectedBounce {
+			rep.Violations = append(rep.Violations, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: trail})
+		}
+	}
+	sort.SliceStable(rep.Violations, func(i, j int) bool { return rep.Violations[i].Msg < rep.Violations[j].Msg })
+	return rep
+}
+
+func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, string, []string) {
+	if len(st.loops) > 0 {
+		return Looped, st.loops[0].Reply.String(), st.loops[0].Trail
+	}
+	people, valid := e.people[orig]
+	got := map[string]int{}
+	var unread *Event
+	for i, d := range st.deliveries {
+		now, ever := e.readers(people, d.Mailbox, d.At)
+		switch {
+		case len(now) > 0:
+			for _, p := range now {
+				got[p]++
+			}
+		case ever:
+			if unread == nil {
+				unread = &st.deliveries[i]
+			}
+		default:
+			return Misdelivered, "delivered to " + string(d.Mailbox) + ", which is not a mailbox of " + string(orig), d.Trail
+		}
+	}
+	if !valid {
+		if len(st.bounces) > 0 {
+			return ExpectedBounce, "", nil
+		}
+		if unread != nil {
+			return Misdelivered, "mail to an invalid address was delivered to " + string(unread.Mailbox), unread.Trail
+		}
+		return Lost, "mail to an invalid address neither bounced nor delivered", nil
+	}
+	dup := false
+	for _, p := range people {
+		if got[p] == 0 {
+			switch {
+			case len(st.bounces) > 0:
+				b := st.bounces[0]
+				return Bounced, b.Reply.String() + " at " + b.Host, b.Trail
+			case unread != nil:
+				return Lost, "delivered to " + string(unread.Mailbox) + " while its owner did not read it", unread.Trail
+			case len(st.drops) > 0:
+				return Lost, st.drops[0].Detail, st.drops[0].Trail
+			default:
+				cause := "neither delivered nor bounced by the horizon"
+				if st.deferrals > 0 {
+					cause += fmt.Sprintf(" (deferred %d times)", st.deferrals)
+				}
+				return Lost, cause, nil
+			}
+		}
+		if got[p] > 1 {
+			dup = true
+		}
+	}
+	if dup {
+		return Duplicated, "delivered more than once", st.deliveries[0].Trail
+	}
+	return Delivered, "", nil
+}

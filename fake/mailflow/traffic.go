@@ -1,0 +1,108 @@
+package mailflow
+
+import (
+	"math"
+	"net/netip"
+	"time"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// Traffic describes a seeded stream of messages.
+type Traffic struct {
+	// PerHour is the mean number of messages per hour (Poisson arrivals).
+	PerHour float64
+	From    time.Time
+	Until   time.Time
+	// Senders by kind; a kind with no senders sends nothing.
+	Internet []mailops.Address // internet senders
+	Partner  []mailops.Address // users of the partner tenant
+	Internal []mailops.Address // users of our tenant
+	Devices  []Device          // devices sending through a relay
+	// To are the addresses traffic goes to; Outside are external addresses
+	// internal users also write to.
+	To      []mailops.Address
+	Outside []mailops.Address
+	// InternalOnly are addresses only internal senders write to.
+	InternalOnly []mailops.Address
+}
+
+// Device is a device that sends through the relay.
+type Device struct {
+	Relay  string
+	Client netip.Addr
+	From   mailops.Address
+}
+
+// StartTraffic schedules the traffic; randomness comes from the world's seed
+// (subsystem "traffic:"+name).
+func (w *World) StartTraffic(name string, tr Traffic) {
+	r := w.s.Rand("traffic:" + name)
+	if tr.PerHour <= 0 {
+		return
+	}
+	mean := float64(time.Hour) / tr.PerHour
+	var next func()
+	next = func() {
+		if !w.s.Now().Before(tr.Until) {
+			return
+		}
+		w.sendOne(r.Float64(), r.IntN, tr)
+		gap := time.Duration(-math.Log(1-r.Float64()) * mean)
+		w.s.After(max(gap, time.Millisecond), "traffic "+name, next)
+	}
+	w.s.At(tr.From, "traffic "+name, next)
+}
+
+func pick[T any](intn func(int) int, xs []T) (T, bool) {
+	var zero T
+	if len(xs) == 0 {
+		return zero, false
+	}
+	return xs[intn(len(xs))], true
+}
+
+func (w *World) sendOne(x float64, intn func(int) int, tr Traffic) {
+	kinds := []func() bool{
+		func() bool {
+			from, ok := pick(intn, tr.Internet)
+			to, ok2 := pick(intn, tr.To)
+			if ok && ok2 {
+				w.SendFromInternet(from, "Internet sender", to)
+			}
+			return ok && ok2
+		},
+		func() bool {
+			from, ok := pick(intn, tr.Partner)
+			to, ok2 := pick(intn, tr.To)
+			if ok && ok2 {
+				w.SendFromTenant(w.partner, from, "Partner", to)
+			}
+			return ok && ok2
+		},
+		func() bool {
+			from, ok := pick(intn, tr.Internal)
+			all := append(append(append([]mailops.Address(nil), tr.To...), tr.InternalOnly...), tr.Outside...)
+			to, ok2 := pick(intn, all)
+			if ok && ok2 {
+				w.SendFromTenant(w.tenant, from, "社内ユーザー", to)
+			}
+			return ok && ok2
+		},
+		func() bool {
+			d, ok := pick(intn, tr.Devices)
+			to, ok2 := pick(intn, tr.To)
+			if ok && ok2 {
+				w.SendFromDevice(d.Relay, d.Client, d.From, to)
+			}
+			return ok && ok2
+		},
+	}
+	start := int(x * float64(len(kinds)))
+	for i := 0; i < len(kinds); i++ {
+		if kinds[(start+i)%len(kinds)]() {
+			return
+		}
+	}
+}
+

@@ -1,0 +1,276 @@
+package mailflow
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/mailops-dev/mailops/fake"
+	"github.com/mailops-dev/mailops/fake/sim"
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// Config sets up a World.
+type Config struct {
+	Seed uint64
+	// Tenant and Partner configure our tenant and the partner's tenant.
+	Tenant, Partner fake.TenantConfig
+	// HopDelay is the time one SMTP hop takes (default 2s).
+	HopDelay time.Duration
+	// RetryBase and RetryMax bound senders' retry backoff (default 5m, 1h);
+	// GiveUp is when a sender gives up and bounces (default 48h).
+	RetryBase, RetryMax, GiveUp time.Duration
+	// EXOIgnoresPreference: senders hosted in Exchange Online deliver inside
+	// Exchange Online when any MX of the recipient's domain points at it,
+	// whatever its preference (the cutover seed's partner incident).
+	EXOIgnoresPreference bool
+	// EXOIgnoresMX: a domain verified in a tenant receives the mail of other
+	// tenants inside Exchange Online whatever its MX (exo-facts 9.1, third-party
+	// reports).
+	EXOIgnoresMX bool
+	// KeepEvents keeps every ledger event (hops, deferrals), not only outcomes.
+	KeepEvents bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.HopDelay == 0 {
+		c.HopDelay = 2 * time.Second
+	}
+	if c.RetryBase == 0 {
+		c.RetryBase = 5 * time.Minute
+	}
+	if c.RetryMax == 0 {
+		c.RetryMax = time.Hour
+	}
+	if c.GiveUp == 0 {
+		c.GiveUp = 48 * time.Hour
+	}
+	return c
+}
+
+// World is one simulated mail world on one scheduler, from one seed.
+type World struct {
+	cfg     Config
+	s       *sim.Scheduler
+	cloud   *fake.Cloud
+	tenant  *fake.Tenant
+	partner *fake.Tenant
+	dns     *zoneDNS
+	ledger  *Ledger
+	expect  *Expectations
+	faults  faults
+	exo     *exo
+	hosts   map[string]Host
+	nextID  int
+	resolvr map[string]Resolver
+}
+
+// NewWorld makes a world: a cloud with our tenant ("ours") and a partner
+// tenant ("partner"), DNS, Exchange Online's edge, a ledger and empty
+// expectations. Add legacy servers, internet domains and traffic next.
+func NewWorld(cfg Config) *World {
+	cfg = cfg.withDefaults()
+	s := sim.New(cfg.Seed)
+	w := &World{cfg: cfg, s: s, ledger: NewLedger(cfg.KeepEvents), expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
+	w.dns = newZoneDNS(s)
+	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
+	w.cloud.SetProofChecker(proofChecker{w.dns})
+	w.tenant = w.cloud.NewTenant("ours", cfg.Tenant)
+	w.partner = w.cloud.NewTenant("partner", cfg.Partner)
+	w.exo = &exo{w: w}
+	w.exo.out = &outbound{w: w, from: "exo", resolver: w.Resolver("exo")}
+	return w
+}
+
+// Scheduler, Cloud, Tenant, Partner, DNS, Ledger and Expect give access to
+// the parts.
+func (w *World) Scheduler() *sim.Scheduler  { return w.s }
+func (w *World) Cloud() *fake.Cloud         { return w.cloud }
+func (w *World) Tenant() *fake.Tenant       { return w.tenant }
+func (w *World) Partner() *fake.Tenant      { return w.partner }
+func (w *World) DNS() DNS                   { return w.dns }
+func (w *World) Ledger() *Ledger            { return w.ledger }
+func (w *World) Expect() *Expectations      { return w.expect }
+func (w *World) Seed() uint64               { return w.cfg.Seed }
+func (w *World) InjectSMTPFault(f SMTPFault) { w.faults.add(f) }
+
+// Resolver returns the caching resolver of one sender (made on first use).
+func (w *World) Resolver(sender string) Resolver {
+	r, ok := w.resolvr[sender]
+	if !ok {
+		r = w.dns.NewResolver(sender)
+		w.resolvr[sender] = r
+	}
+	return r
+}
+
+// EXOMXHost is the Exchange Online MX target of a domain.
+func EXOMXHost(domain string) string {
+	return strings.ReplaceAll(domain, ".", "-") + ".mail.protection.outlook.com"
+}
+
+func (w *World) hostByName(name string) Host {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	if isEXOHost(name) {
+		return w.exo
+	}
+	return w.hosts[name]
+}
+
+// AddLegacy adds a legacy server for domains and points their MX at it.
+func (w *World) AddLegacy(host string, ttl time.Duration, domains ...string) *Legacy {
+	l := &Legacy{w: w, host: host, domains: map[string]bool{}, mailboxes: map[mailops.Address]bool{},
+		aliases: map[mailops.Address][]mailops.Address{}, forward: map[mailops.Address]legacyForward{}}
+	l.out = &outbound{w: w, from: host, resolver: w.Resolver(host)}
+	for _, d := range domains {
+		l.domains[d] = true
+		w.dns.SetMX(d, ttl, MX{Host: host, Pref: 10})
+	}
+	w.hosts[host] = l
+	return l
+}
+
+// AddInternetDomain makes an ordinary internet domain whose mail lands in
+// internet mailboxes.
+func (w *World) AddInternetDomain(domain string) {
+	host := "mx." + domain
+	h, ok := w.hosts[host].(*internet)
+	if !ok {
+		h = &internet{w: w, host: host, domains: map[string]bool{}}
+		w.hosts[host] = h
+	}
+	h.domains[domain] = true
+	w.dns.SetMX(domain, time.Hour, MX{Host: host, Pref: 10})
+}
+
+// PointMXAtEXO publishes a domain's Exchange Online MX.
+func (w *World) PointMXAtEXO(domain string, ttl time.Duration) {
+	w.dns.SetMX(domain, ttl, MX{Host: EXOMXHost(domain), Pref: 0})
+}
+
+func (w *World) newMessage(origin string, from mailops.Address, name string, to []mailops.Address) *Message {
+	w.nextID++
+	m := &Message{ID: w.nextID, From: from, FromName: name, To: append([]mailops.Address(nil), to...), Origin: origin, Submitted: w.s.Now(), Size: 4096}
+	w.ledger.submit(m)
+	return m
+}
+
+// SendFromInternet submits a message from an internet sender: its MTA looks
+// the recipients' MX up through its own resolver.
+func (w *World) SendFromInternet(from mailops.Address, name string, to ...mailops.Address) *Message {
+	m := w.newMessage("internet", from, name, to)
+	out := &outbound{w: w, from: "internet:" + from.Domain(), resolver: w.Resolver("internet:" + from.Domain())}
+	for _, rcpt := range to {
+		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
+		out.send(env, out.mxRoute(rcpt.Domain()), 0)
+	}
+	return m
+}
+
+// SendFromTenant submits a message from a user of tenant t (ours or the
+// partner's): an authenticated submission to Exchange Online.
+func (w *World) SendFromTenant(t *fake.Tenant, from mailops.Address, name string, to ...mailops.Address) *Message {
+	origin := "internal"
+	if t != w.tenant {
+		origin = "partner"
+	}
+	m := w.newMessage(origin, from, name, to)
+	for _, rcpt := range to {
+		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
+		w.s.After(w.cfg.HopDelay, "submit", func() { w.exo.submit(t, env) })
+	}
+	return m
+}
+
+// deliversInside says whether Exchange Online keeps mail for a domain held by
+// another tenant inside the service (see Config).
+func (w *World) deliversInside(domain string) bool {
+	if w.cfg.EXOIgnoresMX {
+		return true
+	}
+	if !w.cfg.EXOIgnoresPreference {
+		return false
+	}
+	mxs, err := w.Resolver("exo").LookupMX(context.Background(), domain)
+	if err != nil {
+		return false
+	}
+	for _, m := range mxs {
+		if isEXOHost(m.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *World) deliver(env *envelope, mb Mailbox) {
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.orig, Mailbox: mb,
+		Route: routeOf(env.msg.Origin, env.trail), Trail: env.trail, FromDisplay: env.fromDisplay})
+}
+
+func (w *World) bounce(env *envelope, host string, r Reply) {
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: r, Trail: env.trail})
+}
+
+func (w *World) loop(env *envelope, host string) {
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, Trail: env.trail})
+}
+
+func (w *World) drop(env *envelope, host, why string) {
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, Trail: env.trail})
+}
+
+// Check runs the oracle over everything so far.
+func (w *World) Check() Report { return Check(w.ledger, w.expect, w.cfg.Seed) }
+
+// Admin runs fn as a simulated process with a Client acting as an admin of
+// our tenant.
+func (w *World) Admin(name string, opts mailops.Options, fn func(ctx context.Context, c *mailops.Client)) {
+	opts.Clock = w.s
+	c := mailops.NewClient(w.tenant.Driver(name), opts)
+	w.s.GoNamed(name, func() { fn(context.Background(), c) })
+}
+
+// relay is the device relay: it accepts without authentication only from
+// allowed networks and submits to Exchange Online with its account's
+// credentials; it refuses everyone else (never an open relay).
+type relay struct {
+	w       *World
+	host    string
+	allowed []netip.Prefix
+	account mailops.Address
+}
+
+func (r *relay) Name() string { return r.host }
+
+func (r *relay) receive(env *envelope) Reply {
+	ok := false
+	for _, p := range r.allowed {
+		ok = ok || p.Contains(env.client)
+	}
+	if !ok {
+		return Reply{554, "5.7.1", "Relay access denied: " + env.client.String() + " is not an allowed network"}
+	}
+	e := env.via("relay:" + r.host)
+	e.from = r.account
+	r.w.s.After(r.w.cfg.HopDelay, "relay submit", func() { r.w.exo.submit(r.w.tenant, e) })
+	return OK
+}
+
+// AddRelay adds the device relay on port 587 for devices in allowed networks;
+// it submits as account (a mailbox of our tenant).
+func (w *World) AddRelay(host string, account mailops.Address, allowed ...netip.Prefix) {
+	w.hosts[host] = &relay{w: w, host: host, allowed: allowed, account: account}
+}
+
+// SendFromDevice submits a message from a device at client to the relay.
+func (w *World) SendFromDevice(relayHost string, client netip.Addr, from mailops.Address, to ...mailops.Address) *Message {
+	m := w.newMessage("device", from, "", to)
+	out := &outbound{w: w, from: "device:" + client.String()}
+	for _, rcpt := range to {
+		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, client: client}
+		out.send(env, fixedRoute(relayHost), 0)
+	}
+	return m
+}
