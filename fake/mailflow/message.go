@@ -57,6 +57,8 @@ var (
 type Mailbox string
 
 // LegacyMailbox, EXOMailbox and InternetMailbox name mailboxes.
-func LegacyMailbox(a mailops.Address) Mailbox           { return Mailbox("legacy:" + string(a)) }
-func EXOMailbox(tenant string, a mailops.Address) Mailbox { return Mailbox("exo:" + tenant + ":" + string(a)) }
-func InternetMailbox(a mailops.Address) Mailbox          { return Mailbox("internet:" + string(a)) }
+func LegacyMailbox(a mailops.Address) Mailbox { return Mailbox("legacy:" + string(a)) }
+func EXOMailbox(tenant string, a mailops.Address) Mailbox {
+	return Mailbox("exo:" + tenant + ":" + string(a))
+}
+func InternetMailbox(a mailops.Address) Mailbox { return Mailbox("internet:" + string(a)) }

@@ -159,4 +159,3 @@ func isEXOHost(h string) bool {
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
 	return strings.HasSuffix(h, ".mail.protection.outlook.com") || strings.HasSuffix(h, ".mx.microsoft") || h == "smtp.office365.com"
 }
-

@@ -226,4 +226,3 @@ func (c *Consolidation) loopForward(addr, person mailops.Address) {
 func (c *Consolidation) StopLegacyAt(t time.Time) {
 	c.s.At(t, "legacy stops", c.Legacy.Stop)
 }
-

@@ -105,4 +105,3 @@ func (w *World) sendOne(x float64, intn func(int) int, tr Traffic) {
 		}
 	}
 }
-

@@ -85,14 +85,14 @@ func NewWorld(cfg Config) *World {
 
 // Scheduler, Cloud, Tenant, Partner, DNS, Ledger and Expect give access to
 // the parts.
-func (w *World) Scheduler() *sim.Scheduler  { return w.s }
-func (w *World) Cloud() *fake.Cloud         { return w.cloud }
-func (w *World) Tenant() *fake.Tenant       { return w.tenant }
-func (w *World) Partner() *fake.Tenant      { return w.partner }
-func (w *World) DNS() DNS                   { return w.dns }
-func (w *World) Ledger() *Ledger            { return w.ledger }
-func (w *World) Expect() *Expectations      { return w.expect }
-func (w *World) Seed() uint64               { return w.cfg.Seed }
+func (w *World) Scheduler() *sim.Scheduler   { return w.s }
+func (w *World) Cloud() *fake.Cloud          { return w.cloud }
+func (w *World) Tenant() *fake.Tenant        { return w.tenant }
+func (w *World) Partner() *fake.Tenant       { return w.partner }
+func (w *World) DNS() DNS                    { return w.dns }
+func (w *World) Ledger() *Ledger             { return w.ledger }
+func (w *World) Expect() *Expectations       { return w.expect }
+func (w *World) Seed() uint64                { return w.cfg.Seed }
 func (w *World) InjectSMTPFault(f SMTPFault) { w.faults.add(f) }
 
 // Resolver returns the caching resolver of one sender (made on first use).
