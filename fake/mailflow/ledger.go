@@ -2,7 +2,6 @@ package mailflow
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -140,26 +139,6 @@ func (l *Ledger) RouteCounts(start time.Time, bucket time.Duration) map[time.Tim
 		out[b][r]++
 	}
 	return out
-}
-
-// routeOf summarises a trail ("internet", "exo:contoso", "connector", ...)
-// as a route name like "internet→EXO→legacy".
-func routeOf(origin string, trail []string) string {
-	parts := []string{origin}
-	for _, h := range trail {
-		c := h
-		if i := strings.IndexByte(h, ':'); i > 0 {
-			c = h[:i]
-		}
-		switch c {
-		case "exo":
-			c = "EXO"
-		}
-		if parts[len(parts)-1] != c {
-			parts = append(parts, c)
-		}
-	}
-	return strings.Join(parts, "→")
 }
 
 // Routes lists every route seen in deliveries, sorted.

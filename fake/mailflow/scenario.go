@@ -131,6 +131,9 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 		return nil, fmt.Errorf("mailflow: scenario set-up: %w", setupErr)
 	}
 	c.Admins.Owners = []mailops.Address{mailops.Address("it@" + org)}
+	if err := w.s.RunFor(time.Hour); err != nil { // let the remote domain propagate
+		return nil, err
+	}
 	start := w.s.Now()
 	for _, p := range c.People {
 		w.expect.Address(p, string(p))

@@ -206,7 +206,7 @@ func (w *World) deliversInside(domain string) bool {
 
 func (w *World) deliver(env *envelope, mb Mailbox) {
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.orig, Mailbox: mb,
-		Route: routeOf(env.msg.Origin, env.trail), Trail: env.trail, FromDisplay: env.fromDisplay})
+		Route: w.routeOf(env.msg.Origin, env.trail), Trail: env.trail, FromDisplay: env.fromDisplay})
 }
 
 func (w *World) bounce(env *envelope, host string, r Reply) {
@@ -273,4 +273,37 @@ func (w *World) SendFromDevice(relayHost string, client netip.Addr, from mailops
 		out.send(env, fixedRoute(relayHost), 0)
 	}
 	return m
+}
+
+// routeOf names a copy's route for timelines: the origin, then each kind of
+// hop (EXO, group, alias, forward, connector, legacy, internet, device relay).
+func (w *World) routeOf(origin string, trail []string) string {
+	parts := []string{origin}
+	for _, h := range trail {
+		kind := h
+		if i := strings.IndexByte(h, ':'); i > 0 {
+			kind = h[:i]
+		}
+		switch kind {
+		case "exo":
+			kind = "EXO"
+		case "relay":
+			if !strings.Contains(h, ":") {
+				continue // EXO's relay decision; the connector or MX hop follows
+			}
+			kind = "device-relay"
+		case "group", "alias", "forward", "connector", "mailuser":
+		default:
+			switch w.hosts[h].(type) {
+			case *Legacy:
+				kind = "legacy"
+			case *internet:
+				kind = "internet"
+			}
+		}
+		if parts[len(parts)-1] != kind {
+			parts = append(parts, kind)
+		}
+	}
+	return strings.Join(parts, "→")
 }
