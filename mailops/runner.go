@@ -40,6 +40,11 @@ type Runner struct {
 	DNS      DNSPublisher   // nil: DNS changes stop the run with a *ManualStepError
 	Logger   *slog.Logger   // defaults to discarding
 	Progress func(Progress) // optional
+	// Rechecks is how many times a conflict is read again, Recheck apart,
+	// before the runner believes it: admin reads lag, so an object written a
+	// moment ago can look absent or old (defaults 3 and 30s; -1 disables).
+	Rechecks int
+	Recheck  time.Duration
 }
 
 // ManualStepError stops a run at a DNS change that must be published by hand;
@@ -165,7 +170,7 @@ func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action
 	clk := r.clock()
 	switch {
 	case a.Op != nil:
-		st, err := a.Op.Check(ctx, r.Driver)
+		st, err := r.check(ctx, a.Op)
 		if err != nil {
 			return fmt.Errorf("step %s: %s: %w", s.ID, a.Op.Describe(), err)
 		}
@@ -212,6 +217,28 @@ func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action
 	}
 	r.report(pr, "done", 0, nil)
 	return r.record(ctx, p, s.ID, i, "done")
+}
+
+// check runs an operation's Check, reading a conflict again (Rechecks times,
+// Recheck apart) before believing it.
+func (r *Runner) check(ctx context.Context, op Operation) (Status, error) {
+	n, every := r.Rechecks, r.Recheck
+	if n == 0 {
+		n = 3
+	}
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	for i := 0; ; i++ {
+		st, err := op.Check(ctx, r.Driver)
+		if err == nil || !errors.Is(err, ErrConflict) || i >= n {
+			return st, err
+		}
+		r.logger().Info("conflict seen, reading again in case of read lag", "op", op.Describe(), "err", err, "in", every)
+		if serr := r.clock().Sleep(ctx, every); serr != nil {
+			return 0, serr
+		}
+	}
 }
 
 // resolveDNS turns AddVerification into the tenant's TXT record.

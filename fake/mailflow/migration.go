@@ -75,7 +75,7 @@ func (c *Consolidation) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger
 			ctx := context.Background()
 			m.Started = c.s.Now()
 			defer func() { m.Done, m.Finished = true, c.s.Now() }()
-			cl := mailops.NewClient(c.tenant.Driver("admin@example.onmicrosoft.com"), mailops.Options{Clock: c.s, Logger: logger})
+			cl := mailops.NewClient(c.tenant.Driver("admin@example.onmicrosoft.com"), mailops.Options{Clock: c.s, Logger: logger, WaitConsistent: true})
 			pf, err := runbook.RunPreflight(ctx, cl, spec, c.tenant)
 			if err != nil {
 				m.Err = err

@@ -99,7 +99,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 			return
 		}
 		if r.Permanent() {
-			w.bounce(env, h.Name(), r)
+			w.bounce(env.via(h.Name()), h.Name(), r)
 			return
 		}
 		last = r

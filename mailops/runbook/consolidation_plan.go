@@ -118,12 +118,21 @@ func ConsolidationPlan(spec ConsolidationSpec, pf *Preflight, d mailops.Driver) 
 		Gate: "the MX points at Exchange Online and the connector relays unknown addresses meanwhile",
 	}
 	var later []mailops.Action
-	for _, a := range s.Addresses {
-		if s.Unsafe != UnsafeForwardLoop {
+	fixes := 0
+	if s.Unsafe != UnsafeForwardLoop {
+		for _, a := range s.Addresses {
 			for _, fix := range pf.LoopFixes[a.Address] {
 				groups.Actions = append(groups.Actions, op(fix))
+				fixes++
 			}
 		}
+	}
+	if fixes > 0 {
+		// The fix must reach mail flow before the group does: a recipient
+		// change can take longer to propagate than a new group.
+		groups.Actions = append(groups.Actions, wait(t.Recipient, "the removed forwarding reaches mail flow before any group exists"))
+	}
+	for _, a := range s.Addresses {
 		g := addressGroup(s, a, s.Unsafe == UnsafeEmptyGroup)
 		groups.Actions = append(groups.Actions, op(mailops.CreateGroup{Group: g}))
 		if s.Unsafe == UnsafeEmptyGroup {

@@ -59,8 +59,10 @@ func TestConsolidationPlanOrder(t *testing.T) {
 			assert.Equal(t, []mailops.Address{"depta-admins@example.ac.jp"}, o.Group.Owners)
 		}
 	}
-	assert.Equal(t, []string{"create office@depta.example.ac.jp", "unforward bob@example.ac.jp", "create lab@depta.example.ac.jp"}, kinds,
-		"the loop is removed right before its group is created")
+	assert.Equal(t, []string{"unforward bob@example.ac.jp", "create office@depta.example.ac.jp", "create lab@depta.example.ac.jp"}, kinds,
+		"loops are removed before any group is created")
+	require.NotNil(t, groups.Actions[1].Wait, "and the removal propagates first")
+	assert.Equal(t, DefaultTiming().Recipient, groups.Actions[1].Wait.For)
 	last := groups.Actions[len(groups.Actions)-1]
 	require.NotNil(t, last.Wait)
 	assert.Equal(t, DefaultTiming().Group, last.Wait.For, "authoritative only after groups propagated")
