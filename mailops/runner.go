@@ -222,6 +222,19 @@ func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action
 // check runs an operation's Check, reading a conflict again (Rechecks times,
 // Recheck apart) before believing it.
 func (r *Runner) check(ctx context.Context, op Operation) (Status, error) {
+	var st Status
+	err := r.reread(ctx, op.Describe(), ErrConflict, func() error {
+		var err error
+		st, err = op.Check(ctx, r.Driver)
+		return err
+	})
+	return st, err
+}
+
+// reread runs read, and again (Rechecks times, Recheck apart) while it fails
+// with lagErr: what the runner itself just wrote can look absent or old to a
+// lagging read.
+func (r *Runner) reread(ctx context.Context, what string, lagErr error, read func() error) error {
 	n, every := r.Rechecks, r.Recheck
 	if n == 0 {
 		n = 3
@@ -230,13 +243,13 @@ func (r *Runner) check(ctx context.Context, op Operation) (Status, error) {
 		every = 30 * time.Second
 	}
 	for i := 0; ; i++ {
-		st, err := op.Check(ctx, r.Driver)
-		if err == nil || !errors.Is(err, ErrConflict) || i >= n {
-			return st, err
+		err := read()
+		if err == nil || !errors.Is(err, lagErr) || i >= n {
+			return err
 		}
-		r.logger().Info("conflict seen, reading again in case of read lag", "op", op.Describe(), "err", err, "in", every)
+		r.logger().Info("reading again in case of read lag", "what", what, "err", err, "in", every)
 		if serr := r.clock().Sleep(ctx, every); serr != nil {
-			return 0, serr
+			return serr
 		}
 	}
 }
@@ -246,7 +259,12 @@ func (r *Runner) resolveDNS(ctx context.Context, c DNSChange) (DNSChange, error)
 	if !c.AddVerification {
 		return c, nil
 	}
-	d, err := r.Driver.GetDomain(ctx, c.Domain)
+	var d Domain
+	err := r.reread(ctx, "domain "+c.Domain, ErrNotFound, func() error {
+		var err error
+		d, err = r.Driver.GetDomain(ctx, c.Domain)
+		return err
+	})
 	if err != nil {
 		return c, err
 	}

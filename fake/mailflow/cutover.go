@@ -1,0 +1,196 @@
+package mailflow
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/runbook"
+)
+
+// CutoverScenario is DESIGN.md's second migration as a world: an on-premises
+// server replaced by Exchange Online for one domain.
+type CutoverScenario struct {
+	Domain      string // e.g. maker.example.co.jp
+	LegacyHost  string
+	Users       int
+	Departments int
+	PerHour     float64
+	// ParallelRun and Decommission shorten the source migration's two
+	// weeks and one month for simulation.
+	ParallelRun, Decommission time.Duration
+}
+
+// DefaultCutoverScenario returns a small manufacturer.
+func DefaultCutoverScenario(users int) CutoverScenario {
+	return CutoverScenario{Domain: "maker.example.co.jp", LegacyHost: "mail.maker.example.co.jp", Users: max(3, users),
+		Departments: max(1, users/5), PerHour: 60, ParallelRun: 24 * time.Hour, Decommission: 48 * time.Hour}
+}
+
+// Cutover is a built cutover scenario.
+type Cutover struct {
+	*World
+	Scenario CutoverScenario
+	Legacy   *Legacy
+	Users    []mailops.Address
+	Spec     runbook.CutoverSpec
+}
+
+// NewCutover builds the world: every user and department address on the
+// legacy server, a partner on Exchange Online and internet senders writing to
+// them. People read their legacy mailbox until the server stops, and their
+// Exchange Online mailbox once their client is configured (the runbook's
+// autodiscover step, or the MX switch when there is none).
+func NewCutover(cfg Config, sc CutoverScenario) (*Cutover, error) {
+	w := NewWorld(cfg)
+	r := rand.New(rand.NewPCG(cfg.Seed, 78))
+	c := &Cutover{World: w, Scenario: sc}
+	d := sc.Domain
+	c.Legacy = w.AddLegacy(sc.LegacyHost, 24*time.Hour, d)
+	w.PointMXAtEXO("partner.example", time.Hour)
+	w.AddInternetDomain("gmail.example")
+	partner := []mailops.Address{"sato@partner.example"}
+	internet := []mailops.Address{"alice@gmail.example"}
+	var err error
+	w.s.GoNamed("setup", func() {
+		err = provisionTenant(context.Background(), w, w.partner, "partner.example", partner)
+	})
+	if rerr := w.s.Run(); rerr != nil || err != nil {
+		return nil, fmt.Errorf("mailflow: cutover set-up: %v %w", rerr, err)
+	}
+	if err := w.s.RunFor(2 * time.Hour); err != nil {
+		return nil, err
+	}
+	for _, p := range append(partner, internet...) {
+		w.expect.Address(p, string(p))
+	}
+	w.expect.Reads(string(partner[0]), EXOMailbox("partner", partner[0]), time.Time{}, time.Time{})
+	w.expect.Reads(string(internet[0]), InternetMailbox(internet[0]), time.Time{}, time.Time{})
+
+	spec := runbook.CutoverSpec{Domain: d, LegacyMX: sc.LegacyHost, LegacyMXTTL: 24 * time.Hour, Admin: mailops.Address("it@" + d),
+		ParallelRun: sc.ParallelRun, Decommission: sc.Decommission, RelayAccount: mailops.Address("relay@" + d),
+		DeviceNetworks: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, InitialDomain: "maker.onmicrosoft.com"}
+	users := []mailops.Address{spec.Admin}
+	for i := 0; i < sc.Users; i++ {
+		users = append(users, mailops.Address(fmt.Sprintf("user%02d@%s", i, d)))
+	}
+	c.Users = users
+	for i, u := range users {
+		c.Legacy.AddMailbox(u)
+		w.expect.Address(u, string(u))
+		w.expect.Reads(string(u), LegacyMailbox(u), time.Time{}, time.Time{})
+		spec.Users = append(spec.Users, runbook.UserSpec{Address: u, DisplayName: fmt.Sprintf("社員 %02d", i)})
+	}
+	var to []mailops.Address
+	for i := 0; i < sc.Departments; i++ {
+		a := mailops.Address(fmt.Sprintf("dept%02d@%s", i, d))
+		n := 1 + r.IntN(min(3, len(users)))
+		seen := map[mailops.Address]bool{}
+		var members []mailops.Address
+		var people []string
+		for len(members) < n {
+			u := users[r.IntN(len(users))]
+			if !seen[u] {
+				seen[u] = true
+				members = append(members, u)
+				people = append(people, string(u))
+			}
+		}
+		c.Legacy.SetAlias(a, members...)
+		w.expect.Address(a, people...)
+		spec.Departments = append(spec.Departments, runbook.DepartmentSpec{Address: a, DisplayName: fmt.Sprintf("部署 %02d", i), Members: members, External: true})
+		to = append(to, a)
+	}
+	c.Spec = spec
+	start := w.s.Now()
+	until := start.Add(sc.ParallelRun + sc.Decommission + 24*time.Hour)
+	w.StartTraffic("cutover", Traffic{PerHour: sc.PerHour, From: start, Until: until, Internet: internet, Partner: partner, To: append(append([]mailops.Address(nil), to...), users...)})
+	return c, nil
+}
+
+func provisionTenant(ctx context.Context, w *World, t interface {
+	Driver(string) mailops.Driver
+}, domain string, people []mailops.Address) error {
+	cl := mailops.NewClient(t.Driver("setup"), mailops.Options{Clock: w.s, Retry: mailops.RetryOptions{MaxAttempts: 50}})
+	dom, err := cl.AddDomain(ctx, domain)
+	if err != nil {
+		return err
+	}
+	if err := w.dns.Publish(ctx, mailops.DNSChange{Domain: domain, Add: dom.VerificationRecords[:1]}); err != nil {
+		return err
+	}
+	if _, err := cl.VerifyDomain(ctx, domain); err != nil {
+		return err
+	}
+	for _, p := range people {
+		if err := cl.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: p.Local()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StartRunbook runs the cutover runbook (or a known-bad variant) from at. As
+// steps complete, people start reading Exchange Online (autodiscover, or the
+// MX switch without it), users of the tenant and devices start sending, and
+// when the plan ends the legacy server stops.
+func (c *Cutover) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger *slog.Logger) *Migration {
+	m := &Migration{}
+	spec := c.Spec
+	spec.Unsafe = unsafe
+	spec.Gates = c.Gates()
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	reading := false
+	startReading := func(now time.Time) {
+		if reading {
+			return
+		}
+		reading = true
+		for _, u := range c.Users {
+			c.expect.Reads(string(u), EXOMailbox("ours", u), now, time.Time{})
+		}
+		c.StartTraffic("cutover-internal", Traffic{PerHour: c.Scenario.PerHour / 2, From: now, Until: now.Add(c.Scenario.ParallelRun + c.Scenario.Decommission),
+			Internal: c.Users, To: c.Users, Outside: []mailops.Address{"alice@gmail.example"}})
+	}
+	c.s.At(at, "runbook", func() {
+		c.s.GoNamed("runbook", func() {
+			ctx := context.Background()
+			m.Started = c.s.Now()
+			defer func() {
+				m.Done, m.Finished = true, c.s.Now()
+				c.Legacy.Stop()
+			}()
+			cl := mailops.NewClient(c.tenant.Driver("admin@maker.onmicrosoft.com"), mailops.Options{Clock: c.s, Logger: logger, WaitConsistent: true})
+			plan, err := runbook.CutoverPlan(spec, cl)
+			if err != nil {
+				m.Err = err
+				return
+			}
+			m.Plan = plan
+			r := &mailops.Runner{Driver: cl, Clock: c.s, DNS: c.dns, Logger: logger, Progress: func(p mailops.Progress) {
+				m.Progress = append(m.Progress, p)
+				if p.Event != "done" {
+					return
+				}
+				switch {
+				case p.Step == "autodiscover", p.Step == "mx-switch" && p.Kind == "dns":
+					startReading(p.At)
+				case p.Step == "device-relay":
+					c.AddRelay("relay."+c.Scenario.Domain, spec.RelayAccount, spec.DeviceNetworks...)
+					c.StartTraffic("devices", Traffic{PerHour: 6, From: p.At, Until: p.At.Add(c.Scenario.Decommission),
+						Devices: []Device{{Relay: "relay." + c.Scenario.Domain, Client: netip.MustParseAddr("10.1.2.3"), From: mailops.Address("nas@" + c.Scenario.Domain)}},
+						To: c.Users})
+				}
+			}}
+			m.Err = r.Run(ctx, plan)
+		})
+	})
+	return m
+}
