@@ -64,6 +64,9 @@ type World struct {
 	hosts   map[string]Host
 	nextID  int
 	resolvr map[string]Resolver
+	// msgIDs maps the Message-ID of messages submitted over SMTP sessions
+	// to their message, so that a retry is the same message (smtp.go).
+	msgIDs map[string]*Message
 }
 
 // NewWorld makes a world: a cloud with our tenant ("ours") and a partner

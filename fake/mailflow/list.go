@@ -1,0 +1,105 @@
+package mailflow
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// ListServer is a mailing-list server: each list address expands to its
+// members, and the copies go on by MX through the server's own resolver,
+// with the list's bounce address as envelope sender. With onlyFromEXO it
+// accepts only mail that Exchange Online relays to it (DESIGN.md section 8:
+// lists live on their own domain behind connectors that accept only EXO), and
+// refuses every other sender with 5.7.1.
+type ListServer struct {
+	w           *World
+	host        string
+	onlyFromEXO bool
+	out         *outbound
+
+	mu      sync.Mutex
+	domains map[string]bool
+	lists   map[mailops.Address][]mailops.Address
+}
+
+// Replies of the list server.
+var (
+	ReplyNoSuchList  = Reply{550, "5.1.1", "No such list"}
+	ReplyListOnlyEXO = Reply{550, "5.7.1", "This list server accepts mail only from Exchange Online"}
+)
+
+// AddListServer adds a mailing-list server for domains and points their MX
+// at it with the given TTL.
+func (w *World) AddListServer(host string, ttl time.Duration, onlyFromEXO bool, domains ...string) *ListServer {
+	l := &ListServer{w: w, host: host, onlyFromEXO: onlyFromEXO, domains: map[string]bool{}, lists: map[mailops.Address][]mailops.Address{}}
+	l.out = &outbound{w: w, from: host, resolver: w.Resolver(host)}
+	for _, d := range domains {
+		l.domains[d] = true
+		w.dns.SetMX(d, ttl, MX{Host: host, Pref: 10})
+	}
+	w.hosts[host] = l
+	return l
+}
+
+// Name returns the host name.
+func (l *ListServer) Name() string { return l.host }
+
+// SetList makes addr a list with the given members (nil members removes it).
+func (l *ListServer) SetList(addr mailops.Address, members ...mailops.Address) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if members == nil {
+		delete(l.lists, addr)
+		return
+	}
+	l.lists[addr] = append([]mailops.Address(nil), members...)
+}
+
+func (l *ListServer) check(env *envelope) Reply {
+	l.mu.Lock()
+	local := l.domains[env.rcpt.Domain()]
+	_, isList := l.lists[env.rcpt]
+	l.mu.Unlock()
+	switch {
+	case !local:
+		return ReplyUnableToRelay
+	case !isList:
+		return ReplyNoSuchList
+	case l.onlyFromEXO && !fromEXO(env.trail):
+		return ReplyListOnlyEXO
+	}
+	return OK
+}
+
+// fromEXO reports whether the hop before the last one in a trail (the
+// sending host of the current transaction) is Exchange Online.
+func fromEXO(trail []string) bool {
+	if len(trail) < 2 {
+		return false
+	}
+	p := trail[len(trail)-2]
+	return p == "exo" || p == "relay" || strings.HasPrefix(p, "exo:") || strings.HasPrefix(p, "connector:")
+}
+
+func (l *ListServer) receive(env *envelope) Reply {
+	if r := l.check(env); !r.Positive() {
+		return r
+	}
+	env.hops++
+	l.mu.Lock()
+	members := append([]mailops.Address(nil), l.lists[env.rcpt]...)
+	l.mu.Unlock()
+	list := env.rcpt
+	l.w.s.After(0, "list "+string(list), func() {
+		for _, m := range members {
+			c := env.child(m, "list:"+string(list))
+			c.from = mailops.Address(list.Local() + "-bounces@" + list.Domain())
+			c.hops++
+			l.out.send(c, l.out.mxRoute(m.Domain()), 0)
+		}
+	})
+	return OK
+}

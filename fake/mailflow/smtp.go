@@ -1,0 +1,290 @@
+package mailflow
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"strings"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// ClientInfo describes the client that opens an SMTP session.
+type ClientInfo struct {
+	// Addr is the client's address; the device relay accepts only its
+	// allowed networks.
+	Addr netip.Addr
+	// Port is the port the client connected to: the device relay accepts
+	// only submission (587).
+	Port int
+}
+
+// SubmissionPort is the port the device relay listens on.
+const SubmissionPort = 587
+
+// SessionLimits bound one SMTP session.
+type SessionLimits struct {
+	// MaxRecipients per transaction (0: no limit); more get 452 4.5.3.
+	MaxRecipients int
+	// MaxMessageBytes of DATA (0: no limit); more get 552 5.3.4.
+	MaxMessageBytes int
+}
+
+// Replies of the SMTP session layer.
+var (
+	ReplyNoHost       = Reply{421, "4.4.1", "No such host"}
+	ReplyBadSequence  = Reply{503, "5.5.1", "Bad sequence of commands"}
+	ReplyBadAddress   = Reply{501, "5.1.3", "Bad address syntax"}
+	ReplyNoRecipients = Reply{554, "5.5.1", "No valid recipients"}
+	ReplyEightBit     = Reply{554, "5.6.7", "Non-ASCII header requires SMTPUTF8"}
+	ReplyBadMessage   = Reply{554, "5.6.0", "Malformed message"}
+	ReplyNotSubmit    = Reply{554, "5.7.1", "Relay accepts only submission on port 587"}
+	ReplyReplyLost    = Reply{451, "4.4.2", "Connection dropped after DATA (reply lost)"}
+)
+
+// Session is one in-process SMTP session with a host of the world, with the
+// stages of SMTP on the wire: connect (Open), MAIL, RCPT, DATA. Each stage can
+// be hit by a targeted fault (InjectSMTPFault). A recipient is checked at
+// RCPT (an unknown user gets its 5xx there, as on the wire); DATA hands the
+// message to the host for every accepted recipient and records the
+// submission in the ledger. A Session is what the loopback server
+// (fake/smtpserve) drives; tests and benchmarks may drive it directly.
+//
+// A Session is not safe for concurrent use, and, like everything in the
+// world, must be used while the scheduler's loop is not running (or from an
+// event).
+type Session struct {
+	w      *World
+	h      Host
+	ci     ClientInfo
+	lim    SessionLimits
+	from   mailops.Address
+	mailOK bool
+	rcpts  []mailops.Address
+	closed bool
+}
+
+// Open connects to a host of the world. A non-positive reply (no such host,
+// a host that is stopped, a connect fault) means no session; the Session is
+// nil then.
+func (w *World) Open(host string, ci ClientInfo, lim SessionLimits) (*Session, Reply) {
+	h := w.hostByName(host)
+	if h == nil {
+		return nil, ReplyNoHost
+	}
+	if r := w.faults.apply(h.Name(), StageConnect, ""); r.Code != 0 {
+		return nil, r
+	}
+	if l, ok := h.(*Legacy); ok && !l.Running() {
+		return nil, ReplyUnavailable
+	}
+	return &Session{w: w, h: h, ci: ci, lim: lim}, Reply{220, "2.0.0", h.Name() + " ESMTP ready"}
+}
+
+// Host returns the name of the host the session is connected to.
+func (s *Session) Host() string { return s.h.Name() }
+
+// Mail starts a transaction with the envelope sender ("" is the null sender
+// of bounces, accepted).
+func (s *Session) Mail(from string) Reply {
+	if s.closed {
+		return ReplyBadSequence
+	}
+	if s.mailOK {
+		return ReplyBadSequence
+	}
+	var a mailops.Address
+	if from != "" {
+		p, err := mailops.ParseAddress(from)
+		if err != nil {
+			return ReplyBadAddress
+		}
+		a = p
+	}
+	if r := s.w.faults.apply(s.h.Name(), StageMail, a); r.Code != 0 {
+		return r
+	}
+	s.from, s.mailOK = a, true
+	return OK
+}
+
+// Rcpt adds a recipient; the host checks it now.
+func (s *Session) Rcpt(to string) Reply {
+	if s.closed || !s.mailOK {
+		return ReplyBadSequence
+	}
+	a, err := mailops.ParseAddress(to)
+	if err != nil {
+		return ReplyBadAddress
+	}
+	if s.lim.MaxRecipients > 0 && len(s.rcpts) >= s.lim.MaxRecipients {
+		return ReplyTooManyRcpts
+	}
+	if r := s.w.faults.apply(s.h.Name(), StageRcpt, a); r.Code != 0 {
+		return r
+	}
+	if r := s.checkRcpt(a); !r.Positive() {
+		return r
+	}
+	s.rcpts = append(s.rcpts, a)
+	return OK
+}
+
+// checkRcpt is what each kind of host says at RCPT.
+func (s *Session) checkRcpt(a mailops.Address) Reply {
+	env := &envelope{rcpt: a, from: s.from, client: s.ci.Addr}
+	switch h := s.h.(type) {
+	case *Legacy:
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		switch {
+		case h.stopped:
+			return ReplyUnavailable
+		case !h.domains[a.Domain()]:
+			return ReplyUnableToRelay
+		case !h.mailboxes[a] && h.aliases[a] == nil:
+			return ReplyUnknownUser
+		}
+	case *exo:
+		t, dom, ok := h.tenantFor(a.Domain())
+		if !ok {
+			return ReplyRelayDenied
+		}
+		if dom.Type == mailops.Authoritative && !known(t.MailView(), a) {
+			return ReplyDBEB
+		}
+	case *internet:
+		if !h.domains[a.Domain()] {
+			return ReplyUnableToRelay
+		}
+	case *relay:
+		if s.ci.Port != SubmissionPort {
+			return ReplyNotSubmit
+		}
+		if !h.allows(env.client) {
+			return relayDenied(env.client)
+		}
+	case *ListServer:
+		return h.check(env)
+	}
+	return OK
+}
+
+// Data sends the message (headers and body, CRLF or LF line ends) to every
+// accepted recipient. The From header's display name is what recipients see
+// unless Exchange Online rewrites it; a Message-ID seen before in the world
+// names the same message (a retry after a lost reply is a duplicate, not a
+// new message). The transaction ends whatever the reply.
+func (s *Session) Data(body []byte) Reply {
+	if s.closed || !s.mailOK {
+		return ReplyBadSequence
+	}
+	defer s.Reset()
+	if len(s.rcpts) == 0 {
+		return ReplyNoRecipients
+	}
+	if s.lim.MaxMessageBytes > 0 && len(body) > s.lim.MaxMessageBytes {
+		return ReplyTooBig
+	}
+	for _, a := range s.rcpts {
+		if r := s.w.faults.apply(s.h.Name(), StageData, a); r.Code != 0 {
+			return r
+		}
+	}
+	hdr, r := parseHeader(body)
+	if !r.Positive() {
+		return r
+	}
+	m := s.w.smtpMessage(hdr, s.from, s.rcpts, len(body))
+	for _, a := range s.rcpts {
+		env := &envelope{msg: m, orig: a, rcpt: a, from: s.from, client: s.ci.Addr, fromDisplay: m.FromName}
+		e := env.via(s.h.Name())
+		if rr := s.h.receive(e); !rr.Positive() {
+			// Accepted at RCPT, refused now: the host owns the message
+			// and bounces it.
+			s.w.bounce(e, s.h.Name(), rr)
+		}
+	}
+	for _, a := range s.rcpts {
+		if lost := s.w.faults.apply(s.h.Name(), StageDataReply, a); lost.Code != 0 {
+			return lost
+		}
+	}
+	return Reply{250, "2.0.0", fmt.Sprintf("OK queued as %d", m.ID)}
+}
+
+// Reset aborts the transaction (RSET).
+func (s *Session) Reset() {
+	s.from, s.mailOK, s.rcpts = "", false, nil
+}
+
+// Close ends the session (QUIT).
+func (s *Session) Close() { s.closed = true }
+
+type header struct {
+	messageID string
+	fromName  string
+}
+
+// parseHeader reads the message header with net/mail. Raw 8-bit bytes in the
+// header need SMTPUTF8, which the hosts do not offer.
+func parseHeader(body []byte) (header, Reply) {
+	end := bytes.Index(body, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(body, []byte("\n\n"))
+	}
+	if end < 0 {
+		end = len(body)
+	}
+	for _, c := range body[:end] {
+		if c >= 0x80 {
+			return header{}, ReplyEightBit
+		}
+	}
+	msg, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(body)))
+	if err != nil {
+		return header{}, ReplyBadMessage
+	}
+	h := header{messageID: strings.TrimSpace(msg.Header.Get("Message-Id"))}
+	if f := msg.Header.Get("From"); f != "" {
+		if a, err := (&mail.AddressParser{}).Parse(f); err == nil {
+			h.fromName = a.Name
+		}
+	}
+	return h, OK
+}
+
+// smtpMessage returns the message a DATA carries: the one with the same
+// Message-ID if the world has seen it (a retry), else a new submission.
+func (w *World) smtpMessage(h header, from mailops.Address, rcpts []mailops.Address, size int) *Message {
+	if h.messageID != "" {
+		if m, ok := w.msgIDs[h.messageID]; ok {
+			return m
+		}
+	}
+	m := w.newMessage("smtp", from, h.fromName, rcpts)
+	m.Size = size
+	if h.messageID != "" {
+		if w.msgIDs == nil {
+			w.msgIDs = map[string]*Message{}
+		}
+		w.msgIDs[h.messageID] = m
+	}
+	return m
+}
+
+// allows reports whether a client may use the relay without authentication.
+func (r *relay) allows(a netip.Addr) bool {
+	for _, p := range r.allowed {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func relayDenied(a netip.Addr) Reply {
+	return Reply{554, "5.7.1", "Relay access denied: " + a.String() + " is not an allowed network"}
+}
