@@ -186,7 +186,7 @@ func (c *Cutover) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger *slog
 					c.AddRelay("relay."+c.Scenario.Domain, spec.RelayAccount, spec.DeviceNetworks...)
 					c.StartTraffic("devices", Traffic{PerHour: 6, From: p.At, Until: p.At.Add(c.Scenario.Decommission),
 						Devices: []Device{{Relay: "relay." + c.Scenario.Domain, Client: netip.MustParseAddr("10.1.2.3"), From: mailops.Address("nas@" + c.Scenario.Domain)}},
-						To: c.Users})
+						To:      c.Users})
 				}
 			}}
 			m.Err = r.Run(ctx, plan)
