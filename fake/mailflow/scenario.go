@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"time"
 
 	"github.com/mailops-dev/mailops/fake"
@@ -40,6 +41,10 @@ type Consolidation struct {
 	Spec     runbook.ConsolidationSpec
 	Partner  []mailops.Address
 	Internet []mailops.Address
+	// Start is when the scenario's traffic starts.
+	Start time.Time
+	// to are the addresses traffic goes to.
+	to []mailops.Address
 }
 
 // DefaultConsolidationScenario returns a department of n addresses.
@@ -202,6 +207,7 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 			internalOnly = append(internalOnly, a.Address)
 		}
 	}
+	c.Start, c.to = start, append(append([]mailops.Address(nil), tos...), c.People...)
 	w.StartTraffic("consolidation", Traffic{
 		PerHour: sc.PerHour, From: start, Until: start.Add(sc.Duration),
 		Internet: c.Internet, Partner: c.Partner, Internal: c.People,
@@ -222,6 +228,19 @@ func (c *Consolidation) loopForward(addr, person mailops.Address) {
 	if rerr := w.s.Run(); rerr != nil || err != nil {
 		panic(fmt.Sprintf("mailflow: scenario forwarding: %v %v", rerr, err))
 	}
+}
+
+// AddDevices adds the organisation's device relay (allowed network
+// 10.0.0.0/8, submitting to Exchange Online as relay@<org>) and n devices
+// sending through it during the scenario's traffic.
+func (c *Consolidation) AddDevices(n int) {
+	host := "relay." + c.Scenario.OrgDomain
+	c.AddRelay(host, mailops.Address("relay@"+c.Scenario.OrgDomain), netip.MustParsePrefix("10.0.0.0/8"))
+	var ds []Device
+	for i := 0; i < n; i++ {
+		ds = append(ds, Device{Relay: host, Client: netip.AddrFrom4([4]byte{10, 0, 1, byte(10 + i)}), From: mailops.Address(fmt.Sprintf("device%02d@%s", i, c.Scenario.OrgDomain))})
+	}
+	c.StartTraffic("devices", Traffic{PerHour: c.Scenario.PerHour / 10, From: c.Start, Until: c.Start.Add(c.Scenario.Duration), Devices: ds, To: c.to})
 }
 
 // StopLegacyAt stops the legacy server at t, and records that its mailboxes

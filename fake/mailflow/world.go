@@ -302,6 +302,8 @@ func (w *World) routeOf(origin string, trail []string) string {
 				kind = "legacy"
 			case *internet:
 				kind = "internet"
+			case *relay:
+				kind = "device-relay"
 			}
 		}
 		if parts[len(parts)-1] != kind {
