@@ -64,6 +64,7 @@ type Session struct {
 	mailOK bool
 	rcpts  []mailops.Address
 	closed bool
+	lost   bool // the last DATA was taken but its reply lost
 }
 
 // Open connects to a host of the world. A non-positive reply (no such host,
@@ -182,6 +183,7 @@ func (s *Session) Data(body []byte) Reply {
 		return ReplyBadSequence
 	}
 	defer s.Reset()
+	s.lost = false
 	if len(s.rcpts) == 0 {
 		return ReplyNoRecipients
 	}
@@ -209,11 +211,17 @@ func (s *Session) Data(body []byte) Reply {
 	}
 	for _, a := range s.rcpts {
 		if lost := s.w.faults.apply(s.h.Name(), StageDataReply, a); lost.Code != 0 {
+			s.lost = true
 			return lost
 		}
 	}
 	return Reply{250, "2.0.0", fmt.Sprintf("OK queued as %d", m.ID)}
 }
+
+// ReplyLost reports whether the host took the message of the last Data but
+// its reply was lost (a StageDataReply fault): a client sees the connection
+// drop and will send again.
+func (s *Session) ReplyLost() bool { return s.lost }
 
 // Reset aborts the transaction (RSET).
 func (s *Session) Reset() {

@@ -1,0 +1,221 @@
+// Package smtpserve serves the hosts of a mail-flow world (fake/mailflow) over
+// real SMTP on loopback with github.com/emersion/go-smtp, for labs and for
+// tests that speak SMTP on the wire: AUTH PLAIN, size and recipient limits,
+// and 421 when a host's connection limit is reached. Each SMTP command becomes
+// the same in-process Session call the simulator uses, so the wire sees the
+// model's replies and faults, and everything lands in the world's ledger.
+//
+// The world is single-threaded: every SMTP session and every use of the world
+// by the caller (running its scheduler, reading its ledger) goes through the
+// Server's lock, with Do.
+package smtpserve
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailops-dev/mailops/fake/mailflow"
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// HostConfig says how one host of the world is served.
+type HostConfig struct {
+	// Host is the world's host name (e.g. "mx.depta.example.ac.jp").
+	Host string
+	// Addr is the listen address; default "127.0.0.1:0". Only loopback
+	// addresses are accepted.
+	Addr string
+	// Port is the port the world believes the client connected to
+	// (mailflow.ClientInfo.Port): 587 for the device relay; default 25.
+	Port int
+	// MaxRecipients per transaction (0: 100); more get 452 4.5.3.
+	MaxRecipients int
+	// MaxMessageBytes of DATA (0: 10 MiB); more get 552 5.3.4.
+	MaxMessageBytes int64
+	// MaxConnections open at once (0: no limit); one more gets 421 and is
+	// closed.
+	MaxConnections int
+	// Users are the AUTH PLAIN credentials (user → password); nil offers
+	// no AUTH.
+	Users map[string]string
+	// RequireAuth refuses MAIL before a successful AUTH (530 5.7.0).
+	RequireAuth bool
+}
+
+// Defaults for zero HostConfig fields.
+const (
+	DefaultMaxRecipients   = 100
+	DefaultMaxMessageBytes = 10 << 20
+	// ioTimeout bounds each read and write on a connection (a real-network
+	// deadline, not simulated time).
+	ioTimeout = 30 * time.Second
+)
+
+// Server serves hosts of one world. Create it with New; it is safe for
+// concurrent use.
+type Server struct {
+	w *mailflow.World
+
+	mu      sync.Mutex // serialises every use of the world
+	servers []*smtp.Server
+	closed  bool
+}
+
+// New returns a Server for w.
+func New(w *mailflow.World) *Server { return &Server{w: w} }
+
+// Do runs fn with the world to itself: no SMTP command is handled meanwhile.
+// Run the world's scheduler and read its ledger inside Do.
+func (s *Server) Do(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn()
+}
+
+// Listen starts serving one host and returns the address it listens on.
+func (s *Server) Listen(cfg HostConfig) (string, error) {
+	if cfg.Host == "" {
+		return "", &mailops.ValidationError{Field: "HostConfig.Host", Reason: "required"}
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return "", &mailops.ValidationError{Field: "HostConfig.Addr", Value: cfg.Addr, Reason: err.Error()}
+	}
+	if ip, err := netip.ParseAddr(host); err != nil || !ip.IsLoopback() {
+		return "", &mailops.ValidationError{Field: "HostConfig.Addr", Value: cfg.Addr, Reason: "only loopback addresses are served"}
+	}
+	if cfg.Port == 0 {
+		cfg.Port = 25
+	}
+	if cfg.MaxRecipients <= 0 {
+		cfg.MaxRecipients = DefaultMaxRecipients
+	}
+	if cfg.MaxMessageBytes <= 0 {
+		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	inner, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return "", fmt.Errorf("smtpserve: listen for %s: %w", cfg.Host, err)
+	}
+	l := &listener{Listener: inner, srv: s, cfg: cfg}
+	srv := smtp.NewServer(&backend{srv: s, cfg: cfg})
+	srv.Domain = cfg.Host
+	srv.MaxRecipients = cfg.MaxRecipients
+	srv.MaxMessageBytes = cfg.MaxMessageBytes
+	srv.AllowInsecureAuth = true // loopback only, no TLS
+	srv.ReadTimeout, srv.WriteTimeout = ioTimeout, ioTimeout
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		inner.Close()
+		return "", errors.New("smtpserve: server closed")
+	}
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(l) }()
+	return inner.Addr().String(), nil
+}
+
+// Close stops every listener and closes every connection.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	srvs := s.servers
+	s.servers = nil
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range srvs {
+		if err := srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// listener admits connections: the connection limit (421) and the world's
+// connect stage (a stopped host, a connect fault) answer before any session.
+type listener struct {
+	net.Listener
+	srv *Server
+	cfg HostConfig
+
+	mu   sync.Mutex
+	open int
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		full := l.cfg.MaxConnections > 0 && l.open >= l.cfg.MaxConnections
+		if !full {
+			l.open++
+		}
+		l.mu.Unlock()
+		if full {
+			refuse(c, mailflow.Reply{Code: 421, Enhanced: "4.7.0", Text: l.cfg.Host + " too many connections, try again later"})
+			continue
+		}
+		var peer netip.Addr
+		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+			peer = ap.Addr().Unmap()
+		}
+		var sess *mailflow.Session
+		var r mailflow.Reply
+		l.srv.Do(func() {
+			sess, r = l.srv.w.Open(l.cfg.Host, mailflow.ClientInfo{Addr: peer, Port: l.cfg.Port},
+				mailflow.SessionLimits{MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)})
+		})
+		if !r.Positive() {
+			l.release()
+			refuse(c, r)
+			continue
+		}
+		return &conn{Conn: c, l: l, sess: sess}, nil
+	}
+}
+
+func (l *listener) release() {
+	l.mu.Lock()
+	l.open--
+	l.mu.Unlock()
+}
+
+// refuse greets with an error reply and closes the connection.
+func refuse(c net.Conn, r mailflow.Reply) {
+	_ = c.SetWriteDeadline(time.Now().Add(ioTimeout))
+	_, _ = fmt.Fprintf(c, "%d %s %s\r\n", r.Code, r.Enhanced, r.Text)
+	_ = c.Close()
+}
+
+// conn carries the world's session for the connection.
+type conn struct {
+	net.Conn
+	l    *listener
+	sess *mailflow.Session
+	once sync.Once
+}
+
+func (c *conn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.l.srv.Do(c.sess.Close)
+		c.l.release()
+	})
+	return err
+}

@@ -1,0 +1,122 @@
+package smtpserve
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailops-dev/mailops/fake/mailflow"
+)
+
+type backend struct {
+	srv *Server
+	cfg HostConfig
+}
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	cc, ok := c.Conn().(*conn)
+	if !ok {
+		return nil, errors.New("smtpserve: connection not admitted by the listener")
+	}
+	return &session{b: b, c: c, sess: cc.sess}, nil
+}
+
+// session turns SMTP commands into calls on the world's Session, under the
+// Server's lock.
+type session struct {
+	b      *backend
+	c      *smtp.Conn
+	sess   *mailflow.Session
+	authed bool
+}
+
+var _ smtp.AuthSession = (*session)(nil)
+
+func (s *session) do(fn func() mailflow.Reply) error {
+	var r mailflow.Reply
+	s.b.srv.Do(func() { r = fn() })
+	return replyErr(r)
+}
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if s.b.cfg.RequireAuth && !s.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+	}
+	return s.do(func() mailflow.Reply { return s.sess.Mail(from) })
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	return s.do(func() mailflow.Reply { return s.sess.Rcpt(to) })
+}
+
+func (s *session) Data(r io.Reader) error {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		// Too large (go-smtp's 552) or the client went away: the
+		// transaction is void.
+		s.b.srv.Do(s.sess.Reset)
+		return err
+	}
+	var rep mailflow.Reply
+	var lost bool
+	s.b.srv.Do(func() {
+		rep = s.sess.Data(body)
+		lost = s.sess.ReplyLost()
+	})
+	if lost {
+		// The host took the message; the client never hears so.
+		_ = s.c.Conn().Close()
+	}
+	return replyErr(rep)
+}
+
+func (s *session) Reset() { s.b.srv.Do(s.sess.Reset) }
+
+func (s *session) Logout() error { return nil }
+
+func (s *session) AuthMechanisms() []string {
+	if s.b.cfg.Users == nil {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	if s.b.cfg.Users == nil || mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		want, ok := s.b.cfg.Users[user]
+		if !ok || want != pass || (identity != "" && identity != user) {
+			return smtp.ErrAuthFailed
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+
+// replyErr turns a model reply into what go-smtp writes: nil for a positive
+// reply, an *smtp.SMTPError otherwise.
+func replyErr(r mailflow.Reply) error {
+	if r.Positive() {
+		return nil
+	}
+	ec := smtp.EnhancedCodeNotSet
+	if p := strings.Split(r.Enhanced, "."); len(p) == 3 {
+		var x [3]int
+		ok := true
+		for i := range p {
+			n, err := strconv.Atoi(p[i])
+			ok = ok && err == nil
+			x[i] = n
+		}
+		if ok {
+			ec = smtp.EnhancedCode{x[0], x[1], x[2]}
+		}
+	}
+	return &smtp.SMTPError{Code: r.Code, EnhancedCode: ec, Message: r.Text}
+}
