@@ -99,12 +99,11 @@ type actionKey struct {
 }
 
 // journalState reads the journal: which actions are done, when waits started.
-func (r *Runner) journalState(ctx context.Context, p *Plan) (map[actionKey]bool, map[actionKey]time.Time, error) {
+func (r *Runner) journalState(ctx context.Context, p *Plan, fp string) (map[actionKey]bool, map[actionKey]time.Time, error) {
 	entries, err := r.journal().Entries(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	fp := p.Fingerprint()
 	done := map[actionKey]bool{}
 	started := map[actionKey]time.Time{}
 	for _, e := range entries {
@@ -144,7 +143,8 @@ func (r *Runner) Run(ctx context.Context, p *Plan) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	done, started, err := r.journalState(ctx, p)
+	fp := p.Fingerprint()
+	done, started, err := r.journalState(ctx, p, fp)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (r *Runner) Run(ctx context.Context, p *Plan) error {
 				r.report(pr, "resumed", 0, nil)
 				continue
 			}
-			if err := r.runAction(ctx, p, s, i, a, started[k], pr); err != nil {
+			if err := r.runAction(ctx, p.Name, fp, s, i, a, started[k], pr); err != nil {
 				r.report(pr, "failed", 0, err)
 				r.logger().Error("plan stopped", "plan", p.Name, "step", s.ID, "action", i, "err", err)
 				return err
@@ -166,7 +166,7 @@ func (r *Runner) Run(ctx context.Context, p *Plan) error {
 	return nil
 }
 
-func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action, startedAt time.Time, pr Progress) error {
+func (r *Runner) runAction(ctx context.Context, plan, fp string, s Step, i int, a Action, startedAt time.Time, pr Progress) error {
 	clk := r.clock()
 	switch {
 	case a.Op != nil:
@@ -176,10 +176,10 @@ func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action
 		}
 		if st == Done {
 			r.report(pr, "already-done", 0, nil)
-			return r.record(ctx, p, s.ID, i, "done")
+			return r.record(ctx, plan, fp, s.ID, i, "done")
 		}
 		r.report(pr, "start", 0, nil)
-		if err := r.record(ctx, p, s.ID, i, "started"); err != nil {
+		if err := r.record(ctx, plan, fp, s.ID, i, "started"); err != nil {
 			return err
 		}
 		if err := a.Op.Apply(ctx, r.Driver); err != nil {
@@ -188,7 +188,7 @@ func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action
 	case a.Wait != nil:
 		if startedAt.IsZero() {
 			startedAt = clk.Now()
-			if err := r.record(ctx, p, s.ID, i, "started"); err != nil {
+			if err := r.record(ctx, plan, fp, s.ID, i, "started"); err != nil {
 				return err
 			}
 		}
@@ -216,7 +216,7 @@ func (r *Runner) runAction(ctx context.Context, p *Plan, s Step, i int, a Action
 		}
 	}
 	r.report(pr, "done", 0, nil)
-	return r.record(ctx, p, s.ID, i, "done")
+	return r.record(ctx, plan, fp, s.ID, i, "done")
 }
 
 // check runs an operation's Check, reading a conflict again (Rechecks times,
@@ -305,8 +305,8 @@ func (r *Runner) gate(ctx context.Context, step string, c *Check) error {
 	}
 }
 
-func (r *Runner) record(ctx context.Context, p *Plan, step string, action int, event string) error {
-	err := r.journal().Append(ctx, JournalEntry{Plan: p.Name, Fingerprint: p.Fingerprint(), Step: step, Action: action, Event: event, At: r.clock().Now()})
+func (r *Runner) record(ctx context.Context, plan, fp, step string, action int, event string) error {
+	err := r.journal().Append(ctx, JournalEntry{Plan: plan, Fingerprint: fp, Step: step, Action: action, Event: event, At: r.clock().Now()})
 	if err != nil {
 		return fmt.Errorf("mailops: journal: %w", err)
 	}

@@ -1,0 +1,45 @@
+package mailflow_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mailops-dev/mailops/fake"
+	"github.com/mailops-dev/mailops/fake/mailflow"
+)
+
+// BenchmarkConsolidation200 simulates a whole consolidation of one
+// department: 200 addresses, about 10,000 messages of traffic over the
+// migration, hour-long propagation, the runbook through the Client and the
+// runner, and the oracle's check at the end.
+func BenchmarkConsolidation200(b *testing.B) {
+	var events uint64
+	var pairs int
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		sc := mailflow.DefaultConsolidationScenario(200)
+		sc.Duration = 10 * time.Hour
+		sc.PerHour = 1000 // about 10,000 messages
+		cfg := mailflow.Config{Seed: uint64(i + 1), Tenant: fake.DefaultTenantConfig(), Partner: fake.InstantTenantConfig()}
+		c, err := mailflow.NewConsolidation(cfg, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := c.StartRunbook(c.Scheduler().Now().Add(30*time.Minute), "", nil)
+		if err := c.Scheduler().RunFor(sc.Duration + 72*time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		if !m.Done || m.Err != nil {
+			b.Fatalf("runbook: %v", m.Err)
+		}
+		rep := c.Check()
+		if !rep.NoLoss() {
+			b.Fatalf("loss: %s", rep.String())
+		}
+		events += c.Scheduler().Steps()
+		pairs += rep.Sent
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "consolidations/s")
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(pairs)/float64(b.N), "messages/run")
+}
