@@ -5,13 +5,32 @@ import (
 	"fmt"
 	"html/template"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mailops-dev/mailops/fake/mailflow"
 )
 
-// palette colours routes; bounces, loops and drops are red.
-var palette = []string{"#4e79a7", "#59a14f", "#f28e2b", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#8cd17d", "#d4a6c8"}
+// routeClass groups detailed routes into the few classes that tell a
+// migration's story, each with its colour.
+func routeClass(e mailflow.Event) (string, string) {
+	r := e.Route
+	switch {
+	case e.Kind != mailflow.EvDeliver:
+		return "bounced, looped or dropped", "#e15759"
+	case strings.Contains(r, "group"):
+		return "Exchange Online group", "#59a14f"
+	case strings.Contains(r, "connector"):
+		return "Exchange Online, connector to legacy", "#f28e2b"
+	case strings.Contains(r, "EXO→legacy"):
+		return "Exchange Online, MX to legacy", "#edc948"
+	case strings.HasSuffix(r, "→legacy") || strings.Contains(r, "→legacy→"):
+		return "legacy server", "#b07aa1"
+	case strings.HasSuffix(r, "→internet"):
+		return "to the internet", "#9c755f"
+	}
+	return "Exchange Online mailbox", "#4e79a7"
+}
 
 type bar struct {
 	X, Y, W, H float64
@@ -20,7 +39,7 @@ type bar struct {
 }
 
 type marker struct {
-	X     float64
+	X, Y  float64
 	Label string
 	Title string
 }
@@ -36,7 +55,13 @@ type stepRow struct {
 	Gate      string
 }
 
+type routeRow struct {
+	Route string
+	Count int
+}
+
 type page struct {
+	Routes   []routeRow
 	Title    string
 	Seed     uint64
 	Unsafe   string
@@ -65,33 +90,39 @@ func (r *result) html() string {
 	if bucket < time.Minute {
 		bucket = time.Minute
 	}
+	events := r.world.Ledger().Events()
+	last := r.start
+	for _, e := range events {
+		if e.At.After(last) && e.At.Before(r.start.Add(span)) {
+			last = e.At
+		}
+	}
+	if last.After(r.start) {
+		span = last.Sub(r.start) + bucket
+	}
 	counts := map[int]map[string]int{}
 	totals := map[string]int{}
-	for _, e := range r.world.Ledger().Events() {
+	color := map[string]string{}
+	detail := map[string]int{}
+	for _, e := range events {
 		if e.At.Before(r.start) || e.At.After(r.start.Add(span)) {
 			continue
 		}
-		lbl := routeLabel(e)
+		lbl, c := routeClass(e)
+		color[lbl] = c
 		i := int(e.At.Sub(r.start) / bucket)
 		if counts[i] == nil {
 			counts[i] = map[string]int{}
 		}
 		counts[i][lbl]++
 		totals[lbl]++
+		detail[routeLabel(e)]++
 	}
 	var routes []string
 	for k := range totals {
 		routes = append(routes, k)
 	}
 	sort.Slice(routes, func(i, j int) bool { return totals[routes[i]] > totals[routes[j]] })
-	color := map[string]string{}
-	for i, rt := range routes {
-		c := palette[i%len(palette)]
-		if len(rt) > 6 && (rt[:6] == "bounce" || rt[:6] == "looped" || rt[:6] == "droppe") {
-			c = "#e15759"
-		}
-		color[rt] = c
-	}
 	maxCount := 1
 	for _, m := range counts {
 		n := 0
@@ -120,10 +151,27 @@ func (r *result) html() string {
 				Title: fmt.Sprintf("+%s: %d %s", fmtDur(time.Duration(i)*bucket), c, rt)})
 		}
 	}
+	prevX := -1000.0
+	stagger := 0.0
 	for _, s := range r.stepsAt {
 		x := float64(s.at.Sub(r.start)) / float64(span) * p.Width
-		p.Markers = append(p.Markers, marker{X: x, Label: s.id, Title: s.title})
+		if x-prevX < 14 {
+			stagger += 80
+		} else {
+			stagger = 0
+		}
+		prevX = x
+		p.Markers = append(p.Markers, marker{X: x, Y: 12 + stagger, Label: s.id, Title: s.title})
 	}
+	for k, n := range detail {
+		p.Routes = append(p.Routes, routeRow{k, n})
+	}
+	sort.Slice(p.Routes, func(i, j int) bool {
+		if p.Routes[i].Count != p.Routes[j].Count {
+			return p.Routes[i].Count > p.Routes[j].Count
+		}
+		return p.Routes[i].Route < p.Routes[j].Route
+	})
 	for i := 0; i <= 10; i++ {
 		p.Axis = append(p.Axis, marker{X: float64(i) / 10 * p.Width, Label: "+" + fmtDur(span*time.Duration(i)/10)})
 	}
@@ -161,13 +209,17 @@ Reproduce with <code>go run ./examples/cutover -seed {{.Seed}}{{if .Unsafe}} -un
 <rect x="0" y="0" width="{{.Width}}" height="{{.PlotH}}" fill="#fcfcfc" stroke="#ddd"/>
 {{range .Bars}}<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" fill="{{.Color}}"><title>{{.Title}}</title></rect>
 {{end}}{{range $i, $m := .Markers}}<line x1="{{$m.X}}" x2="{{$m.X}}" y1="0" y2="{{$.PlotH}}" stroke="#555" stroke-dasharray="4 3"/>
-<text x="{{$m.X}}" y="12" transform="rotate(90 {{$m.X}} 12)" dx="2" fill="#333"><title>{{$m.Title}}</title>{{$m.Label}}</text>
+<text x="{{$m.X}}" y="{{$m.Y}}" transform="rotate(90 {{$m.X}} {{$m.Y}})" dx="2" fill="#333"><title>{{$m.Title}}</title>{{$m.Label}}</text>
 {{end}}{{range .Axis}}<text x="{{.X}}" y="{{$.PlotH}}" dy="16" text-anchor="middle" fill="#666">{{.Label}}</text>
 {{end}}</svg>
 <div class="legend">{{range .Legend}}<span><i class="sw" style="background:{{.Color}}"></i>{{.Label}} ({{.Count}})</span>{{end}}</div>
 <h2>Steps</h2>
 <table class="steps"><tr><th>at</th><th>step</th><th>what</th><th>gate</th></tr>
 {{range .Steps}}<tr><td>+{{dur (sub .At $.Start)}}</td><td>{{.ID}}</td><td>{{.Title}}</td><td>{{.Gate}}</td></tr>
+{{end}}</table>
+<h2>Routes in detail</h2>
+<table class="steps"><tr><th>messages</th><th>route (origin, then each kind of hop)</th></tr>
+{{range .Routes}}<tr><td>{{.Count}}</td><td>{{.Route}}</td></tr>
 {{end}}</table>
 {{if .Report.Violations}}<h2>First violations</h2>
 {{range $i, $v := .Report.Violations}}{{if lt $i 10}}<p><b>message {{$v.Msg}} to {{$v.To}}</b>: {{$v.Class}}: {{$v.Cause}}</p><pre>{{range $v.Trail}}{{.}}
