@@ -94,3 +94,27 @@ func TestClientStateMachineFakeTenant(t *testing.T) {
 		m.Run(t)
 	})
 }
+
+// BenchmarkClientOps measures Client operations over the fake tenant (no
+// latency, no lag): validation, policy, sessions and the tenant's own work.
+func BenchmarkClientOps(b *testing.B) {
+	s := sim.New(1)
+	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
+	tn := cloud.NewTenant("contoso", fake.InstantTenantConfig())
+	c := mailops.NewClient(tn.Driver("admin"), mailops.Options{Clock: s})
+	ctx := context.Background()
+	dom, err := c.AddDomain(ctx, tenantDomain)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cloud.PublishProof(tenantDomain, dom.VerificationRecords[0].Value)
+	if _, err := c.VerifyDomain(ctx, tenantDomain); err != nil {
+		b.Fatal(err)
+	}
+	for _, a := range memberPool {
+		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: a, Kind: mailops.Mailbox, DisplayName: a.Local()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchOps(b, c)
+}
