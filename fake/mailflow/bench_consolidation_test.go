@@ -43,3 +43,46 @@ func BenchmarkConsolidation200(b *testing.B) {
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(pairs)/float64(b.N), "messages/run")
 }
+
+// BenchmarkWorldTraffic measures the loop of a whole world with steady
+// traffic and no migration: events per second.
+func BenchmarkWorldTraffic(b *testing.B) {
+	var events uint64
+	for i := 0; i < b.N; i++ {
+		sc := mailflow.DefaultConsolidationScenario(50)
+		sc.PerHour = 2000
+		sc.Duration = 5 * time.Hour
+		c, err := mailflow.NewConsolidation(mailflow.Config{Seed: uint64(i + 1), Tenant: fake.DefaultTenantConfig(), Partner: fake.InstantTenantConfig()}, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		before := c.Scheduler().Steps()
+		if err := c.Scheduler().RunFor(sc.Duration + 72*time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		events += c.Scheduler().Steps() - before
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkSmallConsolidation is the size the property tests draw: a whole
+// migration of 10 addresses under light traffic.
+func BenchmarkSmallConsolidation(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sc := mailflow.DefaultConsolidationScenario(10)
+		sc.PerHour = 50
+		sc.Duration = 10 * time.Hour
+		c, err := mailflow.NewConsolidation(mailflow.Config{Seed: uint64(i + 1), Tenant: fake.DefaultTenantConfig(), Partner: fake.InstantTenantConfig()}, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := c.StartRunbook(c.Scheduler().Now().Add(30*time.Minute), "", nil)
+		if err := c.Scheduler().RunFor(sc.Duration + 72*time.Hour); err != nil || !m.Done || m.Err != nil {
+			b.Fatal(err, m.Err)
+		}
+		if rep := c.Check(); !rep.NoLoss() {
+			b.Fatal(rep.String())
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "migrations/s")
+}
