@@ -140,7 +140,13 @@ func provisionTenant(ctx context.Context, w *World, t interface {
 // MX switch without it), users of the tenant and devices start sending, and
 // when the plan ends the legacy server stops.
 func (c *Cutover) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger *slog.Logger) *Migration {
-	m := &Migration{}
+	return c.StartRunbookCrashing(at, unsafe, 0, logger)
+}
+
+// StartRunbookCrashing is StartRunbook with a runner crash after crashAfter
+// progress events (0: none) and a resume from the journal.
+func (c *Cutover) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe, crashAfter int, logger *slog.Logger) *Migration {
+	m := &Migration{CrashAfter: crashAfter, NoCrashIn: gapSteps}
 	spec := c.Spec
 	spec.Unsafe = unsafe
 	spec.Gates = c.Gates()
@@ -174,8 +180,7 @@ func (c *Cutover) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger *slog
 				return
 			}
 			m.Plan = plan
-			r := &mailops.Runner{Driver: cl, Clock: c.s, DNS: c.dns, Logger: logger, Progress: func(p mailops.Progress) {
-				m.Progress = append(m.Progress, p)
+			m.Err = runWithCrash(ctx, c.World, m, plan, cl, logger, func(p mailops.Progress) {
 				if p.Event != "done" {
 					return
 				}
@@ -188,8 +193,7 @@ func (c *Cutover) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger *slog
 						Devices: []Device{{Relay: "relay." + c.Scenario.Domain, Client: netip.MustParseAddr("10.1.2.3"), From: mailops.Address("nas@" + c.Scenario.Domain)}},
 						To:      c.Users})
 				}
-			}}
-			m.Err = r.Run(ctx, plan)
+			})
 		})
 	})
 	return m

@@ -75,7 +75,7 @@ func TestPropertyCorrectCutover(t *testing.T) {
 		if err != nil {
 			rt.Fatalf("scenario: %v", err)
 		}
-		m := c.StartRunbook(c.Scheduler().Now().Add(time.Hour), "", nil)
+		m := c.StartRunbookCrashing(c.Scheduler().Now().Add(time.Hour), "", rapid.IntRange(0, 60).Draw(rt, "crashAfter"), nil)
 		if err := c.Scheduler().RunFor(40 * 24 * time.Hour); err != nil {
 			rt.Fatalf("run: %v", err)
 		}

@@ -171,16 +171,46 @@ func TestPropertyCorrectConsolidation(t *testing.T) {
 		if err != nil {
 			rt.Fatalf("scenario: %v", err)
 		}
-		m := c.StartRunbook(c.Scheduler().Now().Add(time.Duration(rapid.IntRange(0, 120).Draw(rt, "startMin"))*time.Minute), "", nil)
+		crashAfter := rapid.IntRange(0, 40).Draw(rt, "crashAfter")
+		m := c.StartRunbookCrashing(c.Scheduler().Now().Add(time.Duration(rapid.IntRange(0, 120).Draw(rt, "startMin"))*time.Minute), "", crashAfter, nil)
 		if err := c.Scheduler().RunFor(sc.Duration + 72*time.Hour); err != nil {
 			rt.Fatalf("run: %v", err)
 		}
 		if !m.Done || m.Err != nil {
-			rt.Fatalf("runbook: done=%v err=%v", m.Done, m.Err)
+			rt.Fatalf("runbook: done=%v err=%v (crashes %d)", m.Done, m.Err, m.Crashes)
+		}
+		if crashAfter > 0 && m.Crashes != 1 {
+			rt.Fatalf("asked for a crash after %d progress events, got %d crashes", crashAfter, m.Crashes)
 		}
 		rep := c.Check()
 		if !rep.NoLoss() {
 			rt.Fatalf("loss with seed=%d:\n%s", seed, rep.String())
 		}
 	})
+}
+
+// A runner that dies between adding the domain and making it InternalRelay
+// leaves it Authoritative while it is down: senders inside the tenant get
+// 5.1.10 for the department's addresses. The mail bounces (the sender is
+// told); nothing is silently lost, and the report names the code.
+func TestCrashInTheVerificationGap(t *testing.T) {
+	sc := mailflow.DefaultConsolidationScenario(20)
+	sc.Duration = 10 * time.Hour
+	sc.PerHour = 600
+	c, err := mailflow.NewConsolidation(testConfig(21), sc)
+	require.NoError(t, err)
+	m := c.StartRunbookCrashing(c.Scheduler().Now().Add(30*time.Minute), "", 4, nil)
+	m.NoCrashIn = nil // crash right after the domain is added
+	require.NoError(t, c.Scheduler().RunFor(sc.Duration+72*time.Hour))
+	require.True(t, m.Done)
+	require.NoError(t, m.Err)
+	require.Equal(t, 1, m.Crashes)
+	rep := c.Check()
+	assert.Zero(t, rep.Lost+rep.Looped+rep.Misdelivered, rep.String())
+	require.Positive(t, rep.Bounced, "the gap is real: %s", rep.String())
+	for _, v := range rep.Violations {
+		if v.Class == mailflow.Bounced {
+			assert.Contains(t, v.Cause, "5.1.10")
+		}
+	}
 }

@@ -15,6 +15,18 @@ import (
 
 // Migration is a plan running in the world.
 type Migration struct {
+	// CrashAfter, when positive, crashes the runner at the first progress
+	// event from that many on that is outside the steps in NoCrashIn (its
+	// context is cancelled mid-plan); a new runner then resumes from the
+	// same journal five minutes later, as an operator would restart it.
+	CrashAfter int
+	// NoCrashIn names steps a crash must not interrupt. A crash between
+	// adding a domain and making it InternalRelay leaves the domain
+	// Authoritative for as long as the runner is down: the documented
+	// verification gap, widened (see TestCrashInTheVerificationGap).
+	NoCrashIn map[string]bool
+	// Crashes counts the crashes that happened.
+	Crashes   int
 	Preflight *runbook.Preflight
 	Plan      *mailops.Plan
 	Progress  []mailops.Progress
@@ -63,7 +75,13 @@ func (w *World) Gates() runbook.Gates {
 // virtual time at: preflight, plan, and the runner through a Client acting
 // as the tenant's admin, publishing DNS changes into the world's zone.
 func (c *Consolidation) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger *slog.Logger) *Migration {
-	m := &Migration{}
+	return c.StartRunbookCrashing(at, unsafe, 0, logger)
+}
+
+// StartRunbookCrashing is StartRunbook with a runner crash after crashAfter
+// progress events (0: none) and a resume from the journal.
+func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe, crashAfter int, logger *slog.Logger) *Migration {
+	m := &Migration{CrashAfter: crashAfter, NoCrashIn: gapSteps}
 	spec := c.Spec
 	spec.Unsafe = unsafe
 	spec.Gates = c.Gates()
@@ -88,10 +106,44 @@ func (c *Consolidation) StartRunbook(at time.Time, unsafe runbook.Unsafe, logger
 				return
 			}
 			m.Plan = plan
-			r := &mailops.Runner{Driver: cl, Clock: c.s, DNS: c.dns, Logger: logger,
-				Progress: func(p mailops.Progress) { m.Progress = append(m.Progress, p) }}
-			m.Err = r.Run(ctx, plan)
+			m.Err = runWithCrash(ctx, c.World, m, plan, cl, logger, nil)
 		})
 	})
 	return m
+}
+
+// gapSteps are the steps between adding a domain and its InternalRelay
+// setting: the property tests keep crashes out of them.
+var gapSteps = map[string]bool{"add-domain": true, "relay": true}
+
+// runWithCrash runs the plan; with m.CrashAfter it cancels the runner after
+// that many progress events, then resumes with a new runner on the same
+// journal. onProgress, if set, sees every progress event.
+func runWithCrash(ctx context.Context, w *World, m *Migration, plan *mailops.Plan, cl *mailops.Client, logger *slog.Logger, onProgress func(mailops.Progress)) error {
+	journal := &mailops.MemJournal{}
+	runCtx, crash := context.WithCancel(ctx)
+	defer crash()
+	n := 0
+	r := &mailops.Runner{Driver: cl, Clock: w.s, DNS: w.dns, Logger: logger, Journal: journal,
+		Progress: func(p mailops.Progress) {
+			m.Progress = append(m.Progress, p)
+			if onProgress != nil {
+				onProgress(p)
+			}
+			n++
+			if m.CrashAfter > 0 && n >= m.CrashAfter && m.Crashes == 0 && runCtx.Err() == nil && !m.NoCrashIn[p.Step] {
+				crash()
+			}
+		}}
+	err := r.Run(runCtx, plan)
+	if err != nil && runCtx.Err() != nil && ctx.Err() == nil {
+		m.Crashes++
+		// The operator notices and restarts the runner a few minutes later.
+		if serr := w.s.Sleep(ctx, 5*time.Minute); serr != nil {
+			return serr
+		}
+		r2 := *r
+		err = r2.Run(ctx, plan)
+	}
+	return err
 }

@@ -195,11 +195,16 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 	}
 	// Forwarding loops: a person forwards their mailbox to an address whose
 	// group will deliver back to them (without keeping a copy: once the address
-	// is a group in the tenant, this loops).
+	// is a group in the tenant, this loops). Set up, like everything else,
+	// before the scenario's clock starts, so admin reads have caught up.
 	for i := 0; i < sc.LoopAddresses && i < len(spec.Addresses); i++ {
 		a := spec.Addresses[i]
 		c.loopForward(a.Address, a.Targets[0])
 	}
+	if err := w.s.RunFor(time.Hour); err != nil {
+		return nil, err
+	}
+	start = w.s.Now()
 	c.Spec = spec
 	var internalOnly []mailops.Address
 	for _, a := range spec.Addresses {

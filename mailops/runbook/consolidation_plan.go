@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -131,6 +132,30 @@ func ConsolidationPlan(spec ConsolidationSpec, pf *Preflight, d mailops.Driver) 
 		// The fix must reach mail flow before the group does: a recipient
 		// change can take longer to propagate than a new group.
 		groups.Actions = append(groups.Actions, wait(t.Recipient, "the removed forwarding reaches mail flow before any group exists"))
+	}
+	if s.Unsafe != UnsafeForwardLoop && d != nil {
+		// Read again at run time: a loop set up after the preflight, or one
+		// a lagging read hid from it, stops the plan here instead of looping
+		// mail once the group exists.
+		groups.Actions = append(groups.Actions, mailops.Action{Check: &mailops.Check{
+			Name: "no target forwards back to its address",
+			Run: func(ctx context.Context) error {
+				for _, a := range s.Addresses {
+					for _, t := range a.Targets {
+						r, err := d.GetRecipient(ctx, t)
+						if errors.Is(err, mailops.ErrNotFound) {
+							continue
+						}
+						if err != nil {
+							return err
+						}
+						if r.ForwardingAddress == a.Address {
+							return fmt.Errorf("%s forwards to %s, whose group will deliver back to it", t, a.Address)
+						}
+					}
+				}
+				return nil
+			}, Poll: t.DNSPoll, Timeout: t.Recipient}})
 	}
 	for _, a := range s.Addresses {
 		g := addressGroup(s, a, s.Unsafe == UnsafeEmptyGroup)
