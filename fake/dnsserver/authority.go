@@ -30,7 +30,7 @@ type MX struct {
 // Authority holds the zones and answers for them.
 type Authority struct {
 	mu    sync.RWMutex
-	zones map[string]bool              // zone origins, fully qualified, lower case
+	zones map[string]bool                // zone origins, fully qualified, lower case
 	rrs   map[string]map[uint16][]dns.RR // owner name → type → records
 	fail  map[string]failMode
 }
