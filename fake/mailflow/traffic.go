@@ -62,6 +62,26 @@ func pick[T any](intn func(int) int, xs []T) (T, bool) {
 	return xs[intn(len(xs))], true
 }
 
+// pickAmong is pick over the concatenation of lists, without building it.
+func pickAmong[T any](intn func(int) int, lists ...[]T) (T, bool) {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	var zero T
+	if n == 0 {
+		return zero, false
+	}
+	i := intn(n)
+	for _, l := range lists {
+		if i < len(l) {
+			return l[i], true
+		}
+		i -= len(l)
+	}
+	return zero, false
+}
+
 func (w *World) sendOne(x float64, intn func(int) int, tr Traffic) {
 	kinds := []func() bool{
 		func() bool {
@@ -82,8 +102,7 @@ func (w *World) sendOne(x float64, intn func(int) int, tr Traffic) {
 		},
 		func() bool {
 			from, ok := pick(intn, tr.Internal)
-			all := append(append(append([]mailops.Address(nil), tr.To...), tr.InternalOnly...), tr.Outside...)
-			to, ok2 := pick(intn, all)
+			to, ok2 := pickAmong(intn, tr.To, tr.InternalOnly, tr.Outside)
 			if ok && ok2 {
 				w.SendFromTenant(w.tenant, from, "社内ユーザー", to)
 			}
