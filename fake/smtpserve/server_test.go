@@ -31,7 +31,7 @@ const (
 
 // world is a legacy server for dept.example (alice, bob, and an alias team
 // expanding to alice and carol at gmail.example) and an internet domain.
-func world(t *testing.T) (*mailflow.World, *smtpserve.Server) {
+func world(t testing.TB) (*mailflow.World, *smtpserve.Server) {
 	t.Helper()
 	w := mailflow.NewWorld(mailflow.Config{Seed: 1, Tenant: fake.InstantTenantConfig(), Partner: fake.InstantTenantConfig(), KeepEvents: true})
 	l := w.AddLegacy(legacyHost, time.Hour, "dept.example")

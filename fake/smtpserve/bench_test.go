@@ -1,0 +1,92 @@
+package smtpserve_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailops-dev/mailops/fake/smtpserve"
+)
+
+func benchTx(b *testing.B, c *smtp.Client, body []byte) {
+	b.Helper()
+	if err := c.Mail("x@outside.example", nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Rcpt("alice@dept.example", nil); err != nil {
+		b.Fatal(err)
+	}
+	wc, err := c.Data()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := wc.Write(body); err != nil {
+		b.Fatal(err)
+	}
+	if err := wc.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkLoopbackTransactions is one SMTP transaction (MAIL, RCPT, DATA)
+// over a kept-open loopback connection, through go-smtp into the world.
+func BenchmarkLoopbackTransactions(b *testing.B) {
+	w, srv := world(b)
+	defer srv.Close()
+	addr, err := srv.Listen(smtpserve.HostConfig{Host: legacyHost, MaxRecipients: 10})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("bench.test"); err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(message("x@outside.example", "alice@dept.example", "", "bench"))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		benchTx(b, c, body)
+		if i%1024 == 1023 {
+			srv.Do(func() { _ = w.Scheduler().RunFor(time.Second) })
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// BenchmarkLoopbackConnections opens a connection per transaction
+// (connect, EHLO, MAIL, RCPT, DATA, QUIT).
+func BenchmarkLoopbackConnections(b *testing.B) {
+	w, srv := world(b)
+	defer srv.Close()
+	addr, err := srv.Listen(smtpserve.HostConfig{Host: legacyHost})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(message("x@outside.example", "alice@dept.example", "", "bench"))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := smtp.Dial(addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Hello("bench.test"); err != nil {
+			b.Fatal(err)
+		}
+		benchTx(b, c, body)
+		if err := c.Quit(); err != nil {
+			b.Fatal(err)
+		}
+		if i%1024 == 1023 {
+			srv.Do(func() { _ = w.Scheduler().RunFor(time.Second) })
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
