@@ -55,11 +55,15 @@ func NewAuthority(zones ...string) *Authority {
 
 func canon(name string) string { return dns.CanonicalName(strings.TrimSpace(name)) }
 
-// AddZone adds an empty zone with its SOA and NS.
+// AddZone adds an empty zone with its SOA and NS; adding an existing zone
+// changes nothing.
 func (a *Authority) AddZone(origin string) {
 	o := canon(origin)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.zones[o] {
+		return
+	}
 	a.zones[o] = true
 	a.put(&dns.SOA{Hdr: hdr(o, dns.TypeSOA, 3600), Ns: "ns1." + o, Mbox: "hostmaster." + o, Serial: 1, Refresh: 3600, Retry: 600, Expire: 86400, Minttl: 300})
 	a.put(&dns.NS{Hdr: hdr(o, dns.TypeNS, 3600), Ns: "ns1." + o})
@@ -172,6 +176,13 @@ func splitTXT(v string) []string {
 		v = v[255:]
 	}
 	return append(out, v)
+}
+
+// InZone reports whether name is inside one of the zones.
+func (a *Authority) InZone(name string) bool {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.zoneOf(canon(name)) != ""
 }
 
 // zoneOf returns the longest zone that contains name, or "". Called with

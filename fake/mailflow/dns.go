@@ -2,11 +2,12 @@ package mailflow
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/miekg/dns"
+
+	"github.com/mailops-dev/mailops/fake/dnsserver"
 	"github.com/mailops-dev/mailops/mailops"
 )
 
@@ -22,152 +23,107 @@ type DNS interface {
 	TXT(domain string) []string
 	// NewResolver returns a caching resolver with its own cache.
 	NewResolver(name string) Resolver
+	// Authority is the fake DNS itself, to serve on loopback for labs.
+	Authority() *dnsserver.Authority
 }
 
-// zoneDNS is the simulator's built-in DNS model: authoritative records and
-// per-resolver caches that honour TTLs in virtual time. fake/dnsserver is the
-// wire-level fake (miekg/dns); this model is what mail flow needs at the
-// speed of events.
-type zoneDNS struct {
+// wireDNS is the world's DNS: fake/dnsserver's authority, asked in-process
+// through the same miekg/dns handler that serves loopback, and one caching
+// resolver per sender. Every domain the world uses gets its own zone.
+type wireDNS struct {
 	clk mailops.Clock
-	mu  sync.Mutex
-	mx  map[string]mxSet
-	txt map[string][]txtRec
+	a   *dnsserver.Authority
 }
 
-type mxSet struct {
-	ttl time.Duration
-	mxs []MX
+func newWireDNS(clk mailops.Clock) *wireDNS {
+	return &wireDNS{clk: clk, a: dnsserver.NewAuthority()}
 }
 
-type txtRec struct {
-	ttl time.Duration
-	val string
+func (d *wireDNS) Authority() *dnsserver.Authority { return d.a }
+
+// zone makes sure a domain is inside a zone of the authority.
+func (d *wireDNS) zone(domain string) {
+	if !d.a.InZone(domain) {
+		d.a.AddZone(domain)
+	}
 }
 
-func newZoneDNS(clk mailops.Clock) *zoneDNS {
-	return &zoneDNS{clk: clk, mx: map[string]mxSet{}, txt: map[string][]txtRec{}}
+func (d *wireDNS) SetMX(domain string, ttl time.Duration, mxs ...MX) {
+	d.zone(domain)
+	var out []dnsserver.MX
+	for _, m := range mxs {
+		out = append(out, dnsserver.MX{Host: m.Host, Pref: m.Pref})
+	}
+	if err := d.a.SetMX(domain, uint32(ttl/time.Second), out...); err != nil {
+		panic("mailflow: " + err.Error()) // the world's own domain names are valid
+	}
 }
 
-func (z *zoneDNS) SetMX(domain string, ttl time.Duration, mxs ...MX) {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	z.mx[domain] = mxSet{ttl, append([]MX(nil), mxs...)}
+func (d *wireDNS) authoritative(domain string, qtype uint16) []dns.RR {
+	q := new(dns.Msg)
+	q.SetQuestion(dns.Fqdn(domain), qtype)
+	m, err := d.a.Exchange(context.Background(), q)
+	if err != nil {
+		return nil
+	}
+	return m.Answer
 }
 
-func (z *zoneDNS) MX(domain string) []MX {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	return append([]MX(nil), z.mx[domain].mxs...)
-}
-
-func (z *zoneDNS) TXT(domain string) []string {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	var out []string
-	for _, t := range z.txt[domain] {
-		out = append(out, t.val)
+func (d *wireDNS) MX(domain string) []MX {
+	var out []MX
+	for _, rr := range d.authoritative(domain, dns.TypeMX) {
+		if mx, ok := rr.(*dns.MX); ok {
+			out = append(out, MX{Host: strings.TrimSuffix(mx.Mx, "."), Pref: mx.Preference})
+		}
 	}
 	return out
 }
 
-func fqdn(domain, label string) string {
-	if label == "" || label == "@" {
-		return domain
-	}
-	return strings.TrimSuffix(label, ".") + "." + domain
-}
-
-// Publish applies a plan's DNS change: removals first, then additions. MX and
-// TXT records are modelled; other types (CNAME, SRV) are accepted and have no
-// effect on mail flow.
-func (z *zoneDNS) Publish(_ context.Context, c mailops.DNSChange) error {
-	if c.AddVerification {
-		return fmt.Errorf("mailflow: DNS change for %s still asks for the verification record: resolve it first", c.Domain)
-	}
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	for _, r := range c.Remove {
-		name := fqdn(c.Domain, r.Label)
-		switch r.Type {
-		case "MX":
-			s := z.mx[name]
-			var keep []MX
-			for _, m := range s.mxs {
-				if !(strings.EqualFold(m.Host, r.Value) && int(m.Pref) == r.Preference) {
-					keep = append(keep, m)
-				}
+func (d *wireDNS) TXT(domain string) []string {
+	var out []string
+	for _, rr := range d.authoritative(domain, dns.TypeTXT) {
+		if t, ok := rr.(*dns.TXT); ok {
+			s := ""
+			for _, part := range t.Txt {
+				s += part
 			}
-			s.mxs = keep
-			z.mx[name] = s
-		case "TXT":
-			var keep []txtRec
-			for _, t := range z.txt[name] {
-				if t.val != r.Value {
-					keep = append(keep, t)
-				}
-			}
-			z.txt[name] = keep
+			out = append(out, s)
 		}
 	}
-	for _, r := range c.Add {
-		name := fqdn(c.Domain, r.Label)
-		ttl := time.Duration(r.TTL) * time.Second
-		switch r.Type {
-		case "MX":
-			s := z.mx[name]
-			s.mxs = append(s.mxs, MX{Host: strings.ToLower(r.Value), Pref: uint16(r.Preference)})
-			s.ttl = ttl
-			z.mx[name] = s
-		case "TXT":
-			z.txt[name] = append(z.txt[name], txtRec{ttl, r.Value})
-		}
-	}
-	return nil
+	return out
 }
 
-func (z *zoneDNS) NewResolver(name string) Resolver {
-	return &cachingResolver{z: z, cache: map[string]cachedMX{}}
+// Publish applies a plan's DNS change, creating the domain's zone if needed.
+func (d *wireDNS) Publish(ctx context.Context, c mailops.DNSChange) error {
+	d.zone(c.Domain)
+	return d.a.Publish(ctx, c)
 }
 
-type cachedMX struct {
-	mxs     []MX
-	expires time.Time
+func (d *wireDNS) NewResolver(name string) Resolver {
+	return wireResolver{dnsserver.NewResolver(name, d.a, d.clk)}
 }
 
-type cachingResolver struct {
-	z     *zoneDNS
-	mu    sync.Mutex
-	cache map[string]cachedMX
-}
+type wireResolver struct{ r *dnsserver.Resolver }
 
-// LookupMX answers from the cache until the TTL runs out.
-func (r *cachingResolver) LookupMX(_ context.Context, domain string) ([]MX, error) {
-	now := r.z.clk.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.cache[domain]; ok && now.Before(c.expires) {
-		return c.mxs, nil
+// LookupMX answers through the sender's own cache; "no MX" and NXDOMAIN are
+// errors the sender treats as no route (it defers and retries).
+func (w wireResolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
+	mxs, err := w.r.LookupMX(ctx, domain)
+	if err != nil {
+		return nil, err
 	}
-	r.z.mu.Lock()
-	s := r.z.mx[domain]
-	r.z.mu.Unlock()
-	ttl := s.ttl
-	if len(s.mxs) == 0 {
-		ttl = 5 * time.Minute // negative caching (SOA minimum)
+	out := make([]MX, len(mxs))
+	for i, m := range mxs {
+		out[i] = MX{Host: m.Host, Pref: m.Pref}
 	}
-	r.cache[domain] = cachedMX{mxs: append([]MX(nil), s.mxs...), expires: now.Add(ttl)}
-	if len(s.mxs) == 0 {
-		return nil, fmt.Errorf("mailflow: no MX for %s", domain)
-	}
-	return append([]MX(nil), s.mxs...), nil
+	return out, nil
 }
 
 // proofChecker answers the cloud's ownership questions from the zone.
-type proofChecker struct{ z *zoneDNS }
+type proofChecker struct{ d DNS }
 
 func (p proofChecker) HasProof(_ context.Context, domain, token string) (bool, error) {
-	for _, v := range p.z.TXT(domain) {
+	for _, v := range p.d.TXT(domain) {
 		if v == token {
 			return true, nil
 		}

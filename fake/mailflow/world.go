@@ -56,7 +56,7 @@ type World struct {
 	cloud   *fake.Cloud
 	tenant  *fake.Tenant
 	partner *fake.Tenant
-	dns     *zoneDNS
+	dns     *wireDNS
 	ledger  *Ledger
 	expect  *Expectations
 	faults  faults
@@ -76,7 +76,7 @@ func NewWorld(cfg Config) *World {
 	cfg = cfg.withDefaults()
 	s := sim.New(cfg.Seed)
 	w := &World{cfg: cfg, s: s, ledger: NewLedger(cfg.KeepEvents), expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
-	w.dns = newZoneDNS(s)
+	w.dns = newWireDNS(s)
 	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 	w.cloud.SetProofChecker(proofChecker{w.dns})
 	w.tenant = w.cloud.NewTenant("ours", cfg.Tenant)
