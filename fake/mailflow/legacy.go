@@ -146,6 +146,8 @@ func (h *internet) receive(env *envelope) Reply {
 	if !h.domains[env.rcpt.Domain()] {
 		return ReplyUnableToRelay
 	}
-	h.w.deliver(env, InternetMailbox(env.rcpt))
+	// Delivered once the transaction has ended, like every host's local
+	// delivery.
+	h.w.s.After(0, "internet local", func() { h.w.deliver(env, InternetMailbox(env.rcpt)) })
 	return OK
 }

@@ -90,6 +90,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 			r = h.receive(env.via(h.Name()))
 		}
 		if r.Positive() {
+			w.hop(env, o.from, h.Name())
 			if lost := w.faults.apply(h.Name(), StageDataReply, env.rcpt); lost.Code != 0 {
 				// The host took the message, the sender never heard: it
 				// will send it again (a duplicate, not a loss).

@@ -387,3 +387,32 @@ func TestSessionsInProcess(t *testing.T) {
 	_, r = w.Open("mx."+d, mailflow.ClientInfo{}, mailflow.SessionLimits{})
 	assert.Equal(t, 421, r.Code, "a stopped server refuses connections")
 }
+
+func TestLedgerRecordsEveryStageOfACopy(t *testing.T) {
+	w := instantWorld(mailflow.Config{Seed: 1})
+	const d = "legacy.example"
+	l := w.AddLegacy("mx."+d, time.Hour, d)
+	w.AddInternetDomain("gmail.example")
+	fwd := mailops.Address("old@" + d)
+	l.AddMailbox(fwd)
+	l.SetForward(fwd, "new@gmail.example", false)
+	w.InjectSMTPFault(mailflow.SMTPFault{Host: "mx.gmail.example", Stage: mailflow.StageRcpt, Count: 1})
+	m := w.SendFromInternet("x@outside.example", "X", fwd)
+	mustRun(t, w, 2*time.Hour)
+	var kinds []string
+	for _, e := range w.Ledger().Events() {
+		if e.Msg == m.ID {
+			kinds = append(kinds, string(e.Kind)+"@"+e.Host)
+			assert.False(t, e.At.Before(m.Submitted))
+		}
+	}
+	assert.Equal(t, []string{"submit@internet", "hop@mx." + d, "defer@mx." + d, "hop@mx.gmail.example", "deliver@"}, kinds,
+		"submission, each hop, the deferral by the forward's next hop, and the delivery, in order")
+	var deliver mailflow.Event
+	for _, e := range w.Ledger().Events() {
+		if e.Msg == m.ID && e.Kind == mailflow.EvDeliver {
+			deliver = e
+		}
+	}
+	assert.Equal(t, []string{"mx." + d, "forward:" + string(fwd), "mx.gmail.example"}, deliver.Trail, "the delivery carries its hop trail")
+}

@@ -207,7 +207,9 @@ func (s *Session) Data(body []byte) Reply {
 			// Accepted at RCPT, refused now: the host owns the message
 			// and bounces it.
 			s.w.bounce(e, s.h.Name(), rr)
+			continue
 		}
+		s.w.hop(env, "smtp:"+s.ci.Addr.String(), s.h.Name())
 	}
 	for _, a := range s.rcpts {
 		if lost := s.w.faults.apply(s.h.Name(), StageDataReply, a); lost.Code != 0 {
@@ -295,4 +297,14 @@ func (r *relay) allows(a netip.Addr) bool {
 
 func relayDenied(a netip.Addr) Reply {
 	return Reply{554, "5.7.1", "Relay access denied: " + a.String() + " is not an allowed network"}
+}
+
+// hop records, in a ledger that keeps every event, that a host took a copy
+// over SMTP from a sender.
+func (w *World) hop(env *envelope, from, to string) {
+	if !w.cfg.KeepEvents {
+		return
+	}
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvHop, Msg: env.msg.ID, Orig: env.orig, Host: to, Detail: "from " + from,
+		Trail: env.via(to).trail})
 }
