@@ -416,3 +416,40 @@ func TestLedgerRecordsEveryStageOfACopy(t *testing.T) {
 	}
 	assert.Equal(t, []string{"mx." + d, "forward:" + string(fwd), "mx.gmail.example"}, deliver.Trail, "the delivery carries its hop trail")
 }
+
+func TestClientSubmissionToExchangeOnline(t *testing.T) {
+	w, taro := exoWorld(t, mailflow.Config{Seed: 1})
+	hanako, staff := mailops.Address("hanako@"+hwOrg), mailops.Address("staff@"+hwOrg)
+	admin(t, w, w.Tenant(), func(ctx context.Context, c *mailops.Client) error {
+		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: hanako, Kind: mailops.Mailbox, DisplayName: "Hanako"}); err != nil {
+			return err
+		}
+		return c.CreateGroup(ctx, mailops.Group{PrimaryAddress: staff, Name: "Staff", Members: []mailops.Address{hanako},
+			Owners: []mailops.Address{taro}, SendAs: []mailops.Address{taro}, RequireSenderAuthentication: true})
+	})
+	const submit = "smtp.office365.com"
+	anon, r := w.Open(submit, mailflow.ClientInfo{Port: 587}, mailflow.SessionLimits{})
+	require.True(t, r.Positive())
+	require.True(t, anon.Mail("x@gmail.example").Positive())
+	assert.Equal(t, mailflow.ReplyRelayDenied, anon.Rcpt("y@gmail.example"), "without AUTH, Exchange Online is no relay")
+
+	s, r := w.Open(submit, mailflow.ClientInfo{Port: 587}, mailflow.SessionLimits{})
+	require.True(t, r.Positive())
+	assert.Equal(t, mailflow.ReplyAuthFailed, s.Authenticate("ghost@"+hwOrg))
+	require.Equal(t, 235, s.Authenticate(string(taro)).Code)
+	assert.Equal(t, mailflow.ReplySendAsDenied, s.Mail(string(hanako)), "not taro's address")
+	require.Equal(t, mailflow.OK, s.Mail(string(staff)), "SendAs on the group")
+	require.Equal(t, mailflow.OK, s.Rcpt("y@gmail.example"))
+	require.Equal(t, mailflow.OK, s.Rcpt(string(staff)))
+	require.True(t, s.Data([]byte("From: Staff <"+string(staff)+">\r\nSubject: s\r\n\r\nx\r\n")).Positive())
+	mustRun(t, w, time.Hour)
+	var got []mailflow.Mailbox
+	for _, e := range w.Ledger().Events() {
+		if e.Kind == mailflow.EvDeliver {
+			got = append(got, e.Mailbox)
+			assert.Contains(t, e.Trail, "exo:ours")
+		}
+	}
+	assert.ElementsMatch(t, []mailflow.Mailbox{mailflow.InternetMailbox("y@gmail.example"), mailflow.EXOMailbox("ours", hanako)}, got,
+		"submitted inside the tenant: out to the internet, and to a group that accepts only authenticated senders")
+}

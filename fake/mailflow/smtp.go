@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/mailops"
 )
 
@@ -42,6 +43,8 @@ var (
 	ReplyBadMessage   = Reply{554, "5.6.0", "Malformed message"}
 	ReplyNotSubmit    = Reply{554, "5.7.1", "Relay accepts only submission on port 587"}
 	ReplyReplyLost    = Reply{451, "4.4.2", "Connection dropped after DATA (reply lost)"}
+	ReplyAuthFailed   = Reply{535, "5.7.139", "Authentication unsuccessful, the user is not a mailbox of any tenant"}
+	ReplySendAsDenied = Reply{550, "5.7.60", "SMTP; Client does not have permissions to send as this sender"}
 )
 
 // Session is one in-process SMTP session with a host of the world, with the
@@ -65,6 +68,10 @@ type Session struct {
 	rcpts  []mailops.Address
 	closed bool
 	lost   bool // the last DATA was taken but its reply lost
+	// user and tenant are set by Authenticate on Exchange Online: the
+	// session is a client submission by that user.
+	user   mailops.Address
+	tenant *fake.Tenant
 }
 
 // Open connects to a host of the world. A non-positive reply (no such host,
@@ -87,6 +94,54 @@ func (w *World) Open(host string, ci ClientInfo, lim SessionLimits) (*Session, R
 // Host returns the name of the host the session is connected to.
 func (s *Session) Host() string { return s.h.Name() }
 
+// Authenticate records that the client authenticated (SMTP AUTH, the password
+// already checked) as user. On Exchange Online this makes the session a
+// client submission, as from Outlook or an application on port 587: the user
+// must be a mailbox in the propagated view of the tenant that holds its
+// domain, MAIL FROM must be one of the user's addresses or a group that grants
+// the user SendAs (else 5.7.60), any recipient is accepted, and DATA submits
+// the message inside the tenant as an authenticated (internal) sender. On
+// other hosts authentication changes nothing.
+func (s *Session) Authenticate(user string) Reply {
+	if s.closed || s.mailOK {
+		return ReplyBadSequence
+	}
+	x, ok := s.h.(*exo)
+	if !ok {
+		return Reply{235, "2.7.0", "Authentication successful"}
+	}
+	a, err := mailops.ParseAddress(user)
+	if err != nil {
+		return ReplyAuthFailed
+	}
+	t, _, ok := x.tenantFor(a.Domain())
+	if !ok {
+		return ReplyAuthFailed
+	}
+	r, ok := t.MailView().Recipient(a)
+	if !ok || r.Kind != mailops.Mailbox {
+		return ReplyAuthFailed
+	}
+	s.user, s.tenant = r.Address, t
+	return Reply{235, "2.7.0", "Authentication successful"}
+}
+
+// mayUseSender reports whether the authenticated user may send as from.
+func (s *Session) mayUseSender(from mailops.Address) bool {
+	v := s.tenant.MailView()
+	if r, ok := v.Recipient(from); ok && r.Address == s.user {
+		return true
+	}
+	if g, ok := v.Group(from); ok {
+		for _, t := range g.SendAs {
+			if t == s.user {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Mail starts a transaction with the envelope sender ("" is the null sender
 // of bounces, accepted).
 func (s *Session) Mail(from string) Reply {
@@ -106,6 +161,9 @@ func (s *Session) Mail(from string) Reply {
 	}
 	if r := s.w.faults.apply(s.h.Name(), StageMail, a); r.Code != 0 {
 		return r
+	}
+	if s.tenant != nil && !s.mayUseSender(a) {
+		return ReplySendAsDenied
 	}
 	s.from, s.mailOK = a, true
 	return OK
@@ -136,6 +194,9 @@ func (s *Session) Rcpt(to string) Reply {
 // checkRcpt is what each kind of host says at RCPT.
 func (s *Session) checkRcpt(a mailops.Address) Reply {
 	env := &envelope{rcpt: a, from: s.from, client: s.ci.Addr}
+	if s.tenant != nil {
+		return OK // a submission may go anywhere
+	}
 	switch h := s.h.(type) {
 	case *Legacy:
 		h.mu.Lock()
@@ -202,6 +263,10 @@ func (s *Session) Data(body []byte) Reply {
 	m := s.w.smtpMessage(hdr, s.from, s.rcpts, len(body))
 	for _, a := range s.rcpts {
 		env := &envelope{msg: m, orig: a, rcpt: a, from: s.from, client: s.ci.Addr, fromDisplay: m.FromName}
+		if s.tenant != nil {
+			s.w.exo.submit(s.tenant, env)
+			continue
+		}
 		e := env.via(s.h.Name())
 		if rr := s.h.receive(e); !rr.Positive() {
 			// Accepted at RCPT, refused now: the host owns the message

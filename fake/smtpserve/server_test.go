@@ -1,6 +1,7 @@
 package smtpserve_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -367,4 +368,53 @@ func TestListenRefusesNonLoopback(t *testing.T) {
 	var ve *mailops.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "HostConfig.Addr", ve.Field)
+}
+
+// A client submitting to Exchange Online on 587 with AUTH PLAIN: the session
+// becomes the user's submission inside the tenant.
+func TestSubmissionToExchangeOnlineWithAuth(t *testing.T) {
+	w, srv := world(t)
+	const org = "uni.example"
+	taro := mailops.Address("taro@" + org)
+	w.PointMXAtEXO(org, time.Hour)
+	var err error
+	w.Scheduler().GoNamed("setup", func() {
+		ctx := context.Background()
+		c := mailops.NewClient(w.Tenant().Driver("admin"), mailops.Options{Clock: w.Scheduler()})
+		var dom mailops.Domain
+		if dom, err = c.AddDomain(ctx, org); err != nil {
+			return
+		}
+		if err = w.DNS().Publish(ctx, mailops.DNSChange{Domain: org, Add: dom.VerificationRecords[:1]}); err != nil {
+			return
+		}
+		if _, err = c.VerifyDomain(ctx, org); err != nil {
+			return
+		}
+		err = c.CreateRecipient(ctx, mailops.Recipient{Address: taro, Kind: mailops.Mailbox, DisplayName: "Taro"})
+	})
+	srv.Do(func() { require.NoError(t, w.Scheduler().Run()) })
+	require.NoError(t, err)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: "smtp.office365.com", Port: 587,
+		Users: map[string]string{string(taro): "pw", "ghost@" + org: "pw"}, RequireAuth: true})
+
+	c, err := smtp.Dial(addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Hello("laptop.test"))
+	code, _ := smtpCode(t, c.Auth(sasl.NewPlainClient("", "ghost@"+org, "pw")))
+	assert.Equal(t, 535, code, "a password is not enough: the user must be a mailbox of a tenant")
+	require.NoError(t, c.Auth(sasl.NewPlainClient("", string(taro), "pw")))
+	code, ec := smtpCode(t, c.Mail("boss@"+org, nil))
+	assert.Equal(t, 550, code)
+	assert.Equal(t, smtp.EnhancedCode{5, 7, 60}, ec, "no SendAs on someone else's address")
+	require.NoError(t, c.Mail(string(taro), nil))
+	require.NoError(t, c.Rcpt(string(carol), nil))
+	wc, err := c.Data()
+	require.NoError(t, err)
+	_, err = wc.Write([]byte(message(string(taro), string(carol), "sub@test", "from Outlook")))
+	require.NoError(t, err)
+	require.NoError(t, wc.Close())
+	rep := check(srv, w)
+	assert.Equal(t, 1, rep.Delivered, rep.String())
 }

@@ -94,6 +94,10 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		if !ok || want != pass || (identity != "" && identity != user) {
 			return smtp.ErrAuthFailed
 		}
+		// On Exchange Online the session becomes the user's submission.
+		if err := s.do(func() mailflow.Reply { return s.sess.Authenticate(user) }); err != nil {
+			return err
+		}
 		s.authed = true
 		return nil
 	}), nil
