@@ -7,6 +7,10 @@
 //
 // Exchange Online's routing follows its documentation (reference/exo-facts.md)
 // and reads only each tenant's propagated MailView, so a change made through
-// the Driver reaches mail only after its propagation delay. The hosts can
-// also be served over real SMTP on loopback (Serve), for labs.
+// the Driver reaches mail only after its propagation delay.
+//
+// Each host also speaks SMTP stage by stage through an in-process Session
+// (World.Open: connect, AUTH, MAIL, RCPT, DATA, each open to targeted faults),
+// which fake/smtpserve serves over real SMTP on loopback for labs and for
+// tests that speak SMTP on the wire.
 package mailflow
