@@ -180,7 +180,7 @@ func (c *Cutover) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe, cras
 				return
 			}
 			m.Plan = plan
-			m.Err = runWithCrash(ctx, c.World, m, plan, cl, logger, func(p mailops.Progress) {
+			m.Err = runWithCrash(ctx, c.World, m, plan, spec.Domain, cl, logger, func(p mailops.Progress) {
 				if p.Event != "done" {
 					return
 				}

@@ -26,10 +26,13 @@ const (
 // Event is one ledger entry for one copy of a message: which message, for
 // which intended recipient (as the sender addressed it), what happened where.
 type Event struct {
-	At      time.Time
-	Kind    EventKind
-	Msg     int
-	Orig    mailops.Address
+	At   time.Time
+	Kind EventKind
+	Msg  int
+	Orig mailops.Address
+	// Rcpt is the envelope recipient at this point (after group expansion
+	// and forwarding; equal to Orig before them).
+	Rcpt    mailops.Address
 	Host    string
 	Mailbox Mailbox
 	Reply   Reply

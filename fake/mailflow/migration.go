@@ -106,7 +106,7 @@ func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe
 				return
 			}
 			m.Plan = plan
-			m.Err = runWithCrash(ctx, c.World, m, plan, cl, logger, nil)
+			m.Err = runWithCrash(ctx, c.World, m, plan, spec.Domain, cl, logger, nil)
 		})
 	})
 	return m
@@ -119,14 +119,23 @@ var gapSteps = map[string]bool{"add-domain": true, "relay": true}
 // runWithCrash runs the plan; with m.CrashAfter it cancels the runner after
 // that many progress events, then resumes with a new runner on the same
 // journal. onProgress, if set, sees every progress event.
-func runWithCrash(ctx context.Context, w *World, m *Migration, plan *mailops.Plan, cl *mailops.Client, logger *slog.Logger, onProgress func(mailops.Progress)) error {
+func runWithCrash(ctx context.Context, w *World, m *Migration, plan *mailops.Plan, domain string, cl *mailops.Client, logger *slog.Logger, onProgress func(mailops.Progress)) error {
 	journal := &mailops.MemJournal{}
 	runCtx, crash := context.WithCancel(ctx)
 	defer crash()
 	n := 0
+	var gapFrom time.Time
 	r := &mailops.Runner{Driver: cl, Clock: w.s, DNS: w.dns, Logger: logger, Journal: journal,
 		Progress: func(p mailops.Progress) {
 			m.Progress = append(m.Progress, p)
+			// The documented verification gap: from adding the domain until
+			// the runbook's wait for InternalRelay to reach mail flow ends.
+			if p.Step == "add-domain" && gapFrom.IsZero() {
+				gapFrom = p.At
+			}
+			if p.Step == "relay" && p.Kind == "wait" && p.Event == "done" && !gapFrom.IsZero() {
+				w.expect.Gap(domain, gapFrom, p.At)
+			}
 			if onProgress != nil {
 				onProgress(p)
 			}

@@ -213,7 +213,7 @@ func (w *World) deliver(env *envelope, mb Mailbox) {
 }
 
 func (w *World) bounce(env *envelope, host string, r Reply) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: r, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, Trail: env.trail})
 }
 
 func (w *World) loop(env *envelope, host string) {
