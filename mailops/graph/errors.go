@@ -165,4 +165,3 @@ func snippet(body []byte) string {
 func transportError(service, op string, err error) error {
 	return fmt.Errorf("graph: %s %s: no reply: %v: %w", service, op, err, mailops.ErrUnavailable)
 }
-

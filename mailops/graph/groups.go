@@ -230,7 +230,9 @@ func (d *Driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
 		}
 		out = append(out, g)
 	}
-	slices.SortFunc(out, func(a, b mailops.Group) int { return strings.Compare(string(a.PrimaryAddress), string(b.PrimaryAddress)) })
+	slices.SortFunc(out, func(a, b mailops.Group) int {
+		return strings.Compare(string(a.PrimaryAddress), string(b.PrimaryAddress))
+	})
 	return out, nil
 }
 
