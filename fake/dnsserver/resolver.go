@@ -91,6 +91,13 @@ func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 	if c, ok := r.cache[k]; ok && now.Before(c.expires) {
 		m := c.msg.Copy()
 		m.Id = q.Id
+		// Like a real resolver, count the TTLs down while cached.
+		left := uint32((c.expires.Sub(now) + time.Second - 1) / time.Second)
+		for _, sec := range [][]dns.RR{m.Answer, m.Ns} {
+			for _, rr := range sec {
+				rr.Header().Ttl = min(rr.Header().Ttl, left)
+			}
+		}
 		r.mu.Unlock()
 		return m, nil
 	}
