@@ -293,3 +293,17 @@ func FuzzSPF(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkCheckInProcess(b *testing.B) {
+	a := dnsserver.NewAuthority("example.ac.jp")
+	_ = a.SetMX(dom, 3600, dnsserver.MX{Host: dnscheck.EXOMXHost(dom)})
+	_ = a.SetTXT(dom, 3600, "v=spf1 include:spf.protection.outlook.com -all")
+	_ = a.SetCNAME("autodiscover."+dom, 3600, "autodiscover.outlook.com")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dnscheck.Check(bg, a, dnscheck.Spec{Domain: dom, Stage: dnscheck.Final, Verified: true, InitialDomain: "example.onmicrosoft.com"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+}
