@@ -349,16 +349,21 @@ func (h *hwWorld) migrate(v variant) *migration {
 				return err
 			}
 			// (2) the domain: a subdomain of a verified domain needs no proof.
+			gapFrom := w.Scheduler().Now()
 			if err := hwProvision(ctx, w, c, hwDept, nil); err != nil {
 				return err
 			}
-			// (3) InternalRelay at once.
+			// (3) InternalRelay at once. Until it reaches mail flow the new
+			// domain is Authoritative and internal senders get 5.1.10 for
+			// its addresses: the documented gap (DESIGN.md section 8),
+			// declared so that the oracle reports its bounces apart.
 			if err := c.SetDomainType(ctx, hwDept, mailops.InternalRelay); err != nil {
 				return err
 			}
 			if err := settle(ctx, p.domainMax); err != nil {
 				return err
 			}
+			w.Expect().Gap(hwDept, gapFrom, w.Scheduler().Now())
 			// (4) the connector to the legacy server, by smart host.
 			conn := mailops.OutboundConnector{Name: "To dept legacy", Type: mailops.OnPremises, RecipientDomains: []string{hwDept},
 				SmartHosts: []string{hwLegacy}, Enabled: true}
