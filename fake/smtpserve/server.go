@@ -196,9 +196,10 @@ func (l *listener) release() {
 	l.mu.Unlock()
 }
 
-// refuse greets with an error reply and closes the connection.
+// refuse greets with an error reply and closes the connection. The line
+// fits the socket's send buffer of a fresh connection: the write does not
+// block.
 func refuse(c net.Conn, r mailflow.Reply) {
-	_ = c.SetWriteDeadline(time.Now().Add(ioTimeout))
 	_, _ = fmt.Fprintf(c, "%d %s %s\r\n", r.Code, r.Enhanced, r.Text)
 	_ = c.Close()
 }
