@@ -101,3 +101,19 @@ func watch(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name s
 		}
 	}
 }
+
+// LookupMX returns the MX hosts one resolver gives for a domain, sorted by
+// preference; a failed lookup is an error, never an empty answer.
+func LookupMX(ctx context.Context, x Exchanger, domain string) ([]string, error) {
+	q := &querier{x: x}
+	mxs, err := q.mx(ctx, domain)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(mxs, func(a, b mxRec) int { return int(a.Pref) - int(b.Pref) })
+	out := make([]string, len(mxs))
+	for i, m := range mxs {
+		out[i] = m.Host
+	}
+	return out, nil
+}

@@ -149,7 +149,11 @@ func (c *Cutover) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe, cras
 	m := &Migration{CrashAfter: crashAfter, NoCrashIn: gapSteps}
 	spec := c.Spec
 	spec.Unsafe = unsafe
-	spec.Gates = c.Gates()
+	var ignore []string
+	if unsafe == runbook.UnsafeLowPriorityMX {
+		ignore = append(ignore, "autodiscover.missing") // the variant replaced the autodiscover CNAME
+	}
+	spec.Gates = c.Gates(spec.InitialDomain, nil, ignore...)
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -2,11 +2,10 @@ package mailflow
 
 import (
 	"context"
-	"fmt"
+	"github.com/mailops-dev/mailops/dnscheck"
 	"io"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -36,39 +35,21 @@ type Migration struct {
 	Finished  time.Time
 }
 
-// Gates answers the runbook's DNS gates from the world's resolvers: an MX
-// gate opens when every resolver that has asked for the domain sees exactly
-// the wanted hosts (each through its own cache), the ownership gate when the
-// TXT proof is published.
-func (w *World) Gates() runbook.Gates {
-	return runbook.Gates{
-		Ownership: func(_ context.Context, domain string) error {
-			for _, v := range w.dns.TXT(domain) {
-				if strings.HasPrefix(v, "MS=ms") {
-					return nil
-				}
-			}
-			return fmt.Errorf("no MS=ms... TXT record for %s yet", domain)
-		},
-		MX: func(ctx context.Context, domain string, want []string) error {
-			names := make([]string, 0, len(w.resolvr))
-			for n := range w.resolvr {
-				names = append(names, n)
-			}
-			slices.Sort(names)
-			for _, n := range names {
-				mxs, err := w.resolvr[n].LookupMX(ctx, domain)
-				if err != nil {
-					return fmt.Errorf("resolver %s: %w", n, err)
-				}
-				got := mxHosts(mxs)
-				if !slices.Equal(got, want) {
-					return fmt.Errorf("resolver %s still sees %v for %s", n, got, domain)
-				}
-			}
-			return nil
-		},
+// Gates answers the runbook's DNS gates with dnscheck through every
+// resolver of the world (each sender's own cache), so a gate opens only when
+// every sender sees the change. legacy are hosts that still send for the
+// domain; ignore lists finding ids that do not close a stage gate.
+func (w *World) Gates(initialDomain string, legacy []string, ignore ...string) runbook.Gates {
+	names := make([]string, 0, len(w.resolvr))
+	for n := range w.resolvr {
+		names = append(names, n)
 	}
+	slices.Sort(names)
+	var rs []dnscheck.Exchanger
+	for _, n := range names {
+		rs = append(rs, w.resolvr[n].(wireResolver).r)
+	}
+	return runbook.DNSGates(dnscheck.Spec{InitialDomain: initialDomain, LegacyHosts: legacy, LegacySends: len(legacy) > 0}, ignore, rs...)
 }
 
 // StartRunbook runs the consolidation runbook (or a known-bad variant) from
@@ -84,7 +65,8 @@ func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe
 	m := &Migration{CrashAfter: crashAfter, NoCrashIn: gapSteps}
 	spec := c.Spec
 	spec.Unsafe = unsafe
-	spec.Gates = c.Gates()
+	// A departmental domain holds no mailboxes: no autodiscover needed.
+	spec.Gates = c.Gates(spec.InitialDomain, nil, "autodiscover.missing")
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
