@@ -136,7 +136,10 @@ func (c *exoClient) post(ctx context.Context, cmdlet string, u *url.URL, body []
 	}
 	if resp.StatusCode >= 400 {
 		var eb exoErrBody
-		if len(raw) == 0 || !isJSON(ct) || json.Unmarshal(raw, &eb) != nil {
+		if len(raw) > 0 && !isJSON(ct) {
+			return cmdletReply{}, unusable("not JSON (an error page from a proxy or gateway?)")
+		}
+		if len(raw) == 0 || json.Unmarshal(raw, &eb) != nil {
 			if len(raw) == 0 {
 				if e := statusError(cmdlet, resp.StatusCode, resp.Header, c.now); e != nil {
 					return cmdletReply{}, &ServiceError{Service: "Exchange", Op: cmdlet, Status: resp.StatusCode, Err: e}
