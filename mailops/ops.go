@@ -79,3 +79,33 @@ func absentOrErr(err error) (bool, error) {
 	}
 	return false, err
 }
+
+// goneStatus is the Check of a removal: Done when a read says the object is
+// absent, Ready when it is there.
+func goneStatus(readErr error) (Status, error) {
+	found, err := absentOrErr(readErr)
+	if err != nil {
+		return 0, err
+	}
+	if found {
+		return Ready, nil
+	}
+	return Done, nil
+}
+
+// createStatus is the Check of a creation: Ready when a read says the object
+// is absent, Done when it is there as wanted, a conflict when it is there
+// otherwise (object names it; want and have describe the two states).
+func createStatus(readErr error, same func() bool, object string, want, have func() string) (Status, error) {
+	found, err := absentOrErr(readErr)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return Ready, nil
+	}
+	if same() {
+		return Done, nil
+	}
+	return 0, conflict(object, "absent or "+want(), have())
+}

@@ -57,17 +57,8 @@ func outboundEqual(a, b OutboundConnector) bool {
 // Check reports Done when an equal connector exists, Ready when none does.
 func (o CreateOutboundConnector) Check(ctx context.Context, d Driver) (Status, error) {
 	c, err := d.GetOutboundConnector(ctx, o.Connector.Name)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Ready, nil
-	}
-	if outboundEqual(c, o.Connector) {
-		return Done, nil
-	}
-	return 0, conflict("outbound connector "+o.Connector.Name, fmt.Sprintf("absent or %+v", o.Connector), fmt.Sprintf("%+v", c))
+	return createStatus(err, func() bool { return outboundEqual(c, o.Connector) }, "outbound connector "+o.Connector.Name,
+		func() string { return fmt.Sprintf("%+v", o.Connector) }, func() string { return fmt.Sprintf("%+v", c) })
 }
 
 // Apply creates the connector.
@@ -141,14 +132,7 @@ func (o DeleteOutboundConnector) PowerShell() []string {
 // Check reports Done when the connector is gone.
 func (o DeleteOutboundConnector) Check(ctx context.Context, d Driver) (Status, error) {
 	_, err := d.GetOutboundConnector(ctx, o.Name)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Done, nil
-	}
-	return Ready, nil
+	return goneStatus(err)
 }
 
 // Apply removes the connector.
@@ -195,17 +179,8 @@ func inboundEqual(a, b InboundConnector) bool {
 // Check reports Done when an equal connector exists, Ready when none does.
 func (o CreateInboundConnector) Check(ctx context.Context, d Driver) (Status, error) {
 	c, err := d.GetInboundConnector(ctx, o.Connector.Name)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Ready, nil
-	}
-	if inboundEqual(c, o.Connector) {
-		return Done, nil
-	}
-	return 0, conflict("inbound connector "+o.Connector.Name, fmt.Sprintf("absent or %+v", o.Connector), fmt.Sprintf("%+v", c))
+	return createStatus(err, func() bool { return inboundEqual(c, o.Connector) }, "inbound connector "+o.Connector.Name,
+		func() string { return fmt.Sprintf("%+v", o.Connector) }, func() string { return fmt.Sprintf("%+v", c) })
 }
 
 // Apply creates the connector.
@@ -234,14 +209,7 @@ func (o DeleteInboundConnector) PowerShell() []string {
 // Check reports Done when the connector is gone.
 func (o DeleteInboundConnector) Check(ctx context.Context, d Driver) (Status, error) {
 	_, err := d.GetInboundConnector(ctx, o.Name)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Done, nil
-	}
-	return Ready, nil
+	return goneStatus(err)
 }
 
 // Apply removes the connector.

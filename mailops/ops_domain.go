@@ -23,14 +23,7 @@ func (o AddDomain) PowerShell() []string {
 // Check reports Done when the tenant already has the domain.
 func (o AddDomain) Check(ctx context.Context, d Driver) (Status, error) {
 	_, err := d.GetDomain(ctx, o.Name)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if found {
-		return Done, nil
-	}
-	return Ready, nil
+	return createStatus(err, func() bool { return true }, "domain "+o.Name, nil, nil)
 }
 
 // Apply adds the domain.
@@ -146,14 +139,7 @@ func (o RemoveDomain) PowerShell() []string {
 // Check reports Done when the domain is gone.
 func (o RemoveDomain) Check(ctx context.Context, d Driver) (Status, error) {
 	_, err := d.GetDomain(ctx, o.Name)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Done, nil
-	}
-	return Ready, nil
+	return goneStatus(err)
 }
 
 // Apply removes the domain.

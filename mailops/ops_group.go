@@ -57,17 +57,8 @@ func sendAsCmd(name string, group, trustee Address) string {
 // conflict when a different group holds the address.
 func (o CreateGroup) Check(ctx context.Context, d Driver) (Status, error) {
 	g, err := d.GetGroup(ctx, o.Group.PrimaryAddress)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Ready, nil
-	}
-	if groupsMatch(g, o.Group) {
-		return Done, nil
-	}
-	return 0, conflict("group "+string(o.Group.PrimaryAddress), "absent or "+groupSummary(o.Group), groupSummary(g))
+	return createStatus(err, func() bool { return groupsMatch(g, o.Group) }, "group "+string(o.Group.PrimaryAddress),
+		func() string { return groupSummary(o.Group) }, func() string { return groupSummary(g) })
 }
 
 // groupsMatch compares what CreateGroup sets: name, members, owners, SendAs and
@@ -296,14 +287,7 @@ func (o DeleteGroup) PowerShell() []string {
 // Check reports Done when the group is gone.
 func (o DeleteGroup) Check(ctx context.Context, d Driver) (Status, error) {
 	_, err := d.GetGroup(ctx, o.Group)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Done, nil
-	}
-	return Ready, nil
+	return goneStatus(err)
 }
 
 // Apply deletes the group.

@@ -79,17 +79,8 @@ func recipientsMatch(have, want Recipient) bool {
 // Check reports Done when an equal recipient exists and Ready when none does.
 func (o CreateRecipient) Check(ctx context.Context, d Driver) (Status, error) {
 	r, err := d.GetRecipient(ctx, o.Recipient.Address)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Ready, nil
-	}
-	if recipientsMatch(r, o.Recipient) {
-		return Done, nil
-	}
-	return 0, conflict("recipient "+string(o.Recipient.Address), fmt.Sprintf("absent or %+v", o.Recipient), fmt.Sprintf("%+v", r))
+	return createStatus(err, func() bool { return recipientsMatch(r, o.Recipient) }, "recipient "+string(o.Recipient.Address),
+		func() string { return fmt.Sprintf("%+v", o.Recipient) }, func() string { return fmt.Sprintf("%+v", r) })
 }
 
 // Apply creates the recipient.
@@ -277,17 +268,8 @@ func remoteSetCmd(r RemoteDomain) string {
 // Check reports Done when an equal remote domain exists, Ready when none does.
 func (o CreateRemoteDomain) Check(ctx context.Context, d Driver) (Status, error) {
 	r, err := d.GetRemoteDomain(ctx, o.RemoteDomain.Name)
-	found, err := absentOrErr(err)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return Ready, nil
-	}
-	if r == o.RemoteDomain {
-		return Done, nil
-	}
-	return 0, conflict("remote domain "+o.RemoteDomain.Name, fmt.Sprintf("absent or %+v", o.RemoteDomain), fmt.Sprintf("%+v", r))
+	return createStatus(err, func() bool { return r == o.RemoteDomain }, "remote domain "+o.RemoteDomain.Name,
+		func() string { return fmt.Sprintf("%+v", o.RemoteDomain) }, func() string { return fmt.Sprintf("%+v", r) })
 }
 
 // Apply creates the remote domain.
