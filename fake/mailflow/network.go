@@ -2,6 +2,7 @@ package mailflow
 
 import (
 	"context"
+	"github.com/mailops-dev/mailops/dnscheck"
 	"net/netip"
 	"sort"
 	"strings"
@@ -155,8 +156,8 @@ func fixedRoute(hosts ...string) func() ([]string, Reply) {
 	return func() ([]string, Reply) { return hosts, Reply{} }
 }
 
-// isEXOHost reports whether a host name is an Exchange Online MX target.
+// isEXOHost reports whether a host name reaches Exchange Online: an MX
+// target, or the client submission host.
 func isEXOHost(h string) bool {
-	h = strings.ToLower(strings.TrimSuffix(h, "."))
-	return strings.HasSuffix(h, ".mail.protection.outlook.com") || strings.HasSuffix(h, ".mx.microsoft") || h == "smtp.office365.com"
+	return dnscheck.IsEXOMX(h) || strings.EqualFold(strings.TrimSuffix(h, "."), "smtp.office365.com")
 }

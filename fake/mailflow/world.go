@@ -2,6 +2,7 @@ package mailflow
 
 import (
 	"context"
+	"github.com/mailops-dev/mailops/dnscheck"
 	"net/netip"
 	"strings"
 	"time"
@@ -109,9 +110,7 @@ func (w *World) Resolver(sender string) Resolver {
 }
 
 // EXOMXHost is the Exchange Online MX target of a domain.
-func EXOMXHost(domain string) string {
-	return strings.ReplaceAll(domain, ".", "-") + ".mail.protection.outlook.com"
-}
+func EXOMXHost(domain string) string { return dnscheck.EXOMXHost(domain) }
 
 func (w *World) hostByName(name string) Host {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))

@@ -3,14 +3,14 @@ package runbook
 import (
 	"strings"
 
+	"github.com/mailops-dev/mailops/dnscheck"
+
 	"github.com/mailops-dev/mailops/mailops"
 )
 
 // EXOMXHost is the Exchange Online MX target for a domain:
 // contoso.com → contoso-com.mail.protection.outlook.com.
-func EXOMXHost(domain string) string {
-	return strings.ReplaceAll(domain, ".", "-") + ".mail.protection.outlook.com"
-}
+func EXOMXHost(domain string) string { return dnscheck.EXOMXHost(domain) }
 
 const exoSPFInclude = "include:spf.protection.outlook.com"
 
