@@ -316,3 +316,28 @@ func TestInternalMailDeferredAcrossTheSwitch(t *testing.T) {
 		})
 	}
 }
+
+// A seed reproduces a whole run bit for bit: the same events, in the same
+// order, at the same virtual times.
+func TestSeedReproducesTheRun(t *testing.T) {
+	trace := func() ([]mailflow.Event, mailflow.Report) {
+		p := hwParams{seed: 99, people: 6, addrs: 10, perHour: 120, hours: 6, mxTTL: 30 * time.Minute, domainMax: 5 * time.Minute,
+			recipMax: 20 * time.Minute, groupMax: 30 * time.Minute, connMax: 30 * time.Minute, loops: 1, legacyForwards: 2,
+			smtpFaults: 3, lostReplies: 1, tenantFaults: 0.05}
+		h, err := newHW(p)
+		require.NoError(t, err)
+		m := h.migrate(correct)
+		rep := h.run(t)
+		require.True(t, m.done)
+		require.NoError(t, m.err)
+		return h.w.Ledger().Events(), rep
+	}
+	e1, r1 := trace()
+	e2, r2 := trace()
+	assert.Equal(t, r1, r2)
+	require.Equal(t, len(e1), len(e2))
+	for i := range e1 {
+		require.Equal(t, e1[i], e2[i], "event %d", i)
+	}
+	assert.Greater(t, r1.Sent, 500)
+}
