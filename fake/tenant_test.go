@@ -375,3 +375,30 @@ func TestPropagationCoalesces(t *testing.T) {
 	d, _ = w.t.MailView().AcceptedDomain("contoso.com")
 	assert.Equal(t, mailops.InternalRelay, d.Type, "the old state holds until the new one propagates")
 }
+
+// The same model runs in real time on the wall executor: a Client over the
+// tenant with real (tiny) latency and propagation.
+func TestTenantOnTheWallExecutor(t *testing.T) {
+	w := sim.NewWall(3)
+	cloud := fake.NewCloud(w, w.Rand("cloud"), fake.DefaultCloudConfig())
+	cfg := fake.InstantTenantConfig()
+	cfg.Latency = fake.Fixed(time.Millisecond)
+	cfg.Propagation.Group = fake.Fixed(20 * time.Millisecond)
+	cfg.SessionLimit = 3
+	tn := cloud.NewTenant("contoso", cfg)
+	c := mailops.NewClient(tn.Driver("admin"), mailops.Options{Clock: w, Consistency: mailops.ConsistencyOptions{Reads: 2, Interval: 5 * time.Millisecond, Timeout: 2 * time.Second}})
+	dom, err := c.AddDomain(bg, "contoso.com")
+	require.NoError(t, err)
+	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
+	_, err = c.VerifyDomain(bg, "contoso.com")
+	require.NoError(t, err)
+	require.NoError(t, c.CreateRecipient(bg, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice"}))
+	require.NoError(t, c.CreateGroup(bg, mailops.Group{PrimaryAddress: "sales@contoso.com", Name: "Sales", Members: []mailops.Address{"alice@contoso.com"}, Owners: []mailops.Address{"alice@contoso.com"}}))
+	require.NoError(t, c.Await(bg, "the group reaches mail flow", func(context.Context) (bool, error) {
+		_, ok := tn.MailView().Group("sales@contoso.com")
+		return ok, nil
+	}), "propagation happens in real time")
+	for _, call := range tn.CallLog() {
+		assert.GreaterOrEqual(t, call.End.Sub(call.Start), time.Millisecond, "calls took real time")
+	}
+}

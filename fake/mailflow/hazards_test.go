@@ -186,7 +186,31 @@ func TestPropertyCorrectConsolidation(t *testing.T) {
 		if !rep.NoLoss() {
 			rt.Fatalf("loss with seed=%d:\n%s", seed, rep.String())
 		}
+		if p := desiredDiff(rt, c); len(p.Steps) > 0 {
+			rt.Fatalf("the run did not end in the desired state; still to do:\n%s", p.PowerShell())
+		}
 	})
+}
+
+// desiredDiff diffs the tenant against the consolidation's desired end state:
+// the domain Authoritative, one group per address as specified, the connector
+// gone. An empty plan means the run ended there.
+func desiredDiff(rt *rapid.T, c *mailflow.Consolidation) *mailops.Plan {
+	want := mailops.DesiredState{Domains: []mailops.Domain{{Name: c.Spec.Domain, Type: mailops.Authoritative}}}
+	for _, a := range c.Spec.Addresses {
+		want.Groups = append(want.Groups, mailops.Group{PrimaryAddress: a.Address, SendAs: a.SendAs, Members: a.Targets, RequireSenderAuthentication: !a.External})
+	}
+	want.Remove.OutboundConnectors = []string{"To " + c.Spec.Domain + " legacy"}
+	var p *mailops.Plan
+	var err error
+	c.Scheduler().Go(func() {
+		cl := mailops.NewClient(c.Tenant().Driver("auditor"), mailops.Options{Clock: c.Scheduler()})
+		p, err = mailops.Diff(context.Background(), cl, want)
+	})
+	if rerr := c.Scheduler().RunFor(time.Hour); rerr != nil || err != nil {
+		rt.Fatalf("diff: %v %v", rerr, err)
+	}
+	return p
 }
 
 // A runner that dies between adding the domain and making it InternalRelay
