@@ -333,6 +333,15 @@ func TestSeedReproducesTheRun(t *testing.T) {
 		return h.w.Ledger().Events(), rep
 	}
 	e1, r1 := trace()
+	routes := map[string]bool{}
+	for _, e := range e1 {
+		if e.Kind == mailflow.EvDeliver {
+			routes[e.Route] = true
+		}
+	}
+	for _, r := range []string{"internet→legacy", "internet→EXO→connector→legacy", "internet→EXO→group", "partner→EXO→group", "device→device-relay→EXO→group"} {
+		assert.True(t, routes[r], "the migration went through every phase: no delivery by %s in %v", r, routes)
+	}
 	e2, r2 := trace()
 	assert.Equal(t, r1, r2)
 	require.Equal(t, len(e1), len(e2))
