@@ -40,7 +40,7 @@ type hwParams struct {
 	// Propagation upper bounds of the tenant; the hand-written sequence
 	// waits this long after each kind of change.
 	domainMax, recipMax, groupMax, connMax time.Duration
-	groupMin                               time.Duration
+	groupMin, connMin                      time.Duration
 	exoIgnoresPref                         bool
 	loops                                  int     // people forwarding to an address whose group contains them
 	legacyForwards                         int     // legacy mailboxes forwarding to their owner in EXO
@@ -80,7 +80,7 @@ func hwTenantConfig(p hwParams) fake.TenantConfig {
 		Domain:       fake.Uniform(30*time.Second, p.domainMax),
 		Recipient:    fake.Uniform(time.Minute, p.recipMax),
 		Group:        fake.Uniform(max(time.Minute, p.groupMin), p.groupMax),
-		Connector:    fake.Uniform(time.Minute, p.connMax),
+		Connector:    fake.Uniform(max(time.Minute, p.connMin), p.connMax),
 		RemoteDomain: fake.Uniform(time.Minute, 10*time.Minute),
 	}
 	if p.tenantFaults > 0 {
@@ -302,6 +302,8 @@ const (
 	senderAuthLeftOn   variant = "RequireSenderAuthentication left on for external addresses"
 	noConnector        variant = "InternalRelay without a connector after the MX switch"
 	restrictAtCreation variant = "internal-only groups restricted while internal mail can still come back from outside"
+	connectorByMX      variant = "connector routing by MX instead of smart host"
+	mxBeforeConnector  variant = "MX switched before the connector reached mail flow"
 )
 
 // hwGiveUp is how long senders keep retrying (mailflow.Config's default).
@@ -367,12 +369,17 @@ func (h *hwWorld) migrate(v variant) *migration {
 			// (4) the connector to the legacy server, by smart host.
 			conn := mailops.OutboundConnector{Name: "To dept legacy", Type: mailops.OnPremises, RecipientDomains: []string{hwDept},
 				SmartHosts: []string{hwLegacy}, Enabled: true}
+			if v == connectorByMX {
+				conn.UseMXRecord, conn.SmartHosts = true, nil
+			}
 			if v != noConnector {
 				if err := c.CreateOutboundConnector(ctx, conn); err != nil {
 					return err
 				}
-				if err := settle(ctx, p.connMax); err != nil {
-					return err
+				if v != mxBeforeConnector {
+					if err := settle(ctx, p.connMax); err != nil {
+						return err
+					}
 				}
 			}
 			// (5) the MX to Exchange Online; resolvers drop the old one

@@ -134,6 +134,13 @@ var knownBad = []teeth{
 	{v: forwardLoop, class: mailflow.Looped, cause: "5.4.14", tune: func(p *hwParams) { p.loops = max(p.loops, 1) }},
 	{v: senderAuthLeftOn, class: mailflow.Bounced, cause: "5.7.133"},
 	{v: noConnector, class: mailflow.Looped, cause: "5.4.14"},
+	{v: connectorByMX, class: mailflow.Looped, cause: "5.4.14"},
+	{v: mxBeforeConnector, class: mailflow.Looped, cause: "5.4.14", tune: func(p *hwParams) {
+		// The connector takes longer to reach mail flow than resolvers
+		// take to drop the old MX.
+		p.connMin = p.mxTTL + 30*time.Minute
+		p.connMax = max(p.connMax, p.connMin+time.Minute)
+	}},
 }
 
 // Property (b): the oracle has teeth. Each known-bad sequence, in random
