@@ -370,10 +370,10 @@ func TestListenRefusesNonLoopback(t *testing.T) {
 	assert.Equal(t, "HostConfig.Addr", ve.Field)
 }
 
-// A client submitting to Exchange Online on 587 with AUTH PLAIN: the session
-// becomes the user's submission inside the tenant.
-func TestSubmissionToExchangeOnlineWithAuth(t *testing.T) {
-	w, srv := world(t)
+// exoTenant verifies uni.example in our tenant (Authoritative, MX at
+// Exchange Online) with one mailbox, taro.
+func exoTenant(t *testing.T, w *mailflow.World, srv *smtpserve.Server) mailops.Address {
+	t.Helper()
 	const org = "uni.example"
 	taro := mailops.Address("taro@" + org)
 	w.PointMXAtEXO(org, time.Hour)
@@ -395,6 +395,52 @@ func TestSubmissionToExchangeOnlineWithAuth(t *testing.T) {
 	})
 	srv.Do(func() { require.NoError(t, w.Scheduler().Run()) })
 	require.NoError(t, err)
+	return taro
+}
+
+// The Exchange Online edge on the wire: directory-based edge blocking for an
+// unknown address of an Authoritative domain, relay denied for a domain no
+// tenant accepts, a known mailbox delivered.
+func TestExchangeOnlineEdgeOverLoopback(t *testing.T) {
+	w, srv := world(t)
+	taro := exoTenant(t, w, srv)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: "uni-example.mail.protection.outlook.com"})
+	c, err := smtp.Dial(addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Hello("sender.test"))
+	require.NoError(t, c.Mail("x@gmail.example", nil))
+	code, ec := smtpCode(t, c.Rcpt("ghost@uni.example", nil))
+	assert.Equal(t, 550, code)
+	assert.Equal(t, smtp.EnhancedCode{5, 4, 1}, ec, "edge blocking")
+	code, ec = smtpCode(t, c.Rcpt("y@gmail.example", nil))
+	assert.Equal(t, 550, code)
+	assert.Equal(t, smtp.EnhancedCode{5, 4, 1}, ec, "relay access denied")
+	require.NoError(t, c.Rcpt(string(taro), nil))
+	wc, err := c.Data()
+	require.NoError(t, err)
+	_, err = wc.Write([]byte(message("x@gmail.example", string(taro), "edge@test", "hello")))
+	require.NoError(t, err)
+	require.NoError(t, wc.Close())
+	require.NoError(t, c.Quit())
+	var got []mailflow.Mailbox
+	srv.Do(func() {
+		require.NoError(t, w.Scheduler().RunFor(time.Hour))
+		for _, e := range w.Ledger().Events() {
+			if e.Kind == mailflow.EvDeliver {
+				got = append(got, e.Mailbox)
+			}
+		}
+	})
+	assert.Equal(t, []mailflow.Mailbox{mailflow.EXOMailbox("ours", taro)}, got)
+}
+
+// A client submitting to Exchange Online on 587 with AUTH PLAIN: the session
+// becomes the user's submission inside the tenant.
+func TestSubmissionToExchangeOnlineWithAuth(t *testing.T) {
+	w, srv := world(t)
+	taro := exoTenant(t, w, srv)
+	const org = "uni.example"
 	addr := listen(t, srv, smtpserve.HostConfig{Host: "smtp.office365.com", Port: 587,
 		Users: map[string]string{string(taro): "pw", "ghost@" + org: "pw"}, RequireAuth: true})
 
