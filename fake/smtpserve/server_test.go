@@ -464,3 +464,40 @@ func TestSubmissionToExchangeOnlineWithAuth(t *testing.T) {
 	rep := check(srv, w)
 	assert.Equal(t, 1, rep.Delivered, rep.String())
 }
+
+// Many clients at once, more than the connection limit: every refused
+// connection gets 421 and tries again, every message lands exactly once, and
+// the world (single-threaded) sees one command at a time.
+func TestConcurrentClientsUnderTheConnectionLimit(t *testing.T) {
+	w, srv := world(t)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: legacyHost, MaxConnections: 3})
+	const clients, each = 8, 10
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		go func() {
+			for j := 0; j < each; j++ {
+				body := message("x@outside.example", string(alice), fmt.Sprintf("c%d-%d@test", i, j), "load")
+				for {
+					err := send(addr, "x@outside.example", []string{string(alice)}, body)
+					var se *smtp.SMTPError
+					if errors.As(err, &se) && se.Code == 421 || err != nil && strings.Contains(err.Error(), "421") {
+						continue // the server was full: try again
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					break
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < clients; i++ {
+		require.NoError(t, <-errs)
+	}
+	rep := check(srv, w)
+	assert.Equal(t, clients*each, rep.Sent)
+	assert.Equal(t, clients*each, rep.Delivered, rep.String())
+	assert.Zero(t, rep.Duplicated)
+}
