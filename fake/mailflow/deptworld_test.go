@@ -150,6 +150,10 @@ func newHW(p hwParams) (*hwWorld, error) {
 		if err := hwProvision(ctx, w, c, hwOrg, h.people); err != nil {
 			return err
 		}
+		// The device relay's account, which it authenticates as.
+		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: "relay@" + hwOrg, Kind: mailops.Mailbox, DisplayName: "Device relay"}); err != nil {
+			return err
+		}
 		// The university lets mail forward to its departmental servers.
 		if err := c.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + hwOrg, AutoForwardEnabled: true}); err != nil {
 			return err
@@ -248,7 +252,7 @@ func newHW(p hwParams) (*hwWorld, error) {
 		names = append(names, string(m))
 	}
 	e.Address(h.list, names...)
-	w.AddRelay(hwRelay, "relay@"+hwOrg, netip.MustParsePrefix("10.0.0.0/8"))
+	w.AddAuthRelay(hwRelay, "relay@"+hwOrg, netip.MustParsePrefix("10.0.0.0/8"))
 
 	// Transient trouble at the legacy host: senders retry through it.
 	stages := []string{mailflow.StageConnect, mailflow.StageMail, mailflow.StageRcpt, mailflow.StageData}

@@ -2,6 +2,7 @@ package mailflow_test
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -452,4 +453,46 @@ func TestClientSubmissionToExchangeOnline(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []mailflow.Mailbox{mailflow.InternetMailbox("y@gmail.example"), mailflow.EXOMailbox("ours", hanako)}, got,
 		"submitted inside the tenant: out to the internet, and to a group that accepts only authenticated senders")
+}
+
+func TestAuthRelayQueuesUntilItsAccountCanAuthenticate(t *testing.T) {
+	w, taro := exoWorld(t, mailflow.Config{Seed: 1, GiveUp: 12 * time.Hour})
+	const relayHost = "relay." + hwOrg
+	account := mailops.Address("relay@" + hwOrg)
+	w.AddAuthRelay(relayHost, account, netip.MustParsePrefix("10.0.0.0/8"))
+	queued := w.SendFromDevice(relayHost, netip.MustParseAddr("10.1.2.3"), "nas@"+hwOrg, taro)
+	outsider := w.SendFromDevice(relayHost, netip.MustParseAddr("192.0.2.9"), "evil@"+hwOrg, taro)
+	mustRun(t, w, 2*time.Hour)
+	got, _ := outcome(w, queued)
+	require.Empty(t, got, "no account yet: the relay cannot authenticate")
+	defers := 0
+	for _, e := range w.Ledger().Events() {
+		if e.Msg == queued.ID && e.Kind == mailflow.EvDefer {
+			defers++
+			assert.Equal(t, mailflow.ReplyAuthFailed, e.Reply)
+			assert.Equal(t, relayHost, e.Host)
+		}
+	}
+	assert.Positive(t, defers, "authentication failures are deferrals, as Postfix does by default")
+	_, bad := outcome(w, outsider)
+	require.Len(t, bad, 1)
+	assert.Equal(t, "5.7.1", bad[0].Reply.Enhanced, "never an open relay")
+
+	admin(t, w, w.Tenant(), func(ctx context.Context, c *mailops.Client) error {
+		return c.CreateRecipient(ctx, mailops.Recipient{Address: account, Kind: mailops.Mailbox, DisplayName: "Device relay"})
+	})
+	mustRun(t, w, 4*time.Hour)
+	got, _ = outcome(w, queued)
+	require.Len(t, got, 1, "delivered on a retry once the account exists")
+	assert.Equal(t, mailflow.EXOMailbox("ours", taro), got[0].Mailbox)
+	assert.Contains(t, got[0].Trail, "relay:"+relayHost)
+
+	never := mailflow.NewWorld(mailflow.Config{Seed: 2, Tenant: fake.InstantTenantConfig(), Partner: fake.InstantTenantConfig(), GiveUp: 6 * time.Hour, KeepEvents: true})
+	never.AddAuthRelay(relayHost, account, netip.MustParsePrefix("10.0.0.0/8"))
+	never.AddInternetDomain("gmail.example")
+	m := never.SendFromDevice(relayHost, netip.MustParseAddr("10.1.2.3"), "nas@"+hwOrg, "x@gmail.example")
+	mustRun(t, never, 24*time.Hour)
+	_, bad = outcome(never, m)
+	require.Len(t, bad, 1)
+	assert.Equal(t, mailflow.ReplyExpired, bad[0].Reply, "bounced at the horizon")
 }

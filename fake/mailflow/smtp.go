@@ -228,6 +228,13 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 		if !h.allows(env.client) {
 			return relayDenied(env.client)
 		}
+	case *authRelay:
+		if s.ci.Port != SubmissionPort {
+			return ReplyNotSubmit
+		}
+		if !h.allows(env.client) {
+			return relayDenied(env.client)
+		}
 	case *ListServer:
 		return h.check(env)
 	}

@@ -301,8 +301,10 @@ func (w *World) routeOf(origin string, trail []string) string {
 				kind = "legacy"
 			case *internet:
 				kind = "internet"
-			case *relay:
+			case *relay, *authRelay:
 				kind = "device-relay"
+			case *ListServer:
+				kind = "list"
 			}
 		}
 		if parts[len(parts)-1] != kind {
