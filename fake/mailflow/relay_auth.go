@@ -33,14 +33,7 @@ func (w *World) AddAuthRelay(host string, account mailops.Address, allowed ...ne
 
 func (r *authRelay) Name() string { return r.host }
 
-func (r *authRelay) allows(a netip.Addr) bool {
-	for _, p := range r.allowed {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+func (r *authRelay) allows(a netip.Addr) bool { return inNetworks(r.allowed, a) }
 
 func (r *authRelay) receive(env *envelope) Reply {
 	if !r.allows(env.client) {

@@ -221,18 +221,11 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 		if !h.domains[a.Domain()] {
 			return ReplyUnableToRelay
 		}
-	case *relay:
+	case *relay, *authRelay:
 		if s.ci.Port != SubmissionPort {
 			return ReplyNotSubmit
 		}
-		if !h.allows(env.client) {
-			return relayDenied(env.client)
-		}
-	case *authRelay:
-		if s.ci.Port != SubmissionPort {
-			return ReplyNotSubmit
-		}
-		if !h.allows(env.client) {
+		if !h.(interface{ allows(netip.Addr) bool }).allows(env.client) {
 			return relayDenied(env.client)
 		}
 	case *ListServer:
@@ -358,8 +351,10 @@ func (w *World) smtpMessage(h header, from mailops.Address, rcpts []mailops.Addr
 }
 
 // allows reports whether a client may use the relay without authentication.
-func (r *relay) allows(a netip.Addr) bool {
-	for _, p := range r.allowed {
+func (r *relay) allows(a netip.Addr) bool { return inNetworks(r.allowed, a) }
+
+func inNetworks(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
 		if p.Contains(a) {
 			return true
 		}
