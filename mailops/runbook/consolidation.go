@@ -153,13 +153,17 @@ func addressGroup(s ConsolidationSpec, a AddressSpec, empty bool) mailops.Group 
 		name = string([]rune(name)[:mailops.MaxNameLen])
 	}
 	g := mailops.Group{
-		PrimaryAddress:              a.Address,
-		Name:                        name,
-		DisplayName:                 a.DisplayName,
-		Members:                     slices.Clone(a.Targets),
-		Owners:                      []mailops.Address{s.AdminGroup.PrimaryAddress},
-		SendAs:                      slices.Clone(a.SendAs),
-		RequireSenderAuthentication: !a.External,
+		PrimaryAddress: a.Address,
+		Name:           name,
+		DisplayName:    a.DisplayName,
+		Members:        slices.Clone(a.Targets),
+		Owners:         []mailops.Address{s.AdminGroup.PrimaryAddress},
+		SendAs:         slices.Clone(a.SendAs),
+		// Created open: mail sent before the switch and deferred can come
+		// back in through the edge as external mail. An internal-only
+		// address is restricted after the senders' horizon (step
+		// "restrict-senders").
+		RequireSenderAuthentication: false,
 	}
 	if s.Unsafe == UnsafeSenderAuth {
 		g.RequireSenderAuthentication = true

@@ -207,5 +207,23 @@ func ConsolidationPlan(spec ConsolidationSpec, pf *Preflight, d mailops.Driver) 
 		{DNS: &mailops.DNSChange{Domain: dom, Remove: finalDNS.Add, Add: finalDNS.Remove}},
 	}
 	step(final)
+
+	restrict := mailops.Step{
+		ID: "restrict-senders", Title: "Accept only internal senders at internal-only addresses",
+		Reason: "the groups were created open because mail queued before the switch (internal mail too) can come back in through the edge " +
+			"as external mail for as long as senders retry; once their horizon has passed, internal-only addresses go back to Exchange Online's default",
+		Actions: []mailops.Action{wait(t.SenderHorizon, "senders' queues from before the switch have drained (their give-up horizon)")},
+	}
+	for _, a := range s.Addresses {
+		if a.External || s.Unsafe == UnsafeSenderAuth {
+			continue
+		}
+		open := false
+		restrict.Actions = append(restrict.Actions, op(mailops.SetGroupSenderAuthentication{Group: a.Address, Require: true, From: &open}))
+		restrict.Rollback = append(restrict.Rollback, op(mailops.SetGroupSenderAuthentication{Group: a.Address, Require: false}))
+	}
+	if len(restrict.Actions) > 1 {
+		step(restrict)
+	}
 	return p, p.Validate()
 }

@@ -40,7 +40,7 @@ func TestConsolidationPlanOrder(t *testing.T) {
 	}}
 	p, err := ConsolidationPlan(spec, pf, nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"admin-group", "add-domain", "relay", "connector", "mx-switch", "groups", "authoritative"}, stepIDs(p))
+	assert.Equal(t, []string{"admin-group", "add-domain", "relay", "connector", "mx-switch", "groups", "authoritative", "restrict-senders"}, stepIDs(p))
 	for _, s := range p.Steps {
 		assert.NotEmpty(t, s.Reason, s.ID)
 		if s.ID != "mx-switch" {
@@ -88,7 +88,11 @@ func TestConsolidationPlanOrder(t *testing.T) {
 	assert.Less(t, strings.Index(ps, "New-DistributionGroup -Name 'DeptA office'"), strings.Index(ps, "\nSet-AcceptedDomain -Identity 'depta.example.ac.jp' -DomainType Authoritative"))
 	lab := strings.Index(ps, "New-DistributionGroup -Name 'lab (depta.example.ac.jp)'")
 	require.Positive(t, lab)
-	assert.Contains(t, ps[lab:strings.Index(ps[lab:], "\n")+lab], "-RequireSenderAuthenticationEnabled $true", "internal-only address keeps EXO's default")
+	assert.Contains(t, ps[lab:strings.Index(ps[lab:], "\n")+lab], "-RequireSenderAuthenticationEnabled $false", "created open: deferred mail may come back as external")
+	restrict := strings.Index(ps, "Set-DistributionGroup -Identity 'lab@depta.example.ac.jp' -RequireSenderAuthenticationEnabled $true")
+	assert.Greater(t, restrict, strings.Index(ps, "[restrict-senders]"), "internal-only addresses are restricted after the senders' horizon")
+	assert.Contains(t, ps, "# Wait 48h0m0s: senders' queues from before the switch have drained")
+	assert.NotContains(t, ps, "Set-DistributionGroup -Identity 'office@depta.example.ac.jp'", "an address receiving external mail stays open")
 }
 
 func TestConsolidationUnsafeVariants(t *testing.T) {

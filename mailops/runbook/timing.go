@@ -15,6 +15,10 @@ type Timing struct {
 	Group time.Duration
 	// Recipient: a new mailbox can take up to an hour to receive mail.
 	Recipient time.Duration
+	// SenderHorizon is how long senders keep retrying deferred mail (48 h
+	// is common for internet MTAs): mail queued before a switch can arrive
+	// that much later, through the new route.
+	SenderHorizon time.Duration
 	// DNSPoll is how often a DNS gate asks again; DNSTimeout bounds it.
 	DNSPoll    time.Duration
 	DNSTimeout time.Duration
@@ -23,12 +27,13 @@ type Timing struct {
 // DefaultTiming returns the waits from reference/exo-facts.md.
 func DefaultTiming() Timing {
 	return Timing{
-		DomainType: 5 * time.Minute,
-		Connector:  time.Hour,
-		Group:      time.Hour,
-		Recipient:  time.Hour,
-		DNSPoll:    5 * time.Minute,
-		DNSTimeout: 72 * time.Hour,
+		DomainType:    5 * time.Minute,
+		Connector:     time.Hour,
+		Group:         time.Hour,
+		Recipient:     time.Hour,
+		SenderHorizon: 48 * time.Hour,
+		DNSPoll:       5 * time.Minute,
+		DNSTimeout:    72 * time.Hour,
 	}
 }
 
@@ -41,11 +46,12 @@ func (t Timing) orDefault() Timing {
 		return def
 	}
 	return Timing{
-		DomainType: pick(t.DomainType, d.DomainType),
-		Connector:  pick(t.Connector, d.Connector),
-		Group:      pick(t.Group, d.Group),
-		Recipient:  pick(t.Recipient, d.Recipient),
-		DNSPoll:    pick(t.DNSPoll, d.DNSPoll),
-		DNSTimeout: pick(t.DNSTimeout, d.DNSTimeout),
+		DomainType:    pick(t.DomainType, d.DomainType),
+		Connector:     pick(t.Connector, d.Connector),
+		Group:         pick(t.Group, d.Group),
+		Recipient:     pick(t.Recipient, d.Recipient),
+		SenderHorizon: pick(t.SenderHorizon, d.SenderHorizon),
+		DNSPoll:       pick(t.DNSPoll, d.DNSPoll),
+		DNSTimeout:    pick(t.DNSTimeout, d.DNSTimeout),
 	}
 }
