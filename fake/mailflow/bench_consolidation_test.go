@@ -86,3 +86,25 @@ func BenchmarkSmallConsolidation(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "migrations/s")
 }
+
+// BenchmarkConsolidation1000 is one department at the university's size per
+// domain: 1,000 addresses and about 20,000 messages.
+func BenchmarkConsolidation1000(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sc := mailflow.DefaultConsolidationScenario(1000)
+		sc.Duration = 10 * time.Hour
+		sc.PerHour = 2000
+		c, err := mailflow.NewConsolidation(mailflow.Config{Seed: uint64(i + 1), Tenant: fake.DefaultTenantConfig(), Partner: fake.InstantTenantConfig()}, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := c.StartRunbook(c.Scheduler().Now().Add(30*time.Minute), "", nil)
+		if err := c.Scheduler().RunFor(sc.Duration + 72*time.Hour); err != nil || !m.Done || m.Err != nil {
+			b.Fatal(err, m.Err)
+		}
+		if rep := c.Check(); !rep.NoLoss() {
+			b.Fatal(rep.String())
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "consolidations/s")
+}
