@@ -96,7 +96,9 @@ func (a *Authority) answer(r *dns.Msg) (*dns.Msg, bool) {
 		}
 		break
 	}
-	if soa := a.rrs[a.zoneOf(name)][dns.TypeSOA]; len(soa) > 0 && len(m.Answer) == 0 {
+	// A negative answer (also at the end of a CNAME chain) carries the SOA
+	// for negative caching.
+	if soa := a.rrs[a.zoneOf(name)][dns.TypeSOA]; len(soa) > 0 {
 		m.Ns = append(m.Ns, copyAll(soa)...)
 	}
 	return m, false
