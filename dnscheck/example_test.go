@@ -25,3 +25,15 @@ func ExampleCheck() {
 	// mx.mixed
 	// mx.no-address
 }
+
+func ExampleMXIs() {
+	a := dnsserver.NewAuthority("example.ac.jp")
+	exo := dnscheck.EXOMXHost("depta.example.ac.jp")
+	_ = a.SetMX("depta.example.ac.jp", 3600, dnsserver.MX{Host: exo})
+	resolvers := []dnscheck.Exchanger{a}
+	fmt.Println(dnscheck.MXIs(context.Background(), resolvers, "depta.example.ac.jp", []string{exo}))
+	fmt.Println(dnscheck.MXIs(context.Background(), resolvers, "depta.example.ac.jp", []string{"mx.depta.example.ac.jp"}) != nil)
+	// Output:
+	// <nil>
+	// true
+}
