@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -23,35 +24,74 @@ func ctxErr(ctx context.Context) error {
 	return err
 }
 
+// watchGroup is the parked waits under one context (one Done channel):
+// many processes often share a context, so the loop polls each channel
+// once per step, not each wait.
+type watchGroup struct {
+	done    <-chan struct{}
+	waiters []*waiter // in the order they parked; woken ones are dropped lazily
+	pending int       // waiters not yet woken
+}
+
 // watch registers a parked wait whose context can end.
 func (s *Scheduler) watch(w *waiter) {
 	if w.ctx == nil {
 		return
 	}
-	if w.done = w.ctx.Done(); w.done != nil {
-		s.watched = append(s.watched, w)
+	if w.done = w.ctx.Done(); w.done == nil {
+		return
+	}
+	g := s.byDone[w.done]
+	if g == nil {
+		if s.byDone == nil {
+			s.byDone = map[<-chan struct{}]*watchGroup{}
+		}
+		g = &watchGroup{done: w.done}
+		s.byDone[w.done] = g
+		s.watched = append(s.watched, g)
+	}
+	if len(g.waiters) > 2*g.pending+8 { // drop woken waits
+		g.waiters = slices.DeleteFunc(g.waiters, func(x *waiter) bool { return x.woken })
+	}
+	g.waiters = append(g.waiters, w)
+	g.pending++
+	w.group = g
+}
+
+// unwatch notes that w has been woken.
+func (w *waiter) unwatch() {
+	if w.group != nil {
+		w.group.pending--
+		w.group = nil
 	}
 }
 
-// checkContexts wakes parked waits whose context has ended, in the order
-// they parked, until none is left (a woken process may cancel more
-// contexts). Called on the loop after every step. Standard contexts
-// propagate cancellation to their children synchronously, inside the cancel
-// call, so a cancel made by a process or event is always seen here, at the
-// same virtual instant, whatever the goroutine scheduling.
+// checkContexts wakes parked waits whose context has ended, until none is
+// left (a woken process may cancel more contexts): contexts in the order
+// their first wait parked, and each context's waits in the order they
+// parked. Called on the loop after every step. Standard contexts propagate
+// cancellation to their children synchronously, inside the cancel call, so
+// a cancel made by a process or event is always seen here, at the same
+// virtual instant, whatever the goroutine scheduling.
 func (s *Scheduler) checkContexts() {
 	for len(s.watched) > 0 {
 		keep := s.watched[:0]
 		ended := s.ended[:0]
-		for _, w := range s.watched {
-			if w.woken {
+		for _, g := range s.watched {
+			if g.pending == 0 {
+				delete(s.byDone, g.done)
 				continue
 			}
 			select {
-			case <-w.done:
-				ended = append(ended, w)
+			case <-g.done:
+				delete(s.byDone, g.done)
+				for _, w := range g.waiters {
+					if !w.woken {
+						ended = append(ended, w)
+					}
+				}
 			default:
-				keep = append(keep, w)
+				keep = append(keep, g)
 			}
 		}
 		clear(s.watched[len(keep):])

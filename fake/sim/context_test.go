@@ -117,5 +117,6 @@ func TestTimedOutWaitsDoNotAccumulate(t *testing.T) {
 	require.NoError(t, s.Run())
 	assert.Empty(t, sig.waiters)
 	assert.Empty(t, s.watched)
+	assert.Empty(t, s.byDone)
 	assert.Equal(t, Epoch().Add(50*time.Second), s.Now())
 }

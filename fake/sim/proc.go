@@ -26,6 +26,7 @@ type waiter struct {
 	ctx   context.Context
 	done  <-chan struct{} // ctx.Done(), nil if ctx cannot end
 	sig   *signal         // for a Wait
+	group *watchGroup     // while watched
 	woken bool
 	err   error
 }
@@ -109,6 +110,7 @@ func (s *Scheduler) resume(w *waiter, err error) {
 		return
 	}
 	w.woken, w.err = true, err
+	w.unwatch()
 	if w.ev.index >= 0 {
 		s.unschedule(&w.ev)
 	}

@@ -140,7 +140,7 @@ func (s *Scheduler) finish() {
 	clear(s.events)
 	s.events = s.events[:0]
 	s.mu.Unlock()
-	s.watched, s.ended = nil, nil
+	s.watched, s.byDone, s.ended = nil, nil, nil
 	for len(s.live) > 0 {
 		progressed := false
 		for _, p := range s.liveSorted() {

@@ -39,7 +39,8 @@ type Scheduler struct {
 	yield   chan struct{} // a process hands control back to the loop
 	nextPID int
 	live    map[*proc]struct{}
-	watched []*waiter // parked waits whose context can end
+	watched []*watchGroup // parked waits whose context can end, by context
+	byDone  map[<-chan struct{}]*watchGroup
 	ended   []*waiter // scratch for checkContexts
 	failure error
 	closed  bool
