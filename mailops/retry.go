@@ -129,13 +129,16 @@ func (c *Client) pauseLeft() time.Duration {
 // resolveExists settles a create whose reply was lost and whose retry found
 // the object: success if the object is what was asked, else the ErrExists.
 // The backend just said the object exists, so a read-back that does not find
-// it is read lag: it is read again, every Consistency.Interval, until the
-// Consistency.Timeout.
+// it, or finds it different, may be read lag: it is read again, every
+// Consistency.Interval, until the Consistency.Timeout, and only then is a
+// different object believed.
 func (c *Client) resolveExists(ctx context.Context, cl call, attempt int, existsErr error) error {
 	deadline := c.clk.Now().Add(c.opts.Consistency.Timeout)
 	for {
 		same, err := cl.readBack(ctx)
-		if errors.Is(err, ErrNotFound) && c.clk.Now().Before(deadline) {
+		// Absent or different may both be a lagging read (an older version,
+		// even of an earlier object at the same address): read again.
+		if (errors.Is(err, ErrNotFound) || (err == nil && !same)) && c.clk.Now().Before(deadline) {
 			c.logAt(ctx, slog.LevelDebug, "mailops: lost reply: read-back lags, reading again", cl, attempt, c.opts.Consistency.Interval, err)
 			if serr := c.clk.Sleep(ctx, c.opts.Consistency.Interval); serr != nil {
 				return fmt.Errorf("mailops: %s %s: exists after a lost reply, cancelled reading it back: %w (read-back: %w)", cl.op, cl.target, existsErr, serr)
