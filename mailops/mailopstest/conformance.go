@@ -5,32 +5,35 @@ import (
 	"testing"
 )
 
+// testCase is one subtest of the suite.
 type testCase struct {
 	name string
 	run  func(f *fixture)
 }
 
-// RunConformanceTests runs every case against the backend newHarness adapts.
-func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
+func allCases() []testCase {
 	var cases []testCase
-	cases = append(cases, domainCases...)
-	cases = append(cases, recipientCases...)
-	cases = append(cases, groupCases...)
-	cases = append(cases, connectorCases...)
-	cases = append(cases, remoteDomainCases...)
-	for _, c := range cases {
+	for _, cs := range [][]testCase{domainCases, recipientCases, groupCases, outboundCases, inboundCases, remoteDomainCases, failureCases} {
+		cases = append(cases, cs...)
+	}
+	return cases
+}
+
+// RunConformanceTests runs every case as a subtest of t, each against its
+// own Harness from newHarness.
+func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
+	t.Helper()
+	for _, c := range allCases() {
 		t.Run(c.name, func(t *testing.T) { c.run(newFixture(t, newHarness)) })
 	}
 }
 
-// CaseNames lists the suite's cases, for documentation and for checking that
-// a run covered them all.
+// CaseNames lists the suite's cases (subtest names), sorted, so that a
+// harness can check that a run covered them all.
 func CaseNames() []string {
 	var out []string
-	for _, cs := range [][]testCase{domainCases, recipientCases, groupCases, connectorCases, remoteDomainCases} {
-		for _, c := range cs {
-			out = append(out, c.name)
-		}
+	for _, c := range allCases() {
+		out = append(out, c.name)
 	}
 	sort.Strings(out)
 	return out

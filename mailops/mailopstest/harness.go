@@ -1,17 +1,3 @@
-// Package mailopstest is the conformance suite every mailops driver runs, in
-// the style of the Go CDK's drivertest: a driver author writes a Harness for
-// the backend and calls RunConformanceTests from a test.
-//
-//	func TestConformance(t *testing.T) {
-//		mailopstest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (mailopstest.Harness, error) {
-//			return newMyHarness(t)
-//		})
-//	}
-//
-// The suite uses only the mailops.Driver interface and the Harness hooks. It
-// tolerates eventual consistency (it calls Settle before reading what it
-// wrote) and latency, so the same suite runs against the fake tenant, the
-// Graph driver over a fake HTTP server, and a real test tenant.
 package mailopstest
 
 import (
@@ -21,28 +7,58 @@ import (
 	"github.com/mailops-dev/mailops/mailops"
 )
 
-// Harness adapts one backend to the suite. Every case makes its own Harness
-// and calls Close at the end.
+// Harness adapts one backend to the suite. RunConformanceTests makes a new
+// Harness for every case (through the HarnessMaker) and closes it when the
+// case ends, after the case's clean-ups.
+//
+// A hook that cannot do what it is asked on this backend returns an error
+// wrapping errors.ErrUnsupported: the cases that need it are then skipped
+// with the hook's message. Any other error fails the case. The fake
+// tenant's harness supports every hook.
 type Harness interface {
-	// MakeDriver returns a driver on a tenant that holds none of the
-	// domains the harness hands out (a fresh tenant, or one cleaned up).
+	// MakeDriver returns the driver under test, on a tenant that holds
+	// none of the domains NewDomain hands out: a fresh tenant (the fake),
+	// or a real test tenant the suite cleans up after itself (it deletes
+	// what it creates, best effort).
 	MakeDriver(ctx context.Context) (mailops.Driver, error)
-	// NewDomain returns a domain name this harness can prove ownership of,
-	// unused so far in this harness. The suite adds, verifies and removes
-	// it.
+	// NewDomain returns a domain name no tenant holds and that this
+	// harness has not handed out before, so that runs against one real
+	// tenant do not collide (add a run id to the name). The suite adds it
+	// to the tenant, proves ownership with ProveOwnership and removes it.
+	// A harness whose names are subdomains of a domain verified in the
+	// tenant (verified at once, no proof needed) runs every case except
+	// those that need an unverified domain, which are skipped.
 	NewDomain(ctx context.Context) (string, error)
-	// ProveOwnership publishes the domain's ownership proof, given the
-	// verification records AddDomain returned (fake: in memory; real: DNS).
+	// ProveOwnership makes the domain's ownership proof visible to the
+	// backend, given the verification records AddDomain returned (the TXT
+	// "MS=ms..." record): fake: Cloud.PublishProof; real: publish the
+	// record in DNS. It may return before the proof is visible: the suite
+	// settles and retries VerifyDomain.
 	ProveOwnership(ctx context.Context, domain string, records []mailops.DNSRecord) error
-	// HoldElsewhere makes another tenant hold the domain verified, so that
-	// this tenant gets ErrDomainTaken.
+	// HoldElsewhere makes another tenant hold the domain (a fresh one from
+	// NewDomain, possibly already added unverified to the tenant under
+	// test) verified, so that this tenant gets ErrDomainTaken. A harness
+	// with no second tenant returns errors.ErrUnsupported; it may then
+	// implement ForeignDomainHarness so that AddDomain's ErrDomainTaken is
+	// still checked.
 	HoldElsewhere(ctx context.Context, domain string) error
-	// Settle waits until the writes made so far are visible to reads
-	// (fake: advance virtual time; real: wait).
+	// Settle lets time pass so that the writes made so far become visible
+	// to reads: fake: advance virtual time past the admin-read lag and
+	// propagation; real: sleep a while. The suite does not assume that one
+	// Settle is enough: it reads again, settling between attempts, up to
+	// ten reads.
 	Settle(ctx context.Context) error
-	// Close releases the harness.
+	// Close releases the harness. It is called once per case, last.
 	Close()
 }
 
-// HarnessMaker makes a Harness for one case.
+// ForeignDomainHarness is an optional Harness hook for real tenants: a
+// domain verified in another tenant, which AddDomain must refuse with
+// ErrDomainTaken. When the Harness implements it, the suite uses it in
+// place of NewDomain plus HoldElsewhere for that check.
+type ForeignDomainHarness interface {
+	ForeignDomain(ctx context.Context) (string, error)
+}
+
+// HarnessMaker makes the Harness for one case; t is the case's subtest.
 type HarnessMaker func(ctx context.Context, t *testing.T) (Harness, error)
