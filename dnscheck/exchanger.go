@@ -2,7 +2,9 @@ package dnscheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/miekg/dns"
@@ -14,40 +16,68 @@ type Exchanger interface {
 	Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error)
 }
 
+// Real-network client settings.
+const (
+	// udpAttempts is how many times a UDP query is sent before giving up
+	// (a lost datagram is normal on real networks).
+	udpAttempts = 3
+	// attemptTimeout bounds one attempt; the context's deadline, when
+	// earlier, wins.
+	attemptTimeout = 2 * time.Second
+	// ednsSize is the advertised UDP payload size (DNS Flag Day 2020).
+	ednsSize = 1232
+)
+
 // client is a real DNS client for one server: UDP with EDNS0, and TCP when
 // the answer comes back truncated.
 type client struct {
 	server string
 }
 
-// NewClient returns an Exchanger that asks server ("host:port") over the
-// network. Each query is bounded by the context's deadline (5 seconds when
-// it has none).
-func NewClient(server string) Exchanger { return &client{server: server} }
+// NewClient returns an Exchanger that asks server ("host:port"; port 53
+// when omitted) over the network: UDP with EDNS0, retried when an attempt
+// times out, and TCP when the answer is truncated. Every attempt is bounded
+// by the context's deadline and by 2 seconds.
+func NewClient(server string) Exchanger {
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		server = net.JoinHostPort(server, "53")
+	}
+	return &client{server: server}
+}
 
 func (c *client) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
-	timeout := 5 * time.Second
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-		if timeout <= 0 {
-			return nil, context.DeadlineExceeded
-		}
+	if m == nil {
+		return nil, errors.New("dnscheck: nil query")
 	}
 	q := m.Copy()
 	if q.IsEdns0() == nil {
-		q.SetEdns0(4096, false)
+		q.SetEdns0(ednsSize, false)
 	}
-	udp := &dns.Client{Net: "udp", Timeout: timeout}
-	r, _, err := udp.ExchangeContext(ctx, q, c.server)
-	if err != nil {
-		return nil, fmt.Errorf("dnscheck: %s over UDP: %w", c.server, err)
-	}
-	if r.Truncated {
-		tcp := &dns.Client{Net: "tcp", Timeout: timeout}
-		r, _, err = tcp.ExchangeContext(ctx, q, c.server)
-		if err != nil {
-			return nil, fmt.Errorf("dnscheck: %s over TCP: %w", c.server, err)
+	var err error
+	for range udpAttempts {
+		if ctx.Err() != nil {
+			break
+		}
+		var r *dns.Msg
+		udp := &dns.Client{Net: "udp", Timeout: attemptTimeout}
+		r, _, err = udp.ExchangeContext(ctx, q, c.server)
+		if err == nil {
+			if !r.Truncated {
+				return r, nil
+			}
+			tcp := &dns.Client{Net: "tcp", Timeout: attemptTimeout}
+			r, _, err = tcp.ExchangeContext(ctx, q, c.server)
+			if err != nil {
+				return nil, fmt.Errorf("dnscheck: %s over TCP: %w", c.server, err)
+			}
+			return r, nil
+		}
+		if !isTimeout(err) {
+			break
 		}
 	}
-	return r, nil
+	if err == nil {
+		err = ctx.Err()
+	}
+	return nil, fmt.Errorf("dnscheck: %s over UDP: %w", c.server, err)
 }

@@ -17,7 +17,7 @@ func OwnershipVisible(ctx context.Context, resolvers []Exchanger, domain, token 
 	}
 	for i, r := range resolvers {
 		q := &querier{x: r}
-		txts, _, err := q.txt(ctx, domain)
+		txts, err := q.txt(ctx, domain)
 		if err != nil {
 			return fmt.Errorf("resolver %d: %w", i, err)
 		}

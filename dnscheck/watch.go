@@ -2,6 +2,7 @@ package dnscheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,77 +18,106 @@ type WatchResult struct {
 	// Agreed is when every resolver first gave the expected answer.
 	Agreed time.Time
 	// EarliestSafe is the bound computed from TTLs at the first look: by
-	// then every cached old answer has expired.
+	// then every stale answer cached at that moment (including a cached
+	// "no such record", kept for the SOA minimum) has expired.
 	EarliestSafe time.Time
 	// Rounds is how many times the resolvers were asked.
 	Rounds int
 }
 
 // WatchMX asks every resolver for the domain's MX until all of them give
-// exactly the wanted hosts, sleeping on clk between rounds (until the
-// earliest expiry of a stale answer, at most poll). It is bounded by ctx.
+// exactly the wanted hosts (any order, case-insensitive), sleeping on clk
+// between rounds: until the earliest expiry of a stale answer, at most poll
+// (default one minute). It is bounded by ctx; on ctx's end it returns the
+// context's error joined with the last answer or failure of each resolver
+// that had not agreed. A lookup failure (timeout, SERVFAIL) never counts as
+// agreement.
 func WatchMX(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, domain string, want []string, poll time.Duration) (WatchResult, error) {
 	w := make([]string, len(want))
 	for i, h := range want {
-		w[i] = strings.ToLower(strings.TrimSuffix(h, "."))
+		w[i] = hostName(h)
 	}
 	slices.Sort(w)
-	return watch(ctx, clk, resolvers, domain, dns.TypeMX, poll, func(rrs []dns.RR) bool {
+	return watch(ctx, clk, resolvers, domain, dns.TypeMX, poll, func(a answer) (bool, string) {
 		var got []string
-		for _, rr := range rrs {
-			got = append(got, strings.ToLower(strings.TrimSuffix(rr.(*dns.MX).Mx, ".")))
+		for _, m := range mxRecords(a.rrs) {
+			got = append(got, m.Host)
 		}
 		slices.Sort(got)
-		return slices.Equal(got, w)
+		return slices.Equal(got, w), fmt.Sprintf("MX %v", got)
 	})
 }
 
-// WatchTXT asks every resolver until all of them see a TXT value.
+// WatchTXT asks every resolver until all of them see the TXT value at name
+// (for example the ownership "MS=ms..." record). See WatchMX.
 func WatchTXT(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name, value string, poll time.Duration) (WatchResult, error) {
-	return watch(ctx, clk, resolvers, name, dns.TypeTXT, poll, func(rrs []dns.RR) bool {
-		for _, rr := range rrs {
-			if strings.Join(rr.(*dns.TXT).Txt, "") == value {
-				return true
+	return watch(ctx, clk, resolvers, name, dns.TypeTXT, poll, func(a answer) (bool, string) {
+		got := txtValues(a.rrs)
+		return slices.Contains(got, value), fmt.Sprintf("TXT %q", got)
+	})
+}
+
+// WatchCNAME asks every resolver until all of them see name as an alias of
+// target (for example autodiscover or a DKIM selector). See WatchMX.
+func WatchCNAME(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name, target string, poll time.Duration) (WatchResult, error) {
+	want := hostName(target)
+	fq := dns.Fqdn(name)
+	return watch(ctx, clk, resolvers, name, dns.TypeCNAME, poll, func(a answer) (bool, string) {
+		for _, c := range a.cnames {
+			if strings.EqualFold(c.Hdr.Name, fq) {
+				return hostName(c.Target) == want, "CNAME " + hostName(c.Target)
 			}
 		}
-		return false
+		return false, "no CNAME"
 	})
 }
 
-func watch(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name string, qtype uint16, poll time.Duration, ok func([]dns.RR) bool) (WatchResult, error) {
+func watch(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name string, qtype uint16, poll time.Duration, ok func(answer) (bool, string)) (WatchResult, error) {
 	if len(resolvers) == 0 {
-		return WatchResult{}, fmt.Errorf("%w: no resolvers to watch", ErrBadSpec)
+		return WatchResult{}, badSpec("resolvers", "[]", "no resolvers to watch")
+	}
+	if clk == nil {
+		return WatchResult{}, badSpec("clock", "nil", "the watch needs a Clock")
+	}
+	if !validName(name) {
+		return WatchResult{}, badSpec("name", name, "not a valid DNS name")
 	}
 	if poll <= 0 {
 		poll = time.Minute
 	}
 	var res WatchResult
+	last := make([]error, len(resolvers)) // why each resolver has not agreed
 	for {
 		res.Rounds++
 		now := clk.Now()
 		agreed := true
-		var next time.Duration = poll
+		next := poll
 		for i, r := range resolvers {
 			q := &querier{x: r}
-			rrs, _, err := q.rr(ctx, name, qtype)
-			if err != nil && ctx.Err() != nil {
-				return res, err
+			a, err := q.rr(ctx, name, qtype)
+			if ctx.Err() != nil {
+				return res, watchErr(ctx, resolvers, last)
 			}
-			if err == nil && ok(rrs) {
-				continue
+			if err == nil {
+				var good bool
+				var got string
+				if good, got = ok(a); good {
+					last[i] = nil
+					continue
+				}
+				err = fmt.Errorf("still sees %s", got)
+			} else if !errors.Is(err, ErrNXDomain) {
+				a = answer{} // a failure tells nothing about caches
 			}
+			last[i] = err
 			agreed = false
-			ttl := time.Duration(0)
-			for _, rr := range rrs {
-				ttl = max(ttl, time.Duration(rr.Header().Ttl)*time.Second)
-			}
+			ttl := a.ttl()
 			if res.Rounds == 1 && now.Add(ttl).After(res.EarliestSafe) {
 				res.EarliestSafe = now.Add(ttl)
 			}
 			if ttl > 0 && ttl < next {
 				next = ttl
 			}
-			_ = i
 		}
 		if res.Rounds == 1 && res.EarliestSafe.IsZero() {
 			res.EarliestSafe = now
@@ -97,9 +127,19 @@ func watch(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name s
 			return res, nil
 		}
 		if err := clk.Sleep(ctx, next); err != nil {
-			return res, err
+			return res, watchErr(ctx, resolvers, last)
 		}
 	}
+}
+
+func watchErr(ctx context.Context, resolvers []Exchanger, last []error) error {
+	errs := []error{fmt.Errorf("dnscheck: watch: %w", context.Cause(ctx))}
+	for i, e := range last {
+		if e != nil {
+			errs = append(errs, fmt.Errorf("resolver %d (%T): %w", i, resolvers[i], e))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // LookupMX returns the MX hosts one resolver gives for a domain, sorted by

@@ -3,12 +3,17 @@
 //
 //	go run ./examples/dnscheck -server HOST:PORT [-stage before|switched|final] [-json] DOMAIN
 //
-// Exit status: 0 when there is no error finding, 1 when there is one, 2 when
-// the check itself could not run.
+// More flags: -initial (the tenant's initial domain, for DKIM), -legacy
+// (legacy hosts or addresses that still send), -verified, -token, -exo-mx,
+// -timeout. Exit status: 0 when there is no error finding, 1 when there is
+// one, 2 when the check itself could not run. With -json, stdout is always
+// one JSON object with a findings array (empty, with an error, when the
+// check could not run).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -21,46 +26,63 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
+const usage = "usage: dnscheck -server HOST:PORT [-stage before|switched|final] [-json] [-initial TENANT.onmicrosoft.com] [-legacy HOST,...] DOMAIN"
+
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dnscheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
 	server := fs.String("server", "", "DNS server to ask, host:port (required)")
 	stage := fs.String("stage", "before", "migration stage: before, switched or final")
 	asJSON := fs.Bool("json", false, "print one JSON object with a findings array")
 	initial := fs.String("initial", "", "the tenant's initial domain (contoso.onmicrosoft.com), for the DKIM check")
-	legacy := fs.String("legacy", "", "comma-separated legacy mail hosts that still send (SPF must authorise them)")
-	verified := fs.Bool("verified", false, "the domain is already verified in the tenant (no ownership TXT needed)")
+	legacy := fs.String("legacy", "", "comma-separated legacy mail hosts or addresses that still send (SPF must authorise them)")
+	verified := fs.Bool("verified", false, "the domain is verified in the tenant (default: false at stage before, true after)")
 	token := fs.String("token", "", "the expected ownership TXT value (MS=ms...)")
+	exoMX := fs.String("exo-mx", "", "the Exchange Online MX host the tenant shows")
 	timeout := fs.Duration("timeout", 20*time.Second, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *server == "" || fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: dnscheck -server HOST:PORT [-stage before|switched|final] [-json] DOMAIN")
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "dnscheck:", err)
+		if *asJSON {
+			b, _ := json.Marshal(map[string]any{"error": err.Error(), "findings": []dnscheck.Finding{}})
+			fmt.Fprintln(stdout, string(b))
+		}
 		return 2
+	}
+	if *server == "" || fs.NArg() != 1 {
+		fmt.Fprintln(stderr, usage)
+		return fail(fmt.Errorf("need -server and exactly one DOMAIN"))
 	}
 	st, err := dnscheck.ParseStage(*stage)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+		return fail(err)
 	}
-	spec := dnscheck.Spec{Domain: fs.Arg(0), Stage: st, InitialDomain: *initial, Verified: *verified, OwnershipToken: *token}
+	isSet := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { isSet[f.Name] = true })
+	if !isSet["verified"] {
+		// The MX cannot point at Exchange Online for an unverified domain.
+		*verified = st != dnscheck.Before
+	}
+	spec := dnscheck.Spec{Domain: fs.Arg(0), Stage: st, InitialDomain: *initial, Verified: *verified, OwnershipToken: *token, EXOMX: *exoMX}
 	if *legacy != "" {
-		spec.LegacyHosts = strings.Split(*legacy, ",")
+		for _, h := range strings.Split(*legacy, ",") {
+			spec.LegacyHosts = append(spec.LegacyHosts, strings.TrimSpace(h))
+		}
 		spec.LegacySends = true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	rep, err := dnscheck.Check(ctx, dnscheck.NewClient(*server), spec)
 	if err != nil {
-		fmt.Fprintln(stderr, "dnscheck:", err)
-		return 2
+		return fail(err)
 	}
 	if *asJSON {
 		b, err := rep.JSON()
 		if err != nil {
-			fmt.Fprintln(stderr, "dnscheck:", err)
-			return 2
+			return fail(err)
 		}
 		fmt.Fprintln(stdout, string(b))
 	} else {
