@@ -29,10 +29,15 @@ type Finding struct {
 
 // Report is the result of Check.
 type Report struct {
-	Domain   string    `json:"domain"`
-	Stage    Stage     `json:"stage"`
+	// Domain is the checked domain in lower-case A-label form.
+	Domain string `json:"domain"`
+	// Stage is the migration stage the expectations were for.
+	Stage Stage `json:"stage"`
+	// Findings are in check order: ownership, MX, SPF, DKIM, DMARC,
+	// autodiscover. Never nil in JSON.
 	Findings []Finding `json:"findings"`
-	Queries  int       `json:"queries"`
+	// Queries is how many DNS queries the check made.
+	Queries int `json:"queries"`
 }
 
 // Safe reports whether there is no error finding: the next step may go on.
@@ -60,7 +65,12 @@ func (r Report) Has(id string) bool {
 }
 
 // JSON returns the report as one JSON object.
-func (r Report) JSON() ([]byte, error) { return json.Marshal(r) }
+func (r Report) JSON() ([]byte, error) {
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	return json.Marshal(r)
+}
 
 // Table renders the report for people.
 func (r Report) Table() string {

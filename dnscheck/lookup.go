@@ -150,6 +150,32 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
+// Query types, so that callers outside the adapter need not import miekg/dns.
+const (
+	typeMX    = dns.TypeMX
+	typeTXT   = dns.TypeTXT
+	typeCNAME = dns.TypeCNAME
+)
+
+// cnameAt returns the target of the CNAME owned by name in the answer.
+func (a answer) cnameAt(name string) (string, bool) {
+	for _, c := range a.cnames {
+		if strings.EqualFold(c.Hdr.Name, dns.Fqdn(name)) {
+			return hostName(c.Target), true
+		}
+	}
+	return "", false
+}
+
+// mxHosts returns the MX hosts of the answer.
+func (a answer) mxHosts() []string {
+	var out []string
+	for _, m := range mxRecords(a.rrs) {
+		out = append(out, m.Host)
+	}
+	return out
+}
+
 // txtValues returns the TXT values of records (each record's strings joined).
 func txtValues(rrs []dns.RR) []string {
 	var out []string
@@ -203,12 +229,8 @@ func (q *querier) cname(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, c := range a.cnames {
-		if strings.EqualFold(c.Hdr.Name, dns.Fqdn(name)) {
-			return hostName(c.Target), nil
-		}
-	}
-	return "", nil
+	t, _ := a.cnameAt(name)
+	return t, nil
 }
 
 // addrs returns A and AAAA addresses.

@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-
-	"github.com/miekg/dns"
 
 	"github.com/mailops-dev/mailops/mailops"
 )
@@ -38,11 +35,8 @@ func WatchMX(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, doma
 		w[i] = hostName(h)
 	}
 	slices.Sort(w)
-	return watch(ctx, clk, resolvers, domain, dns.TypeMX, poll, func(a answer) (bool, string) {
-		var got []string
-		for _, m := range mxRecords(a.rrs) {
-			got = append(got, m.Host)
-		}
+	return watch(ctx, clk, resolvers, domain, typeMX, poll, func(a answer) (bool, string) {
+		got := a.mxHosts()
 		slices.Sort(got)
 		return slices.Equal(got, w), fmt.Sprintf("MX %v", got)
 	})
@@ -51,7 +45,7 @@ func WatchMX(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, doma
 // WatchTXT asks every resolver until all of them see the TXT value at name
 // (for example the ownership "MS=ms..." record). See WatchMX.
 func WatchTXT(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name, value string, poll time.Duration) (WatchResult, error) {
-	return watch(ctx, clk, resolvers, name, dns.TypeTXT, poll, func(a answer) (bool, string) {
+	return watch(ctx, clk, resolvers, name, typeTXT, poll, func(a answer) (bool, string) {
 		got := txtValues(a.rrs)
 		return slices.Contains(got, value), fmt.Sprintf("TXT %q", got)
 	})
@@ -61,12 +55,9 @@ func WatchTXT(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, nam
 // target (for example autodiscover or a DKIM selector). See WatchMX.
 func WatchCNAME(ctx context.Context, clk mailops.Clock, resolvers []Exchanger, name, target string, poll time.Duration) (WatchResult, error) {
 	want := hostName(target)
-	fq := dns.Fqdn(name)
-	return watch(ctx, clk, resolvers, name, dns.TypeCNAME, poll, func(a answer) (bool, string) {
-		for _, c := range a.cnames {
-			if strings.EqualFold(c.Hdr.Name, fq) {
-				return hostName(c.Target) == want, "CNAME " + hostName(c.Target)
-			}
+	return watch(ctx, clk, resolvers, name, typeCNAME, poll, func(a answer) (bool, string) {
+		if got, ok := a.cnameAt(name); ok {
+			return got == want, "CNAME " + got
 		}
 		return false, "no CNAME"
 	})
