@@ -3,8 +3,10 @@ package fake_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -82,8 +84,11 @@ func (c *coverage) track(t *testing.T) {
 }
 
 func (c *coverage) check(t *testing.T) {
-	assert.Len(t, c.ran, len(mailopstest.CaseNames()), "every case made a harness")
 	assert.Empty(t, c.skipped, "the fake tenant supports every hook: no case may skip")
+	if f := flag.Lookup("test.run"); f != nil && strings.Contains(f.Value.String(), "/") {
+		return // a chosen subset of the cases
+	}
+	assert.Len(t, c.ran, len(mailopstest.CaseNames()), "every case made a harness")
 	assert.GreaterOrEqual(t, len(c.ran), 35)
 }
 

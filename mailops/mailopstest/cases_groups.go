@@ -173,6 +173,29 @@ var groupCases = []testCase{
 			assert.Equal(c, []mailops.Address{inner.PrimaryAddress}, got.Members)
 		})
 	}},
+	{"Group/DeletedMemberLeavesTheGroup", func(f *fixture) {
+		dom, ps := f.people("alice", "bob", "admin")
+		inner := group(dom, "inner", ps[:1], ps[2:])
+		f.createGroup(inner)
+		g := group(dom, "sales", []mailops.Address{ps[0], ps[1], inner.PrimaryAddress}, ps[2:])
+		g.SendAs = []mailops.Address{ps[1]}
+		f.createGroup(g)
+		require.NoError(f.t, f.d.DeleteRecipient(f.ctx, ps[1]), "deleting a member and SendAs trustee")
+		require.NoError(f.t, f.d.DeleteGroup(f.ctx, inner.PrimaryAddress), "deleting a nested member group")
+		f.groupIs("the deleted recipient and group are no longer members", g.PrimaryAddress, func(c *check, got mailops.Group) {
+			assert.Equal(c, ps[:1], got.Members)
+		})
+		// The group exists: changing it must not fail as if it did not,
+		// whatever became of the deleted trustee's grant.
+		assert.NoError(f.t, f.d.SetGroupSenderAuthentication(f.ctx, g.PrimaryAddress, false))
+		assert.NoError(f.t, f.d.GrantSendAs(f.ctx, g.PrimaryAddress, ps[0]))
+		assert.NoError(f.t, f.d.SetGroupMembers(f.ctx, g.PrimaryAddress, ps[:1]))
+		f.groupIs("the group still takes changes", g.PrimaryAddress, func(c *check, got mailops.Group) {
+			assert.False(c, got.RequireSenderAuthentication)
+			assert.Contains(c, got.SendAs, ps[0])
+			assert.Equal(c, ps[:1], got.Members)
+		})
+	}},
 	{"Group/SendAsGrantTwiceAndRevoke", func(f *fixture) {
 		dom, ps := f.people("alice", "bob", "admin")
 		g := group(dom, "sales", ps[:2], ps[2:])
