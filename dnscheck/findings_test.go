@@ -274,3 +274,41 @@ func TestEveryFindingDocumented(t *testing.T) {
 	slices.Sort(tested)
 	assert.Equal(t, tested, documented)
 }
+
+// Forms that must not raise a finding.
+func TestAcceptedForms(t *testing.T) {
+	// The newer DKIM target form under the tenant prefix.
+	a := switchedZone(t)
+	require.NoError(t, a.SetCNAME("selector1._domainkey."+dom, 3600, "selector1-depta-example-ac-jp._domainkey.example.n-v1.dkim.mail.microsoft"))
+	r := check(t, a, baseSpec(dnscheck.Switched))
+	assert.False(t, r.Has("dkim.wrong-target"), ids(r))
+	// ... but not under another tenant's prefix.
+	require.NoError(t, a.SetCNAME("selector1._domainkey."+dom, 3600, "selector1-depta-example-ac-jp._domainkey.other.n-v1.dkim.mail.microsoft"))
+	r = check(t, a, baseSpec(dnscheck.Switched))
+	assert.True(t, r.Has("dkim.wrong-target"), ids(r))
+
+	// The legacy server authorised through an include's network, by IP
+	// literal, and by name when it has no address.
+	b := switchedZone(t)
+	require.NoError(t, b.SetTXT(dom, 3600, "v=spf1 include:spf.protection.outlook.com include:_legacy.example.ac.jp -all", token))
+	require.NoError(t, b.SetTXT("_legacy.example.ac.jp", 3600, "v=spf1 ip4:192.0.2.0/28 -all"))
+	s := baseSpec(dnscheck.Switched)
+	s.LegacyHosts = []string{legacy, "192.0.2.11"}
+	r = check(t, b, s)
+	assert.False(t, r.Has("spf.legacy-missing"), ids(r))
+	assert.True(t, r.Safe(), r.Table())
+	b.Remove(legacy, dns.TypeA)
+	require.NoError(t, b.SetMX(dom, 3600, dnsserver.MX{Host: exo}))
+	require.NoError(t, b.SetTXT(dom, 3600, spfBoth, token))
+	r = check(t, b, baseSpec(dnscheck.Switched))
+	assert.False(t, r.Has("spf.legacy-missing"), "a:%s names it: %s", legacy, ids(r))
+
+	// The tenant's own MX host, given exactly.
+	c := switchedZone(t)
+	require.NoError(t, c.SetMX(dom, 3600, dnsserver.MX{Host: "depta-example-ac-jp01b.mail.protection.outlook.com"}))
+	s = baseSpec(dnscheck.Switched)
+	s.EXOMX = "depta-example-ac-jp01b.mail.protection.outlook.com"
+	r = check(t, c, s)
+	assert.False(t, r.Has("mx.exo-target"), ids(r))
+	assert.True(t, r.Has("mx.exo"), ids(r))
+}
