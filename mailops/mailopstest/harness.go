@@ -57,6 +57,8 @@ type Harness interface {
 // ErrDomainTaken. When the Harness implements it, the suite uses it in
 // place of NewDomain plus HoldElsewhere for that check.
 type ForeignDomainHarness interface {
+	// ForeignDomain names a domain verified in another tenant; the suite
+	// only tries to add it, and removes it should the add succeed.
 	ForeignDomain(ctx context.Context) (string, error)
 }
 
