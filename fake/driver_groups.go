@@ -7,20 +7,45 @@ import (
 	"github.com/mailops-dev/mailops/mailops"
 )
 
-// checkRefs makes sure every member, owner and trustee exists, naming the
-// first that does not. Called with t.mu held.
-func (t *Tenant) checkRefs(g mailops.Group) error {
+// checkRefs makes sure every member, owner and trustee that g adds over old
+// exists, naming the first that does not. References a group already holds
+// are not checked again: Exchange removes deleted objects from groups, and a
+// stale one must not make the group refuse every later change. Called with
+// t.mu held.
+func (t *Tenant) checkRefs(g, old mailops.Group) error {
 	for _, list := range []struct {
-		role string
-		as   []mailops.Address
-	}{{"member", g.Members}, {"owner", g.Owners}, {"SendAs trustee", g.SendAs}} {
+		role     string
+		as, olds []mailops.Address
+	}{{"member", g.Members, old.Members}, {"owner", g.Owners, old.Owners}, {"SendAs trustee", g.SendAs, old.SendAs}} {
 		for _, a := range list.as {
+			if indexOf(list.olds, a) >= 0 {
+				continue
+			}
 			if !t.exists(a) {
 				return wrapf(mailops.ErrNotFound, "group %s: %s %s is not a recipient or group of the tenant (an external address needs a mail user)", g.PrimaryAddress, list.role, a)
 			}
 		}
 	}
 	return nil
+}
+
+// dropReferences removes a deleted recipient or group from every group's
+// members and SendAs trustees, as Exchange does. Called with t.mu held.
+func (t *Tenant) dropReferences(now time.Time, gone mailops.Address) {
+	t.groups.each(func(h *history[mailops.Group]) (mailops.Group, bool) { return h.latest() }, func(ga mailops.Address, g mailops.Group) {
+		mi, si := indexOf(g.Members, gone), indexOf(g.SendAs, gone)
+		if mi < 0 && si < 0 {
+			return
+		}
+		g = cloneGroup(g)
+		if mi >= 0 {
+			g.Members = append(g.Members[:mi], g.Members[mi+1:]...)
+		}
+		if si >= 0 {
+			g.SendAs = append(g.SendAs[:si], g.SendAs[si+1:]...)
+		}
+		t.groups.put(ga, newVersion(t, now, t.cfg.Propagation.Group, g, false))
+	})
 }
 
 func (d *driver) CreateGroup(ctx context.Context, g mailops.Group) error {
@@ -38,7 +63,7 @@ func (d *driver) CreateGroup(ctx context.Context, g mailops.Group) error {
 		if dup, ok := t.groupName[g.Name]; ok {
 			return wrapf(mailops.ErrExists, "group name %q is used by %s", g.Name, dup)
 		}
-		if err := t.checkRefs(g); err != nil {
+		if err := t.checkRefs(g, mailops.Group{}); err != nil {
 			return err
 		}
 		g = cloneGroup(g)
@@ -68,12 +93,13 @@ func (d *driver) updateGroup(ctx context.Context, op string, a mailops.Address, 
 		if !ok {
 			return wrapf(mailops.ErrNotFound, "group %s", a)
 		}
+		old := g
 		g = cloneGroup(g)
 		fn(&g)
 		if err := g.Validate(); err != nil {
 			return err
 		}
-		if err := t.checkRefs(g); err != nil {
+		if err := t.checkRefs(g, old); err != nil {
 			return err
 		}
 		t.groups.put(a, newVersion(t, now, t.cfg.Propagation.Group, g, false))
@@ -114,6 +140,7 @@ func (d *driver) DeleteGroup(ctx context.Context, a mailops.Address) error {
 		}
 		delete(t.groupName, g.Name)
 		t.groups.put(a, newVersion(t, now, t.cfg.Propagation.Group, g, true))
+		t.dropReferences(now, a)
 		return nil
 	})
 }

@@ -124,13 +124,7 @@ func (d *driver) DeleteRecipient(ctx context.Context, a mailops.Address) error {
 			return wrapf(mailops.ErrForbidden, "recipient %s owns group %s: change the group's owners first", p, owns)
 		}
 		// Exchange removes a deleted recipient from the groups it was in.
-		t.groups.each(func(h *history[mailops.Group]) (mailops.Group, bool) { return h.latest() }, func(ga mailops.Address, g mailops.Group) {
-			if i := indexOf(g.Members, p); i >= 0 {
-				g = cloneGroup(g)
-				g.Members = append(g.Members[:i], g.Members[i+1:]...)
-				t.groups.put(ga, newVersion(t, now, t.cfg.Propagation.Group, g, false))
-			}
-		})
+		t.dropReferences(now, p)
 		// alias entries stay: mail flow still sees the recipient until the
 		// deletion propagates, and taken() checks liveness.
 		t.recipients.put(p, newVersion(t, now, t.cfg.Propagation.Recipient, r, true))

@@ -276,8 +276,8 @@ func (d *Driver) SetForwarding(ctx context.Context, a mailops.Address, fwd mailo
 		if fwd == a {
 			return &mailops.ValidationError{Field: "ForwardingAddress", Value: string(fwd), Reason: "forwards to itself"}
 		}
-	} else if keepCopy {
-		return &mailops.ValidationError{Field: "DeliverToMailboxAndForward", Value: "true", Reason: "requires a forwarding address"}
+	} else {
+		keepCopy = false // an empty address clears forwarding, whatever keepCopy says (Driver contract)
 	}
 	prim, kind, err := d.recipientKind(ctx, a)
 	if err != nil {
