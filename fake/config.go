@@ -65,7 +65,25 @@ type RandomFaults struct {
 	ThrottleRetryAfter Dist
 }
 
-// DefaultTenantConfig returns the defaults.
+// DefaultTenantConfig returns the defaults. Sources (reference/exo-facts.md):
+//   - Latency U[200ms,2s]: a guess (cmdlets and Graph calls take about a
+//     second); not documented.
+//   - AdminLag 10% of reads up to 30s stale: a guess at directory
+//     replication between front ends; not documented.
+//   - Propagation.Domain U[1m,5m]: "This setting might require a few minutes
+//     to take effect" (switching to Internal Relay, 1.4).
+//   - Propagation.Recipient and .Group U[5m,60m]: "it can take up to one hour
+//     before the changes are fully applied" for new mailboxes, new lists and
+//     membership changes (third-party KB, 4.5).
+//   - Propagation.Connector U[1m,60m]: no documented delay; "allow a few
+//     minutes" (third-party, 2.1), bounded by the hour of 4.5.
+//   - Propagation.RemoteDomain U[1m,30m]: undocumented; taken from mail flow
+//     rules, "up to 30 minutes" (1.4).
+//   - SessionLimit 3: three runspaces per user (8.1).
+//   - Throttle 200 per 5 minutes with a burst of 200: the RPS budget
+//     snapshot "PowerShellCmdletsLeft: 200/200, CmdletTimePeriod: 5" (8.1).
+//   - No random faults; a random throttle's Retry-After is U[1s,30s] (a
+//     guess; Graph's SDK caps its own waits at 180s, 7.5).
 func DefaultTenantConfig() TenantConfig {
 	return TenantConfig{
 		Latency:  Uniform(200*time.Millisecond, 2*time.Second),
@@ -78,10 +96,8 @@ func DefaultTenantConfig() TenantConfig {
 			RemoteDomain: Uniform(time.Minute, 30*time.Minute),
 		},
 		SessionLimit: 3,
-		// The RPS-era budget snapshot shows 200 cmdlets per 5-minute period
-		// (exo-facts 8.1): a burst of 200, refilled at 200/300s.
-		Throttle: Throttle{Rate: 200.0 / 300.0, Burst: 200},
-		Faults:   RandomFaults{ThrottleRetryAfter: Uniform(time.Second, 30*time.Second)},
+		Throttle:     Throttle{Rate: 200.0 / 300.0, Burst: 200},
+		Faults:       RandomFaults{ThrottleRetryAfter: Uniform(time.Second, 30*time.Second)},
 	}
 }
 
@@ -92,8 +108,12 @@ func InstantTenantConfig() TenantConfig { return TenantConfig{} }
 
 // CloudConfig sets behaviour shared by all tenants.
 type CloudConfig struct {
-	// ReleaseDelay is how long after a domain leaves one tenant another may
-	// verify it ("You may have to wait one hour", exo-facts 1.4).
+	// ReleaseDelay is how long after a domain leaves one tenant (RemoveDomain,
+	// or ReleaseUnmanaged) another may verify it ("You may have to wait one
+	// hour after removing the domain from the old tenant", exo-facts 1.4).
+	// Until then AddDomain succeeds but VerifyDomain fails with
+	// ErrDomainTaken: the old tenant's hold has not been lifted everywhere
+	// yet (ErrNotVerified would wrongly say the proof is missing).
 	ReleaseDelay time.Duration
 }
 

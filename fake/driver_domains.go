@@ -67,9 +67,29 @@ func (t *Tenant) parentVerified(name string) bool {
 }
 
 func (d *driver) VerifyDomain(ctx context.Context, name string) (mailops.Domain, error) {
+	t := d.t
 	var out mailops.Domain
-	err := d.t.call(ctx, d.admin, "VerifyDomain", name, func(now time.Time) error {
-		t := d.t
+	// The proof is checked outside the tenant's lock (a ProofChecker may
+	// read DNS and take time); apply then makes sure the domain is still
+	// the one whose proof was checked.
+	var checked, proved bool
+	var token string
+	var proofErr error
+	outside := func(ctx context.Context) error {
+		t.mu.Lock()
+		dom, ok := t.domains.get(name).latest()
+		need := ok && !dom.Verified && !t.parentVerified(name)
+		if need {
+			token = dom.VerificationRecords[0].Value
+		}
+		t.mu.Unlock()
+		if need {
+			checked = true
+			proved, proofErr = t.cloud.hasProof(ctx, name, token)
+		}
+		return nil
+	}
+	apply := func(now time.Time) error {
 		dom, ok := t.domains.get(name).latest()
 		if !ok {
 			return wrapf(mailops.ErrNotFound, "domain %s", name)
@@ -79,16 +99,13 @@ func (d *driver) VerifyDomain(ctx context.Context, name string) (mailops.Domain,
 			return nil
 		}
 		if !t.parentVerified(name) {
-			token := strings.TrimPrefix(dom.VerificationRecords[0].Value, "MS=")
-			// The proof check reads DNS: release the tenant while it runs?
-			// It is a quick in-memory or in-process lookup; keep the lock so
-			// the verification is atomic.
-			okProof, err := t.cloud.hasProof(ctx, name, "MS="+token)
-			if err != nil {
-				return fmt.Errorf("fake: domain %s: checking the ownership record: %v: %w", name, err, mailops.ErrNotVerified)
-			}
-			if !okProof {
-				return wrapf(mailops.ErrNotVerified, "domain %s: TXT record MS=%s not found", name, token)
+			switch {
+			case !checked || dom.VerificationRecords[0].Value != token:
+				return wrapf(mailops.ErrNotVerified, "domain %s changed while its proof was checked", name)
+			case proofErr != nil:
+				return fmt.Errorf("fake: domain %s: checking the ownership record: %v: %w", name, proofErr, mailops.ErrNotVerified)
+			case !proved:
+				return wrapf(mailops.ErrNotVerified, "domain %s: TXT record %s not found", name, token)
 			}
 		}
 		if err := t.cloud.claim(t, name); err != nil {
@@ -99,7 +116,8 @@ func (d *driver) VerifyDomain(ctx context.Context, name string) (mailops.Domain,
 		t.domains.put(name, newVersion(t, now, t.cfg.Propagation.Domain, dom, false))
 		out = cloneDomain(dom)
 		return nil
-	})
+	}
+	err := t.run(ctx, d.admin, "VerifyDomain", name, work{outside: outside, apply: apply})
 	return out, err
 }
 

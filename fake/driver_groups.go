@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -29,21 +30,18 @@ func (t *Tenant) checkRefs(g, old mailops.Group) error {
 	return nil
 }
 
-// dropReferences removes a deleted recipient or group from every group's
-// members and SendAs trustees, as Exchange does. Called with t.mu held.
-func (t *Tenant) dropReferences(now time.Time, gone mailops.Address) {
-	t.groups.each(func(h *history[mailops.Group]) (mailops.Group, bool) { return h.latest() }, func(ga mailops.Address, g mailops.Group) {
-		mi, si := indexOf(g.Members, gone), indexOf(g.SendAs, gone)
-		if mi < 0 && si < 0 {
+// dropReferences removes a deleted recipient or group (any of its
+// addresses) from every group's members and SendAs trustees, as Exchange
+// does. Called with t.mu held.
+func (t *Tenant) dropReferences(now time.Time, gone ...mailops.Address) {
+	isGone := func(a mailops.Address) bool { return indexOf(gone, a) >= 0 }
+	t.groups.each(latestOf, func(ga mailops.Address, g mailops.Group) {
+		if !slices.ContainsFunc(g.Members, isGone) && !slices.ContainsFunc(g.SendAs, isGone) {
 			return
 		}
 		g = cloneGroup(g)
-		if mi >= 0 {
-			g.Members = append(g.Members[:mi], g.Members[mi+1:]...)
-		}
-		if si >= 0 {
-			g.SendAs = append(g.SendAs[:si], g.SendAs[si+1:]...)
-		}
+		g.Members = slices.DeleteFunc(g.Members, isGone)
+		g.SendAs = slices.DeleteFunc(g.SendAs, isGone)
 		t.groups.put(ga, newVersion(t, now, t.cfg.Propagation.Group, g, false))
 	})
 }

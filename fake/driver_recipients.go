@@ -10,10 +10,8 @@ import (
 // taken names what holds an address (a recipient's primary or proxy address,
 // or a group), or "". Called with t.mu held.
 func (t *Tenant) taken(a mailops.Address) string {
-	if p, ok := t.alias[a]; ok {
-		if _, live := t.recipients.get(p).latest(); live {
-			return "recipient " + string(p)
-		}
+	if r, ok := t.findRecipient(a, latestOf); ok {
+		return "recipient " + string(r.Address)
 	}
 	if _, ok := t.groups.get(a).latest(); ok {
 		return "group " + string(a)
@@ -41,7 +39,7 @@ func (d *driver) CreateRecipient(ctx context.Context, r mailops.Recipient) error
 		}
 		r = cloneRecipient(r)
 		for _, a := range r.Addresses() {
-			t.alias[a] = r.Address
+			t.addAlias(a, r.Address)
 		}
 		t.recipients.put(r.Address, newVersion(t, now, t.cfg.Propagation.Recipient, r, false))
 		return nil
@@ -51,11 +49,7 @@ func (d *driver) CreateRecipient(ctx context.Context, r mailops.Recipient) error
 func (d *driver) GetRecipient(ctx context.Context, a mailops.Address) (mailops.Recipient, error) {
 	var out mailops.Recipient
 	err := d.read(ctx, "GetRecipient", string(a), func(at time.Time) error {
-		p, ok := d.t.alias[a]
-		if !ok {
-			p = a
-		}
-		r, ok := d.t.recipients.get(p).asOf(at)
+		r, ok := d.t.findRecipient(a, func(h *history[mailops.Recipient]) (mailops.Recipient, bool) { return h.asOf(at) })
 		if !ok {
 			return wrapf(mailops.ErrNotFound, "recipient %s", a)
 		}
@@ -73,14 +67,11 @@ func (d *driver) ListRecipients(ctx context.Context) ([]mailops.Recipient, error
 func (d *driver) updateRecipient(ctx context.Context, op string, a mailops.Address, fn func(*mailops.Recipient)) error {
 	return d.t.call(ctx, d.admin, op, string(a), func(now time.Time) error {
 		t := d.t
-		p, ok := t.alias[a]
-		if !ok {
-			p = a
-		}
-		r, ok := t.recipients.get(p).latest()
+		r, ok := t.findRecipient(a, latestOf)
 		if !ok {
 			return wrapf(mailops.ErrNotFound, "recipient %s", a)
 		}
+		p := r.Address
 		r = cloneRecipient(r)
 		fn(&r)
 		if err := r.Validate(); err != nil {
@@ -104,18 +95,15 @@ func (d *driver) SetForwarding(ctx context.Context, a, fwd mailops.Address, keep
 func (d *driver) DeleteRecipient(ctx context.Context, a mailops.Address) error {
 	return d.t.call(ctx, d.admin, "DeleteRecipient", string(a), func(now time.Time) error {
 		t := d.t
-		p, ok := t.alias[a]
-		if !ok {
-			p = a
-		}
-		r, ok := t.recipients.get(p).latest()
+		r, ok := t.findRecipient(a, latestOf)
 		if !ok {
 			return wrapf(mailops.ErrNotFound, "recipient %s", a)
 		}
+		p, addrs := r.Address, r.Addresses()
 		var owns string
-		t.groups.each(func(h *history[mailops.Group]) (mailops.Group, bool) { return h.latest() }, func(ga mailops.Address, g mailops.Group) {
+		t.groups.each(latestOf, func(ga mailops.Address, g mailops.Group) {
 			for _, o := range g.Owners {
-				if o == p && owns == "" {
+				if indexOf(addrs, o) >= 0 && owns == "" {
 					owns = string(ga)
 				}
 			}
@@ -123,8 +111,9 @@ func (d *driver) DeleteRecipient(ctx context.Context, a mailops.Address) error {
 		if owns != "" {
 			return wrapf(mailops.ErrForbidden, "recipient %s owns group %s: change the group's owners first", p, owns)
 		}
-		// Exchange removes a deleted recipient from the groups it was in.
-		t.dropReferences(now, p)
+		// Exchange removes a deleted recipient from the groups it was in,
+		// whichever of its addresses they name.
+		t.dropReferences(now, addrs...)
 		// alias entries stay: mail flow still sees the recipient until the
 		// deletion propagates, and taken() checks liveness.
 		t.recipients.put(p, newVersion(t, now, t.cfg.Propagation.Recipient, r, true))

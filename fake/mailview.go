@@ -57,11 +57,7 @@ func (v mailView) AcceptedDomains() []mailops.Domain {
 func (v mailView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
 	v.t.mu.Lock()
 	defer v.t.mu.Unlock()
-	p, ok := v.t.alias[a]
-	if !ok {
-		p = a
-	}
-	r, ok := v.t.recipients.get(p).mail(v.at)
+	r, ok := v.t.findRecipient(a, func(h *history[mailops.Recipient]) (mailops.Recipient, bool) { return h.mail(v.at) })
 	if !ok {
 		return mailops.Recipient{}, false
 	}

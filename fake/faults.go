@@ -1,0 +1,80 @@
+package fake
+
+import "github.com/mailops-dev/mailops/mailops"
+
+// FaultKind says what a targeted fault does.
+type FaultKind int
+
+// Fault kinds.
+const (
+	// FaultError refuses the call with Err; nothing is applied.
+	FaultError FaultKind = iota
+	// FaultReplyLost applies the call, then reports an error wrapping
+	// mailops.ErrUnavailable: the caller cannot tell whether it was applied.
+	FaultReplyLost
+)
+
+// Fault is a targeted failure: the Nth call of Op (counting from 1, across
+// admins, every call the tenant received including those refused for
+// sessions or throttling) fails as Kind says. Nth 0 means the next call of
+// Op. If the Nth call is refused before it reaches the service (session
+// limit, throttling), the fault fires on the next call of Op that does.
+type Fault struct {
+	// Op is the Driver method name, e.g. "CreateGroup".
+	Op   string
+	Nth  int
+	Kind FaultKind
+	// Err is the error of a FaultError, for example
+	// &mailops.ThrottledError{RetryAfter: time.Minute}; nil means an error
+	// wrapping mailops.ErrUnavailable.
+	Err error
+}
+
+// InjectFault arms a targeted fault. Each fault fires once.
+func (t *Tenant) InjectFault(f Fault) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f.Nth <= 0 {
+		f.Nth = t.opCount[f.Op] + 1
+	}
+	t.faults = append(t.faults, f)
+}
+
+// pickFault returns the targeted fault for the nth call of op, else maybe a
+// random one (TenantConfig.Faults). Called with t.mu held.
+func (t *Tenant) pickFault(op string, n int) (FaultKind, error) {
+	for i, f := range t.faults {
+		if f.Op == op && f.Nth <= n {
+			t.faults = append(t.faults[:i], t.faults[i+1:]...)
+			if f.Kind == FaultReplyLost {
+				return FaultReplyLost, nil
+			}
+			if f.Err == nil {
+				f.Err = wrapf(mailops.ErrUnavailable, "%s: injected fault", op)
+			}
+			return FaultError, f.Err
+		}
+	}
+	rf := t.cfg.Faults
+	if rf.Throttle == 0 && rf.Unavailable == 0 && rf.ReplyLost == 0 {
+		return 0, nil
+	}
+	x := t.rng.Float64()
+	switch {
+	case x < rf.Throttle:
+		return FaultError, &mailops.ThrottledError{Op: op, RetryAfter: ceilSeconds(rf.ThrottleRetryAfter.Sample(t.rng))}
+	case x < rf.Throttle+rf.Unavailable:
+		return FaultError, wrapf(mailops.ErrUnavailable, "%s: service unavailable", op)
+	case x < rf.Throttle+rf.Unavailable+rf.ReplyLost:
+		return FaultReplyLost, nil
+	}
+	return 0, nil
+}
+
+// sessionError is the refusal of a call beyond the admin's session limit,
+// worded as Exchange Online's (exo-facts 8.1).
+func sessionError(op string, limit int) error {
+	return wrapf(mailops.ErrTooManySessions,
+		"%s: Fail to create a runspace because you have exceeded the maximum number of connections allowed : %d for the policy party : MaxConcurrency. Please close existing runspace and try again",
+		op, limit)
+}
