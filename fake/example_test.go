@@ -2,6 +2,7 @@ package fake_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,4 +41,85 @@ func ExampleNewCloud() {
 	// created: true
 	// mail flow sees it at once: false
 	// after 30 minutes: true
+}
+
+// Targeted faults: the 2nd CreateRecipient is throttled, the 3rd is applied
+// but its reply is lost. Driver calls with no latency can be made straight
+// from the test goroutine.
+func ExampleTenant_InjectFault() {
+	s := sim.New(1)
+	defer s.Close()
+	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
+	tenant := cloud.NewTenant("contoso", fake.InstantTenantConfig())
+	d := tenant.Driver("admin")
+	ctx := context.Background()
+	dom, _ := d.AddDomain(ctx, "contoso.com")
+	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
+	_, _ = d.VerifyDomain(ctx, "contoso.com")
+
+	tenant.InjectFault(fake.Fault{Op: "CreateRecipient", Nth: 2, Kind: fake.FaultError,
+		Err: &mailops.ThrottledError{Op: "CreateRecipient", RetryAfter: time.Minute}})
+	tenant.InjectFault(fake.Fault{Op: "CreateRecipient", Nth: 3, Kind: fake.FaultReplyLost})
+	for _, a := range []mailops.Address{"a@contoso.com", "b@contoso.com", "c@contoso.com"} {
+		err := d.CreateRecipient(ctx, mailops.Recipient{Address: a, Kind: mailops.Mailbox, DisplayName: a.Local()})
+		_, getErr := d.GetRecipient(ctx, a)
+		fmt.Printf("%s: throttled=%v unavailable=%v exists=%v\n", a,
+			errors.Is(err, mailops.ErrThrottled), errors.Is(err, mailops.ErrUnavailable), getErr == nil)
+	}
+	// Output:
+	// a@contoso.com: throttled=false unavailable=false exists=true
+	// b@contoso.com: throttled=true unavailable=false exists=false
+	// c@contoso.com: throttled=false unavailable=true exists=true
+}
+
+// Taking a domain over from an unmanaged (self-service) tenant: it must be
+// released first, then another tenant may verify it an hour later.
+func ExampleCloud_HoldUnmanaged() {
+	s := sim.New(1)
+	defer s.Close()
+	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
+	d := cloud.NewTenant("contoso", fake.InstantTenantConfig()).Driver("admin")
+	ctx := context.Background()
+
+	cloud.HoldUnmanaged("deptb.example.org")
+	_, err := d.AddDomain(ctx, "deptb.example.org")
+	fmt.Println("while held:", errors.Is(err, mailops.ErrDomainTaken))
+
+	cloud.ReleaseUnmanaged("deptb.example.org")
+	dom, _ := d.AddDomain(ctx, "deptb.example.org")
+	cloud.PublishProof("deptb.example.org", dom.VerificationRecords[0].Value)
+	_, err = d.VerifyDomain(ctx, "deptb.example.org")
+	fmt.Println("just released:", errors.Is(err, mailops.ErrDomainTaken))
+
+	_ = s.RunFor(time.Hour)
+	dom, err = d.VerifyDomain(ctx, "deptb.example.org")
+	fmt.Println("an hour later:", err == nil && dom.Verified)
+	// Output:
+	// while held: true
+	// just released: true
+	// an hour later: true
+}
+
+// Mail flow sees a change only after its propagation delay; MailViewAt asks
+// about another instant.
+func ExampleTenant_MailView() {
+	s := sim.New(1)
+	defer s.Close()
+	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
+	cfg := fake.InstantTenantConfig()
+	cfg.Propagation.Domain = fake.Fixed(3 * time.Minute)
+	tenant := cloud.NewTenant("contoso", cfg)
+	d := tenant.Driver("admin")
+	ctx := context.Background()
+	dom, _ := d.AddDomain(ctx, "contoso.com")
+	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
+	_, _ = d.VerifyDomain(ctx, "contoso.com")
+
+	_, ok := tenant.MailView().AcceptedDomain("contoso.com")
+	fmt.Println("accepted now:", ok)
+	_, ok = tenant.MailViewAt(s.Now().Add(3 * time.Minute)).AcceptedDomain("contoso.com")
+	fmt.Println("accepted in 3 minutes:", ok)
+	// Output:
+	// accepted now: false
+	// accepted in 3 minutes: true
 }

@@ -1,7 +1,7 @@
 package fake
 
 import (
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -69,11 +69,14 @@ func (h *history[T]) mail(now time.Time) (T, bool) {
 
 // store is a keyed set of histories.
 type store[K ~string, T any] struct {
-	m    map[K]*history[T]
-	keys []K // sorted, for deterministic iteration
+	m      map[K]*history[T]
+	keys   []K  // every key ever written; sorted when sorted is true
+	sorted bool // keys are sorted (new keys are appended, sorted on demand)
 }
 
-func newStore[K ~string, T any]() *store[K, T] { return &store[K, T]{m: map[K]*history[T]{}} }
+func newStore[K ~string, T any]() *store[K, T] {
+	return &store[K, T]{m: map[K]*history[T]{}, sorted: true}
+}
 
 func (s *store[K, T]) get(k K) *history[T] { return s.m[k] }
 
@@ -82,16 +85,18 @@ func (s *store[K, T]) put(k K, v version[T]) {
 	if h == nil {
 		h = &history[T]{}
 		s.m[k] = h
-		i := sort.Search(len(s.keys), func(i int) bool { return s.keys[i] >= k })
-		s.keys = append(s.keys, "")
-		copy(s.keys[i+1:], s.keys[i:])
-		s.keys[i] = k
+		s.sorted = s.sorted && (len(s.keys) == 0 || s.keys[len(s.keys)-1] < k)
+		s.keys = append(s.keys, k)
 	}
 	h.put(v)
 }
 
 // each visits every object's view (chosen by pick) in key order.
 func (s *store[K, T]) each(pick func(*history[T]) (T, bool), fn func(K, T)) {
+	if !s.sorted {
+		slices.Sort(s.keys)
+		s.sorted = true
+	}
 	for _, k := range s.keys {
 		if v, ok := pick(s.m[k]); ok {
 			fn(k, v)

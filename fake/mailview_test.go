@@ -1,0 +1,106 @@
+package fake_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailops-dev/mailops/fake"
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+func TestDeletedConnectorRoutesUntilTheDeletionPropagates(t *testing.T) {
+	cfg := fake.InstantTenantConfig()
+	cfg.Propagation.Connector = fake.Fixed(10 * time.Minute)
+	w := newWorld(t, cfg)
+	out := mailops.OutboundConnector{Name: "legacy", Type: mailops.OnPremises, RecipientDomains: []string{"contoso.com"}, SmartHosts: []string{"mx.contoso.com"}, Enabled: true}
+	in := mailops.InboundConnector{Name: "from-legacy", Type: mailops.OnPremises, SenderDomains: []string{"*"}, Enabled: true}
+	require.NoError(t, w.d.CreateOutboundConnector(bg, out))
+	require.NoError(t, w.d.CreateInboundConnector(bg, in))
+	require.NoError(t, w.s.RunFor(10*time.Minute))
+	require.Len(t, w.t.MailView().OutboundConnectors(), 1)
+	require.Len(t, w.t.MailView().InboundConnectors(), 1)
+
+	out.SmartHosts = []string{"mx2.contoso.com"}
+	require.NoError(t, w.d.UpdateOutboundConnector(bg, out))
+	require.NoError(t, w.s.RunFor(5*time.Minute))
+	assert.Equal(t, []string{"mx.contoso.com"}, w.t.MailView().OutboundConnectors()[0].SmartHosts, "the old settings route until the change propagates")
+	require.NoError(t, w.s.RunFor(5*time.Minute))
+	assert.Equal(t, []string{"mx2.contoso.com"}, w.t.MailView().OutboundConnectors()[0].SmartHosts)
+
+	require.NoError(t, w.d.DeleteOutboundConnector(bg, "legacy"))
+	require.NoError(t, w.d.DeleteInboundConnector(bg, "from-legacy"))
+	_, err := w.d.GetOutboundConnector(bg, "legacy")
+	require.ErrorIs(t, err, mailops.ErrNotFound, "admin reads see the deletion")
+	require.NoError(t, w.s.RunFor(9*time.Minute))
+	assert.Len(t, w.t.MailView().OutboundConnectors(), 1, "a deleted connector keeps routing until its deletion propagates")
+	assert.Len(t, w.t.MailView().InboundConnectors(), 1)
+	require.NoError(t, w.s.RunFor(time.Minute))
+	assert.Empty(t, w.t.MailView().OutboundConnectors())
+	assert.Empty(t, w.t.MailView().InboundConnectors())
+}
+
+func TestRecipientsAndRemoteDomainsPropagate(t *testing.T) {
+	cfg := fake.InstantTenantConfig()
+	cfg.Propagation.Recipient = fake.Fixed(30 * time.Minute)
+	cfg.Propagation.RemoteDomain = fake.Fixed(20 * time.Minute)
+	w := newWorld(t, cfg)
+	w.verified(t, "contoso.com")
+	require.NoError(t, w.d.CreateRecipient(bg, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice",
+		ProxyAddresses: []mailops.Address{"a.smith@contoso.com"}}))
+	require.NoError(t, w.d.CreateRemoteDomain(bg, mailops.RemoteDomain{Name: "partner", DomainName: "fabrikam.com", UseSimpleDisplayName: true}))
+	v := w.t.MailView()
+	_, ok := v.Recipient("a.smith@contoso.com")
+	assert.False(t, ok, "a new mailbox is unknown to mail flow at first")
+	assert.Len(t, v.RemoteDomains(), 1, "only Default")
+
+	require.NoError(t, w.s.RunFor(20*time.Minute))
+	assert.Len(t, w.t.MailView().RemoteDomains(), 2)
+	require.NoError(t, w.s.RunFor(10*time.Minute))
+	r, ok := w.t.MailView().Recipient("a.smith@contoso.com")
+	require.True(t, ok, "found by its proxy address once propagated")
+	assert.Equal(t, mailops.Address("alice@contoso.com"), r.Address)
+
+	require.NoError(t, w.d.SetForwarding(bg, "alice@contoso.com", "bob@fabrikam.com", true))
+	r, _ = w.t.MailView().Recipient("alice@contoso.com")
+	assert.Empty(t, r.ForwardingAddress, "forwarding starts when the change propagates")
+	r.ProxyAddresses[0] = "mutated@contoso.com"
+	again, _ := w.t.MailView().Recipient("alice@contoso.com")
+	assert.Equal(t, mailops.Address("a.smith@contoso.com"), again.ProxyAddresses[0], "mail views return copies")
+	require.NoError(t, w.s.RunFor(30*time.Minute))
+	r, _ = w.t.MailView().Recipient("alice@contoso.com")
+	assert.Equal(t, mailops.Address("bob@fabrikam.com"), r.ForwardingAddress)
+	assert.True(t, r.DeliverToMailboxAndForward)
+}
+
+// A proxy address reused by a new recipient: mail flow keeps delivering to
+// the old holder until its deletion propagates, then to the new one once it
+// has propagated.
+func TestReusedProxyAddressInMailFlow(t *testing.T) {
+	cfg := fake.InstantTenantConfig()
+	cfg.Propagation.Recipient = fake.Fixed(30 * time.Minute)
+	w := newWorld(t, cfg)
+	w.verified(t, "contoso.com")
+	require.NoError(t, w.d.CreateRecipient(bg, mailops.Recipient{Address: "old@contoso.com", Kind: mailops.Mailbox, DisplayName: "Old",
+		ProxyAddresses: []mailops.Address{"info@contoso.com"}}))
+	require.NoError(t, w.s.RunFor(30*time.Minute))
+	require.NoError(t, w.d.DeleteRecipient(bg, "old@contoso.com"))
+	require.NoError(t, w.s.RunFor(10*time.Minute))
+	require.NoError(t, w.d.CreateRecipient(bg, mailops.Recipient{Address: "info@contoso.com", Kind: mailops.Mailbox, DisplayName: "Info"}))
+	got, err := w.d.GetRecipient(bg, "info@contoso.com")
+	require.NoError(t, err)
+	assert.Equal(t, mailops.Address("info@contoso.com"), got.Address, "admin reads see the new holder")
+
+	r, ok := w.t.MailView().Recipient("info@contoso.com")
+	require.True(t, ok)
+	assert.Equal(t, mailops.Address("old@contoso.com"), r.Address, "mail flow still sees the old holder")
+	require.NoError(t, w.s.RunFor(20*time.Minute))
+	_, ok = w.t.MailView().Recipient("info@contoso.com")
+	assert.False(t, ok, "the deletion propagated, the new one not yet")
+	require.NoError(t, w.s.RunFor(10*time.Minute))
+	r, ok = w.t.MailView().Recipient("info@contoso.com")
+	require.True(t, ok)
+	assert.Equal(t, mailops.Address("info@contoso.com"), r.Address)
+}
