@@ -35,15 +35,16 @@ func (t *Tenant) checkRefs(g, old mailops.Group) error {
 // does. Called with t.mu held.
 func (t *Tenant) dropReferences(now time.Time, gone ...mailops.Address) {
 	isGone := func(a mailops.Address) bool { return indexOf(gone, a) >= 0 }
-	t.groups.each(latestOf, func(ga mailops.Address, g mailops.Group) {
+	for _, ga := range t.referrers(gone...) {
+		g, _ := t.groups.get(ga).latest()
 		if !slices.ContainsFunc(g.Members, isGone) && !slices.ContainsFunc(g.SendAs, isGone) {
-			return
+			continue // an owner only
 		}
 		g = cloneGroup(g)
 		g.Members = slices.DeleteFunc(g.Members, isGone)
 		g.SendAs = slices.DeleteFunc(g.SendAs, isGone)
-		t.groups.put(ga, newVersion(t, now, t.cfg.Propagation.Group, g, false))
-	})
+		t.putGroup(now, ga, g, false)
+	}
 }
 
 func (d *driver) CreateGroup(ctx context.Context, g mailops.Group) error {
@@ -68,8 +69,7 @@ func (d *driver) CreateGroup(ctx context.Context, g mailops.Group) error {
 		if g.DisplayName == "" {
 			g.DisplayName = g.Name
 		}
-		t.groupName[g.Name] = g.PrimaryAddress
-		t.groups.put(g.PrimaryAddress, newVersion(t, now, t.cfg.Propagation.Group, g, false))
+		t.putGroup(now, g.PrimaryAddress, g, false)
 		return nil
 	})
 }
@@ -100,7 +100,7 @@ func (d *driver) updateGroup(ctx context.Context, op string, a mailops.Address, 
 		if err := t.checkRefs(g, old); err != nil {
 			return err
 		}
-		t.groups.put(a, newVersion(t, now, t.cfg.Propagation.Group, g, false))
+		t.putGroup(now, a, g, false)
 		return nil
 	})
 }
@@ -136,8 +136,7 @@ func (d *driver) DeleteGroup(ctx context.Context, a mailops.Address) error {
 		if !ok {
 			return wrapf(mailops.ErrNotFound, "group %s", a)
 		}
-		delete(t.groupName, g.Name)
-		t.groups.put(a, newVersion(t, now, t.cfg.Propagation.Group, g, true))
+		t.putGroup(now, a, g, true)
 		t.dropReferences(now, a)
 		return nil
 	})

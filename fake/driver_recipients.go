@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -101,13 +102,13 @@ func (d *driver) DeleteRecipient(ctx context.Context, a mailops.Address) error {
 		}
 		p, addrs := r.Address, r.Addresses()
 		var owns string
-		t.groups.each(latestOf, func(ga mailops.Address, g mailops.Group) {
-			for _, o := range g.Owners {
-				if indexOf(addrs, o) >= 0 && owns == "" {
-					owns = string(ga)
-				}
+		for _, ga := range t.referrers(addrs...) {
+			g, _ := t.groups.get(ga).latest()
+			if slices.ContainsFunc(g.Owners, func(o mailops.Address) bool { return indexOf(addrs, o) >= 0 }) {
+				owns = string(ga)
+				break
 			}
-		})
+		}
 		if owns != "" {
 			return wrapf(mailops.ErrForbidden, "recipient %s owns group %s: change the group's owners first", p, owns)
 		}

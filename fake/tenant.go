@@ -36,6 +36,8 @@ type Tenant struct {
 	alias map[mailops.Address][]mailops.Address
 	// groupName maps live group names to their address (names are unique).
 	groupName map[string]mailops.Address
+	// refs indexes the live groups by the addresses they name.
+	refs refIndex
 
 	sessions map[string]int
 	bucket   bucket
@@ -56,6 +58,7 @@ func newTenant(c *Cloud, name string, cfg TenantConfig, rng *rand.Rand) *Tenant 
 		remote:     newStore[string, mailops.RemoteDomain](),
 		alias:      map[mailops.Address][]mailops.Address{},
 		groupName:  map[string]mailops.Address{},
+		refs:       refIndex{},
 		sessions:   map[string]int{},
 		opCount:    map[string]int{},
 		bucket:     newBucket(cfg.Throttle, c.clk.Now()),
