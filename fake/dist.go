@@ -32,6 +32,7 @@ func (d Dist) Sample(r *rand.Rand) time.Duration {
 	return d.Min + time.Duration(r.Int64N(int64(d.Max-d.Min)+1))
 }
 
+// String shows a fixed delay as a duration and a uniform one as U[min,max].
 func (d Dist) String() string {
 	if d.Min == d.Max {
 		return d.Min.String()

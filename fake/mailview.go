@@ -7,14 +7,20 @@ import (
 )
 
 // MailView is a tenant's configuration as mail flow sees it at one instant:
-// only changes that have propagated.
+// only changes that have propagated (see TenantConfig.Propagation), deletions
+// included: a deleted connector keeps routing, and a deleted recipient keeps
+// receiving, until the deletion has propagated. Values are copies.
 type MailView interface {
 	// AcceptedDomain returns a verified domain of the tenant.
 	AcceptedDomain(name string) (mailops.Domain, bool)
+	// AcceptedDomains returns the verified domains, sorted by name.
 	AcceptedDomains() []mailops.Domain
 	// Recipient looks up a recipient by its primary or a proxy address.
 	Recipient(addr mailops.Address) (mailops.Recipient, bool)
+	// Group looks up a group by its primary address.
 	Group(addr mailops.Address) (mailops.Group, bool)
+	// OutboundConnectors, InboundConnectors and RemoteDomains list what
+	// mail flow uses, sorted by name (RemoteDomains always has Default).
 	OutboundConnectors() []mailops.OutboundConnector
 	InboundConnectors() []mailops.InboundConnector
 	RemoteDomains() []mailops.RemoteDomain
