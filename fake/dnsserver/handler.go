@@ -7,29 +7,49 @@ import (
 	"github.com/miekg/dns"
 )
 
+const (
+	// maxChain bounds CNAME chains, in the authority and in resolvers.
+	maxChain = 8
+	// advertisedUDPSize is the buffer size the server states in its EDNS0
+	// answers (the DNS flag day 2020 value).
+	advertisedUDPSize = 1232
+)
+
 // ServeDNS answers a query from the zones (dns.Handler). It never panics on
 // malformed input: anything it cannot answer gets FORMERR, NOTIMP or
-// REFUSED.
+// REFUSED. Over UDP an answer bigger than the client's buffer (512 bytes,
+// or its EDNS0 size) is truncated with the TC bit set, so the client asks
+// again over TCP. A name set to FaultSilent gets no answer at all.
 func (a *Authority) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
-	size := dns.MinMsgSize
-	if o := r.IsEdns0(); o != nil {
-		size = max(int(o.UDPSize()), dns.MinMsgSize)
-	}
 	m, silent := a.answer(r)
 	if silent {
-		return // a name set to never answer: the packet is dropped
+		return // the packet is dropped
 	}
-	if ra := w.RemoteAddr(); ra != nil && ra.Network() == "udp" {
+	if ra := w.RemoteAddr(); ra != nil && (ra.Network() == "udp" || ra.Network() == "udp4" || ra.Network() == "udp6") {
+		size := dns.MinMsgSize
+		if o := r.IsEdns0(); o != nil {
+			size = max(int(o.UDPSize()), dns.MinMsgSize)
+		}
 		m.Truncate(size)
 	}
-	_ = w.WriteMsg(m)
+	if err := w.WriteMsg(m); err != nil {
+		// Data that cannot go on the wire (a test published a broken
+		// name): say so rather than leave the client waiting.
+		f := new(dns.Msg)
+		f.SetRcode(r, dns.RcodeServerFailure)
+		_ = w.WriteMsg(f)
+	}
 }
 
-// Exchange answers in-process, without sockets. A name set to never answer
-// blocks until ctx ends.
+// Exchange answers in-process, without sockets or truncation: the same
+// answers ServeDNS gives over TCP. A name set to FaultSilent blocks until
+// ctx ends. It implements dnscheck.Exchanger.
 func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) {
 	if r == nil {
 		return nil, errors.New("dnsserver: nil query")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	m, silent := a.answer(r)
 	if silent {
@@ -39,93 +59,114 @@ func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) 
 	return m, nil
 }
 
+// answer builds the reply to r; silent means none is to be sent.
 func (a *Authority) answer(r *dns.Msg) (*dns.Msg, bool) {
 	m := new(dns.Msg)
-	if r.Response {
-		m.SetRcodeFormatError(r)
-		return m, false
+	if r.Response || len(r.Question) != 1 {
+		return formErr(r), false
 	}
 	if r.Opcode != dns.OpcodeQuery {
 		m.SetRcode(r, dns.RcodeNotImplemented)
 		return m, false
 	}
-	if len(r.Question) != 1 {
-		m.SetRcodeFormatError(r)
-		return m, false
-	}
 	m.SetReply(r)
-	m.Authoritative = true
-	q := r.Question[0]
-	name := canon(q.Name)
-	if _, ok := dns.IsDomainName(name); !ok || q.Qclass != dns.ClassINET {
-		m.SetRcodeFormatError(r)
-		return m, false
-	}
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	switch a.fail[name] {
-	case failServFail:
-		m.SetRcode(r, dns.RcodeServerFailure)
-		return m, false
-	case failSilent:
-		return nil, true
-	}
-	zone := a.zoneOf(name)
-	if zone == "" {
-		m.SetRcode(r, dns.RcodeRefused)
-		m.Authoritative = false
-		return m, false
-	}
-	// Follow CNAMEs inside the authority, at most 8 deep (loops stop).
-	for depth := 0; depth < 8; depth++ {
-		set := a.rrs[name]
-		if rrs := set[q.Qtype]; len(rrs) > 0 {
-			m.Answer = append(m.Answer, copyAll(rrs)...)
+	opt := r.IsEdns0()
+	if opt != nil {
+		m.SetEdns0(advertisedUDPSize, false)
+		if opt.Version() != 0 {
+			m.Rcode = dns.RcodeBadVers // RFC 6891 section 6.1.3
 			return m, false
 		}
-		if cn := set[dns.TypeCNAME]; len(cn) > 0 && q.Qtype != dns.TypeCNAME {
-			m.Answer = append(m.Answer, copyAll(cn)...)
-			name = cn[0].(*dns.CNAME).Target
-			if a.zoneOf(name) == "" {
-				return m, false // the resolver follows it elsewhere
+	}
+	q := r.Question[0]
+	name, err := canonical(q.Name)
+	if err != nil {
+		m.Rcode = dns.RcodeFormatError
+		return m, false
+	}
+	switch {
+	case q.Qtype == dns.TypeOPT || q.Qtype == dns.TypeTSIG || q.Qtype == dns.TypeTKEY || q.Qtype == dns.TypeNone:
+		m.Rcode = dns.RcodeFormatError
+		return m, false
+	case q.Qclass != dns.ClassINET && q.Qclass != dns.ClassANY:
+		m.Rcode = dns.RcodeRefused // only the Internet class is served
+		return m, false
+	case q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR || q.Qtype == dns.TypeMAILA || q.Qtype == dns.TypeMAILB:
+		m.Rcode = dns.RcodeNotImplemented // no zone transfers
+		return m, false
+	}
+
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.zoneOf(name) == "" && a.faults[name] == FaultNone {
+		m.Rcode = dns.RcodeRefused
+		return m, false
+	}
+	m.Authoritative = true
+	seen := map[string]bool{}
+	for depth := 0; ; depth++ {
+		switch a.faults[name] {
+		case FaultServFail:
+			m.Answer, m.Authoritative, m.Rcode = nil, false, dns.RcodeServerFailure
+			return m, false
+		case FaultSilent:
+			return nil, true
+		}
+		if a.zoneOf(name) == "" || seen[name] || depth >= maxChain {
+			// The chain leaves the authority (the resolver follows it
+			// elsewhere), loops, or is too long: answer what we have.
+			return m, false
+		}
+		seen[name] = true
+		if q.Qtype == dns.TypeANY {
+			if nd := a.nodes[name]; nd != nil && len(nd.sets) > 0 {
+				for _, t := range sortedTypes(nd.sets) {
+					m.Answer = append(m.Answer, rrs(name, t, nd.sets[t])...)
+				}
+				return m, false
 			}
+		} else if set := a.rrset(name, q.Qtype); len(set) > 0 {
+			m.Answer = append(m.Answer, rrs(name, q.Qtype, set)...)
+			return m, false
+		}
+		if cn := a.rrset(name, dns.TypeCNAME); len(cn) > 0 && q.Qtype != dns.TypeCNAME {
+			m.Answer = append(m.Answer, rrs(name, dns.TypeCNAME, cn)...)
+			name = cn[0].host
 			continue
 		}
 		if !a.exists(name) {
-			m.Rcode = dns.RcodeNameError
+			m.Rcode = dns.RcodeNameError // also at the end of a chain (RFC 6604)
 		}
 		break
 	}
-	// A negative answer (also at the end of a CNAME chain) carries the SOA
-	// for negative caching.
-	if soa := a.rrs[a.zoneOf(name)][dns.TypeSOA]; len(soa) > 0 {
-		m.Ns = append(m.Ns, copyAll(soa)...)
+	// A negative answer carries its zone's SOA, with the TTL negative
+	// caching uses: the smaller of the SOA's TTL and its minimum (RFC 2308
+	// section 3).
+	if soa := a.rrset(a.zoneOf(name), dns.TypeSOA); len(soa) > 0 {
+		rr := toRR(a.zoneOf(name), dns.TypeSOA, soa[0])
+		rr.Header().Ttl = min(soa[0].ttl, soa[0].soa.minimum)
+		m.Ns = append(m.Ns, rr)
 	}
 	return m, false
 }
 
-// exists reports whether name has records or descendants (an empty
-// non-terminal is NODATA, not NXDOMAIN). Called with a.mu held.
-func (a *Authority) exists(name string) bool {
-	if len(a.rrs[name]) > 0 {
-		for _, rrs := range a.rrs[name] {
-			if len(rrs) > 0 {
-				return true
-			}
-		}
+// formErr answers a message that is no proper query.
+func formErr(r *dns.Msg) *dns.Msg {
+	m := new(dns.Msg)
+	m.Id = r.Id
+	m.Response = true
+	m.Opcode = r.Opcode
+	m.Rcode = dns.RcodeFormatError
+	if len(r.Question) == 1 {
+		m.Question = []dns.Question{r.Question[0]}
 	}
-	for n, set := range a.rrs {
-		if n != name && dns.IsSubDomain(name, n) && len(set) > 0 {
-			return true
-		}
-	}
-	return false
+	return m
 }
 
-func copyAll(rrs []dns.RR) []dns.RR {
-	out := make([]dns.RR, len(rrs))
-	for i, rr := range rrs {
-		out[i] = dns.Copy(rr)
+func rrs(name string, t uint16, set []record) []dns.RR {
+	out := make([]dns.RR, len(set))
+	for i, r := range set {
+		out[i] = toRR(name, t, r)
 	}
 	return out
 }

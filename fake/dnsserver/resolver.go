@@ -3,9 +3,6 @@ package dnsserver
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,36 +17,17 @@ type Exchanger interface {
 	Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error)
 }
 
-// Lookup errors, told apart so that a failure is never taken for "no such
-// record".
-var (
-	ErrNXDomain  = errors.New("dnsserver: no such domain (NXDOMAIN)")
-	ErrNoRecords = errors.New("dnsserver: no records of that type")
-	ErrServFail  = errors.New("dnsserver: server failure (SERVFAIL)")
-	ErrRefused   = errors.New("dnsserver: query refused (REFUSED)")
-	ErrTimeout   = errors.New("dnsserver: no answer in time")
-)
-
-// LookupError says which lookup failed and why; it matches one of the Err
-// values with errors.Is.
-type LookupError struct {
-	Name string
-	Type string
-	Err  error
-}
-
-func (e *LookupError) Error() string { return fmt.Sprintf("lookup %s %s: %v", e.Type, e.Name, e.Err) }
-
-// Unwrap returns the kind of failure.
-func (e *LookupError) Unwrap() error { return e.Err }
-
 // Resolver is a caching resolver with its own cache: answers are kept for
-// their TTL, negative answers for the SOA minimum (RFC 2308), measured on the
-// Clock (virtual time under fake/sim).
+// their smallest TTL, negative answers (NXDOMAIN, NODATA) for the TTL of the
+// SOA they carry (RFC 2308; without an SOA they are not cached), measured on
+// the Clock (virtual time under fake/sim). SERVFAIL, REFUSED, truncated
+// answers and errors are never cached. It is safe for concurrent use.
 type Resolver struct {
 	name     string
 	upstream Exchanger
 	clk      mailops.Clock
+	minTTL   time.Duration
+	maxTTL   time.Duration
 
 	mu    sync.Mutex
 	cache map[cacheKey]cached
@@ -65,9 +43,25 @@ type cached struct {
 	expires time.Time
 }
 
-// NewResolver returns a resolver asking upstream.
-func NewResolver(name string, upstream Exchanger, clk mailops.Clock) *Resolver {
-	return &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}}
+// ResolverOption configures a Resolver.
+type ResolverOption func(*Resolver)
+
+// WithTTLClamp keeps every cached answer, positive or negative, at least
+// min and at most max (0: no bound), like unbound's cache-min-ttl and
+// cache-max-ttl. The TTLs the resolver hands out count down from the
+// clamped time.
+func WithTTLClamp(min, max time.Duration) ResolverOption {
+	return func(r *Resolver) { r.minTTL, r.maxTTL = min, max }
+}
+
+// NewResolver returns a resolver named name (for reports) asking upstream,
+// with an empty cache.
+func NewResolver(name string, upstream Exchanger, clk mailops.Clock, opts ...ResolverOption) *Resolver {
+	r := &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // Name returns the resolver's name.
@@ -77,20 +71,49 @@ func (r *Resolver) Name() string { return r.name }
 func (r *Resolver) Flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.cache = map[cacheKey]cached{}
+	clear(r.cache)
+}
+
+// FlushName forgets the cached answers for name (every type), like
+// unbound-control flush.
+func (r *Resolver) FlushName(name string) {
+	n, err := canonical(name)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k := range r.cache {
+		if k.name == n {
+			delete(r.cache, k)
+		}
+	}
 }
 
 // Exchange answers from the cache or asks upstream and caches the answer.
+// The message returned is the caller's to change.
 func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 	if q == nil || len(q.Question) != 1 {
 		return nil, errors.New("dnsserver: a query needs exactly one question")
 	}
-	k := cacheKey{canon(q.Question[0].Name), q.Question[0].Qtype}
+	n, err := canonical(q.Question[0].Name)
+	if err != nil {
+		return nil, err
+	}
+	k := cacheKey{n, q.Question[0].Qtype}
 	now := r.clk.Now()
 	r.mu.Lock()
-	if c, ok := r.cache[k]; ok && now.Before(c.expires) {
+	c, ok := r.cache[k]
+	if ok && !now.Before(c.expires) {
+		delete(r.cache, k)
+		ok = false
+	}
+	r.mu.Unlock()
+	if ok {
 		m := c.msg.Copy()
 		m.Id = q.Id
+		m.Question = []dns.Question{q.Question[0]}
+		m.Authoritative = false
 		// Like a real resolver, count the TTLs down while cached.
 		left := uint32((c.expires.Sub(now) + time.Second - 1) / time.Second)
 		for _, sec := range [][]dns.RR{m.Answer, m.Ns} {
@@ -98,153 +121,58 @@ func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 				rr.Header().Ttl = min(rr.Header().Ttl, left)
 			}
 		}
-		r.mu.Unlock()
 		return m, nil
 	}
-	r.mu.Unlock()
 	m, err := r.upstream.Exchange(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	if m == nil {
+		return nil, errors.New("dnsserver: upstream returned no message")
+	}
 	if ttl, ok := cacheTTL(m); ok {
-		r.mu.Lock()
-		r.cache[k] = cached{msg: m.Copy(), expires: now.Add(ttl)}
-		r.mu.Unlock()
+		if r.minTTL > 0 {
+			ttl = max(ttl, r.minTTL)
+		}
+		if r.maxTTL > 0 {
+			ttl = min(ttl, r.maxTTL)
+		}
+		if ttl > 0 {
+			r.mu.Lock()
+			r.cache[k] = cached{msg: m.Copy(), expires: now.Add(ttl)}
+			r.mu.Unlock()
+		}
 	}
 	return m, nil
 }
 
-// cacheTTL is how long an answer may be kept: the smallest answer TTL, or for
-// NXDOMAIN/NODATA the SOA minimum. SERVFAIL and REFUSED are not cached.
+// cacheTTL is how long an answer may be kept: the smallest TTL in the
+// answer section and, for a negative answer (NXDOMAIN, or no record of the
+// type asked, also at the end of a CNAME chain), the smaller of the SOA's TTL
+// and its minimum (RFC 2308 section 5). SERVFAIL, REFUSED, truncated answers
+// and negative answers without an SOA are not cached.
 func cacheTTL(m *dns.Msg) (time.Duration, bool) {
+	if m.Truncated || len(m.Question) != 1 {
+		return 0, false
+	}
 	switch m.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
 		return 0, false
 	}
-	if len(m.Answer) > 0 {
-		ttl := m.Answer[0].Header().Ttl
-		for _, rr := range m.Answer {
-			ttl = min(ttl, rr.Header().Ttl)
-		}
+	qtype := m.Question[0].Qtype
+	ttl, positive := uint32(1<<31-1), false
+	for _, rr := range m.Answer {
+		ttl = min(ttl, rr.Header().Ttl)
+		positive = positive || rr.Header().Rrtype == qtype || qtype == dns.TypeANY
+	}
+	if m.Rcode == dns.RcodeSuccess && positive {
 		return time.Duration(ttl) * time.Second, true
 	}
 	for _, rr := range m.Ns {
 		if soa, ok := rr.(*dns.SOA); ok {
-			return time.Duration(min(soa.Minttl, soa.Hdr.Ttl)) * time.Second, true
+			return time.Duration(min(ttl, soa.Minttl, soa.Hdr.Ttl)) * time.Second, true
 		}
 	}
 	return 0, false
-}
-
-// query asks for name/qtype, following CNAMEs (at most 8), and returns the
-// records of qtype.
-func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
-	tname := dns.TypeToString[qtype]
-	n := canon(name)
-	if _, ok := dns.IsDomainName(n); !ok || len(n) > 254 {
-		return nil, &LookupError{Name: name, Type: tname, Err: fmt.Errorf("invalid name")}
-	}
-	for depth := 0; depth < 8; depth++ {
-		q := new(dns.Msg)
-		q.SetQuestion(n, qtype)
-		m, err := r.Exchange(ctx, q)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, &LookupError{Name: name, Type: tname, Err: fmt.Errorf("%w: %v", ErrTimeout, err)}
-			}
-			return nil, &LookupError{Name: name, Type: tname, Err: err}
-		}
-		switch m.Rcode {
-		case dns.RcodeSuccess:
-		case dns.RcodeNameError:
-			return nil, &LookupError{Name: name, Type: tname, Err: ErrNXDomain}
-		case dns.RcodeServerFailure:
-			return nil, &LookupError{Name: name, Type: tname, Err: ErrServFail}
-		case dns.RcodeRefused:
-			return nil, &LookupError{Name: name, Type: tname, Err: ErrRefused}
-		default:
-			return nil, &LookupError{Name: name, Type: tname, Err: fmt.Errorf("rcode %s", dns.RcodeToString[m.Rcode])}
-		}
-		var out []dns.RR
-		var next string
-		for _, rr := range m.Answer {
-			switch v := rr.(type) {
-			case *dns.CNAME:
-				if canon(v.Hdr.Name) == n {
-					next = canon(v.Target)
-				}
-			default:
-				if rr.Header().Rrtype == qtype {
-					out = append(out, rr)
-				}
-			}
-		}
-		if len(out) > 0 {
-			return out, nil
-		}
-		if next == "" {
-			return nil, &LookupError{Name: name, Type: tname, Err: ErrNoRecords}
-		}
-		n = next
-	}
-	return nil, &LookupError{Name: name, Type: tname, Err: fmt.Errorf("CNAME chain longer than 8 (a loop?)")}
-}
-
-// LookupMX returns the MX records sorted by preference.
-func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
-	rrs, err := r.query(ctx, domain, dns.TypeMX)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]MX, 0, len(rrs))
-	for _, rr := range rrs {
-		mx := rr.(*dns.MX)
-		out = append(out, MX{Host: strings.TrimSuffix(mx.Mx, "."), Pref: mx.Preference})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Pref < out[j].Pref })
-	return out, nil
-}
-
-// LookupTXT returns the TXT values (each record's strings joined).
-func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	rrs, err := r.query(ctx, name, dns.TypeTXT)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(rrs))
-	for _, rr := range rrs {
-		out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
-	}
-	return out, nil
-}
-
-// LookupHost returns the A and AAAA addresses of a name.
-func (r *Resolver) LookupHost(ctx context.Context, name string) ([]string, error) {
-	var out []string
-	var firstErr error
-	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		rrs, err := r.query(ctx, name, t)
-		if err != nil {
-			if !errors.Is(err, ErrNoRecords) && firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		for _, rr := range rrs {
-			switch v := rr.(type) {
-			case *dns.A:
-				out = append(out, v.A.String())
-			case *dns.AAAA:
-				out = append(out, v.AAAA.String())
-			}
-		}
-	}
-	if len(out) == 0 {
-		if firstErr != nil {
-			return nil, firstErr
-		}
-		return nil, &LookupError{Name: name, Type: "A/AAAA", Err: ErrNoRecords}
-	}
-	return out, nil
 }

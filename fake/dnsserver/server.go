@@ -9,59 +9,64 @@ import (
 	"github.com/miekg/dns"
 )
 
-// Server serves an Authority over UDP and TCP on one loopback port.
+// Server serves an Authority over UDP and TCP on one loopback port. It keeps
+// serving after malformed packets.
 type Server struct {
 	udp, tcp *dns.Server
 	addr     string
 	wg       sync.WaitGroup
+	once     sync.Once
+	err      error
 }
 
-// Serve listens on addr (default "127.0.0.1:0") for UDP and TCP on the same
-// port. Only loopback addresses are accepted.
+// Serve listens on addr (default "127.0.0.1:0": a free port) for UDP and TCP
+// on the same port and answers with a.ServeDNS. Only loopback addresses
+// (127.0.0.0/8, ::1, "localhost") are accepted.
 func (a *Authority) Serve(addr string) (*Server, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("dnsserver: %w", err)
+		return nil, fmt.Errorf("dnsserver: listen address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		host = "127.0.0.1"
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("dnsserver: %q is not a loopback address", host)
+		return nil, fmt.Errorf("dnsserver: listen address %q: not a loopback address", addr)
 	}
-	pc, err := net.ListenPacket("udp", addr)
+	pc, err := net.ListenPacket("udp", net.JoinHostPort(host, port))
 	if err != nil {
 		return nil, fmt.Errorf("dnsserver: %w", err)
 	}
 	l, err := net.Listen("tcp", pc.LocalAddr().String())
 	if err != nil {
-		pc.Close()
+		_ = pc.Close()
 		return nil, fmt.Errorf("dnsserver: %w", err)
 	}
 	s := &Server{addr: pc.LocalAddr().String(),
 		udp: &dns.Server{PacketConn: pc, Handler: a},
 		tcp: &dns.Server{Listener: l, Handler: a}}
 	started := make(chan struct{}, 2)
-	s.udp.NotifyStartedFunc = func() { started <- struct{}{} }
-	s.tcp.NotifyStartedFunc = func() { started <- struct{}{} }
 	for _, srv := range []*dns.Server{s.udp, s.tcp} {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			_ = srv.ActivateAndServe()
-		}()
+		srv.NotifyStartedFunc = func() { started <- struct{}{} }
+		s.wg.Go(func() { _ = srv.ActivateAndServe() })
 	}
 	<-started
 	<-started
 	return s, nil
 }
 
-// Addr returns host:port.
+// Addr returns the host:port both listeners use.
 func (s *Server) Addr() string { return s.addr }
 
-// Close stops both listeners and waits for them.
+// Close stops both listeners and waits for them; closing again does
+// nothing.
 func (s *Server) Close() error {
-	err := errors.Join(s.udp.Shutdown(), s.tcp.Shutdown())
-	s.wg.Wait()
-	return err
+	s.once.Do(func() {
+		s.err = errors.Join(s.udp.Shutdown(), s.tcp.Shutdown())
+		s.wg.Wait()
+	})
+	return s.err
 }

@@ -1,0 +1,39 @@
+package dnsserver
+
+import "github.com/mailops-dev/mailops/mailops"
+
+// FaultMode is how a name misbehaves, for tests.
+type FaultMode string
+
+const (
+	// FaultNone answers normally again.
+	FaultNone FaultMode = ""
+	// FaultServFail answers SERVFAIL.
+	FaultServFail FaultMode = "servfail"
+	// FaultSilent never answers: in-process, Exchange blocks until its
+	// context ends; on the network the query is dropped.
+	FaultSilent FaultMode = "silent"
+)
+
+// FailWith makes queries for exactly name (any type, also when a CNAME
+// chain reaches it) misbehave as mode says, until FailWith(name,
+// FaultNone). The name need not be in a zone.
+func (a *Authority) FailWith(name string, mode FaultMode) error {
+	n, err := canonical(name)
+	if err != nil {
+		return err
+	}
+	switch mode {
+	case FaultNone, FaultServFail, FaultSilent:
+	default:
+		return &mailops.ValidationError{Field: "mode", Value: string(mode), Reason: `want "", "servfail" or "silent"`}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if mode == FaultNone {
+		delete(a.faults, n)
+	} else {
+		a.faults[n] = mode
+	}
+	return nil
+}

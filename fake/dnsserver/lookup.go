@@ -1,0 +1,209 @@
+package dnsserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// Lookup errors, told apart so that a failure is never taken for "no such
+// record". A *LookupError matches one of them with errors.Is.
+var (
+	// ErrNXDomain: the name does not exist (NXDOMAIN).
+	ErrNXDomain = errors.New("dnsserver: no such domain (NXDOMAIN)")
+	// ErrNoRecords: the name exists but has no record of the type (NODATA).
+	ErrNoRecords = errors.New("dnsserver: no records of that type")
+	// ErrServFail: the server failed (SERVFAIL); nothing is known.
+	ErrServFail = errors.New("dnsserver: server failure (SERVFAIL)")
+	// ErrRefused: the server refused the query (REFUSED).
+	ErrRefused = errors.New("dnsserver: query refused (REFUSED)")
+	// ErrTimeout: no answer came in time (the context ended, or the network
+	// client timed out).
+	ErrTimeout = errors.New("dnsserver: no answer in time")
+	// ErrCNAMELoop: the CNAME chain loops or is longer than 8.
+	ErrCNAMELoop = errors.New("dnsserver: CNAME chain loops or is longer than 8")
+)
+
+// LookupError says which lookup failed and why; it matches one of the Err
+// values above with errors.Is (an invalid name matches mailops.ErrInvalid,
+// an ended context also context.DeadlineExceeded or context.Canceled).
+type LookupError struct {
+	Resolver string // the resolver's name
+	Name     string // the name asked, as given
+	Type     string // "MX", "TXT", "A", "AAAA"
+	Rcode    int    // the answer's rcode (dns.RcodeNameError...), -1 without an answer
+	Err      error
+}
+
+func (e *LookupError) Error() string {
+	return fmt.Sprintf("lookup %s %s: %v", e.Type, e.Name, e.Err)
+}
+
+// Unwrap returns the kind of failure.
+func (e *LookupError) Unwrap() error { return e.Err }
+
+// query asks for name/qtype, following CNAMEs (at most maxChain, loops
+// stop), and returns the records of qtype.
+func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+	fail := func(rcode int, err error) error {
+		return &LookupError{Resolver: r.name, Name: name, Type: typeName(qtype), Rcode: rcode, Err: err}
+	}
+	n, err := canonical(name)
+	if err != nil {
+		return nil, fail(-1, err)
+	}
+	seen := map[string]bool{}
+	for range maxChain + 1 {
+		if seen[n] {
+			return nil, fail(dns.RcodeSuccess, ErrCNAMELoop)
+		}
+		seen[n] = true
+		q := new(dns.Msg)
+		q.SetQuestion(n, qtype)
+		m, err := r.Exchange(ctx, q)
+		if err != nil {
+			var ne net.Error
+			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+				return nil, fail(-1, fmt.Errorf("%w: %w", ErrTimeout, err))
+			}
+			return nil, fail(-1, err)
+		}
+		switch m.Rcode {
+		case dns.RcodeSuccess, dns.RcodeNameError:
+		case dns.RcodeServerFailure:
+			return nil, fail(m.Rcode, ErrServFail)
+		case dns.RcodeRefused:
+			return nil, fail(m.Rcode, ErrRefused)
+		default:
+			return nil, fail(m.Rcode, fmt.Errorf("dnsserver: answer %s", dns.RcodeToString[m.Rcode]))
+		}
+		// Walk the answer's chain from n: a CNAME for the current name
+		// moves on; records of qtype at the current name are the answer.
+		var out []dns.RR
+		cur := n
+		for moved := true; moved; {
+			moved = false
+			for _, rr := range m.Answer {
+				h := rr.Header()
+				if !strings.EqualFold(h.Name, cur) {
+					continue
+				}
+				if h.Rrtype == qtype {
+					out = append(out, rr)
+				} else if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME && len(out) == 0 {
+					next := strings.ToLower(dns.Fqdn(cn.Target))
+					if seen[next] {
+						return nil, fail(m.Rcode, ErrCNAMELoop)
+					}
+					if len(seen) > maxChain {
+						return nil, fail(m.Rcode, ErrCNAMELoop)
+					}
+					seen[next] = true
+					cur, moved = next, true
+					break
+				}
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+		if m.Rcode == dns.RcodeNameError {
+			return nil, fail(m.Rcode, ErrNXDomain)
+		}
+		if cur == n || answered(m, cur) {
+			return nil, fail(m.Rcode, ErrNoRecords)
+		}
+		// The chain leaves what the upstream answered: ask for its end.
+		delete(seen, cur)
+		n = cur
+	}
+	return nil, fail(dns.RcodeSuccess, ErrCNAMELoop)
+}
+
+// answered reports whether m speaks for name: a negative answer whose chain
+// ends there carries an SOA.
+func answered(m *dns.Msg, name string) bool {
+	for _, rr := range m.Ns {
+		if _, ok := rr.(*dns.SOA); ok && dns.IsSubDomain(rr.Header().Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// LookupMX returns the MX records sorted by preference (stable among equal
+// ones), hosts without the final dot; the null MX has Host "".
+func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
+	rrs, err := r.query(ctx, domain, dns.TypeMX)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MX, 0, len(rrs))
+	for _, rr := range rrs {
+		mx := rr.(*dns.MX)
+		out = append(out, MX{Host: strings.TrimSuffix(strings.ToLower(mx.Mx), "."), Pref: mx.Preference})
+	}
+	slices.SortStableFunc(out, func(a, b MX) int { return int(a.Pref) - int(b.Pref) })
+	return out, nil
+}
+
+// LookupTXT returns the TXT values (each record's strings joined).
+func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	rrs, err := r.query(ctx, name, dns.TypeTXT)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rrs))
+	for _, rr := range rrs {
+		out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
+	}
+	return out, nil
+}
+
+// LookupHost returns the A then the AAAA addresses of a name. It fails only
+// when it finds no address: with ErrNXDomain, with ErrNoRecords when
+// neither type has records, or with the first failure.
+func (r *Resolver) LookupHost(ctx context.Context, name string) ([]string, error) {
+	var out []string
+	var failure, nodata error
+	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		rrs, err := r.query(ctx, name, t)
+		switch {
+		case errors.Is(err, ErrNXDomain):
+			return nil, err
+		case errors.Is(err, ErrNoRecords):
+			nodata = err
+			continue
+		case err != nil:
+			failure = cmpOr(failure, err)
+			continue
+		}
+		for _, rr := range rrs {
+			switch v := rr.(type) {
+			case *dns.A:
+				out = append(out, v.A.String())
+			case *dns.AAAA:
+				out = append(out, v.AAAA.String())
+			}
+		}
+	}
+	if len(out) == 0 {
+		if failure != nil {
+			return nil, failure
+		}
+		return nil, nodata
+	}
+	return out, nil
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,84 @@
+package dnsserver
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// canonical returns name fully qualified, lower case, with internationalised
+// labels as A-labels ("日本.example" → "xn--wgv71a.example."). It checks the
+// label (63) and name (255 octets on the wire) limits. The root is ".".
+func canonical(name string) (string, error) {
+	n := strings.TrimSpace(name)
+	n = strings.TrimSuffix(n, ".")
+	if n == "" {
+		if strings.TrimSpace(name) == "." {
+			return ".", nil
+		}
+		return "", invalidName(name, "empty name")
+	}
+	if strings.Contains(n, `\`) {
+		// Presentation escapes (a name off the wire): lower ASCII only.
+		if len(n)+2 > 255*4 {
+			return "", invalidName(name, "longer than 255 octets")
+		}
+		return strings.ToLower(n) + ".", nil
+	}
+	labels := strings.Split(n, ".")
+	wire := 1
+	for i, l := range labels {
+		if l == "" {
+			return "", invalidName(name, "empty label")
+		}
+		if !isASCII(l) {
+			if !utf8.ValidString(l) {
+				return "", invalidName(name, "not valid UTF-8")
+			}
+			a, err := idna.Lookup.ToASCII(l)
+			if err != nil {
+				return "", invalidName(name, "not a valid internationalised label: "+err.Error())
+			}
+			l = a
+		}
+		l = strings.ToLower(l)
+		if len(l) > 63 {
+			return "", invalidName(name, "a label is longer than 63 octets")
+		}
+		labels[i] = l
+		wire += len(l) + 1
+	}
+	if wire > 255 {
+		return "", invalidName(name, "longer than 255 octets")
+	}
+	return strings.Join(labels, ".") + ".", nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func invalidName(name, reason string) error {
+	return &mailops.ValidationError{Field: "name", Value: name, Reason: reason}
+}
+
+// parent returns the name one label up ("a.b." → "b.", "b." → "."), or ""
+// for the root.
+func parent(name string) string {
+	if name == "." {
+		return ""
+	}
+	i := strings.IndexByte(name, '.')
+	if i == len(name)-1 {
+		return "."
+	}
+	return name[i+1:]
+}
