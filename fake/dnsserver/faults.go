@@ -1,6 +1,10 @@
 package dnsserver
 
-import "github.com/mailops-dev/mailops/mailops"
+import (
+	"context"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
 
 // FaultMode is how a name misbehaves, for tests.
 type FaultMode string
@@ -36,4 +40,30 @@ func (a *Authority) FailWith(name string, mode FaultMode) error {
 		a.faults[n] = mode
 	}
 	return nil
+}
+
+// UseClock makes in-process queries to a FaultSilent name wait on clk (a
+// Signal that never fires) until their context ends, so that under fake/sim
+// a simulated process blocks through the scheduler and a sim.WithTimeout
+// context ends it in virtual time. Without a clock they wait on the
+// context's Done channel.
+func (a *Authority) UseClock(clk mailops.Clock) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.clk = clk
+}
+
+// silence waits until ctx ends, on the clock if there is one.
+func (a *Authority) silence(ctx context.Context) error {
+	a.mu.RLock()
+	clk := a.clk
+	a.mu.RUnlock()
+	if clk == nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if err := clk.NewSignal().Wait(ctx); err != nil {
+		return err
+	}
+	return ctx.Err() // a Signal nobody fires: not reached
 }

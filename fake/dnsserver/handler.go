@@ -21,9 +21,15 @@ const (
 // or its EDNS0 size) is truncated with the TC bit set, so the client asks
 // again over TCP. A name set to FaultSilent gets no answer at all.
 func (a *Authority) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
-	m, silent := a.answer(r)
+	m, silent, broken := a.answer(r)
 	if silent {
 		return // the packet is dropped
+	}
+	if broken {
+		// Data that cannot go on the wire (a test published a broken
+		// name): SERVFAIL rather than a packet the client cannot read.
+		m = new(dns.Msg)
+		m.SetRcode(r, dns.RcodeServerFailure)
 	}
 	if ra := w.RemoteAddr(); ra != nil && (ra.Network() == "udp" || ra.Network() == "udp4" || ra.Network() == "udp6") {
 		size := dns.MinMsgSize
@@ -32,18 +38,12 @@ func (a *Authority) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		}
 		m.Truncate(size)
 	}
-	if err := w.WriteMsg(m); err != nil {
-		// Data that cannot go on the wire (a test published a broken
-		// name): say so rather than leave the client waiting.
-		f := new(dns.Msg)
-		f.SetRcode(r, dns.RcodeServerFailure)
-		_ = w.WriteMsg(f)
-	}
+	_ = w.WriteMsg(m)
 }
 
 // Exchange answers in-process, without sockets or truncation: the same
 // answers ServeDNS gives over TCP. A name set to FaultSilent blocks until
-// ctx ends. It implements dnscheck.Exchanger.
+// ctx ends (see UseClock). It implements dnscheck.Exchanger.
 func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) {
 	if r == nil {
 		return nil, errors.New("dnsserver: nil query")
@@ -51,23 +51,23 @@ func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m, silent := a.answer(r)
+	m, silent, _ := a.answer(r)
 	if silent {
-		<-ctx.Done()
-		return nil, ctx.Err()
+		return nil, a.silence(ctx)
 	}
 	return m, nil
 }
 
-// answer builds the reply to r; silent means none is to be sent.
-func (a *Authority) answer(r *dns.Msg) (*dns.Msg, bool) {
-	m := new(dns.Msg)
+// answer builds the reply to r; silent means none is to be sent, broken
+// that it holds a name too long for the wire.
+func (a *Authority) answer(r *dns.Msg) (m *dns.Msg, silent, broken bool) {
+	m = new(dns.Msg)
 	if r.Response || len(r.Question) != 1 {
-		return formErr(r), false
+		return formErr(r), false, false
 	}
 	if r.Opcode != dns.OpcodeQuery {
 		m.SetRcode(r, dns.RcodeNotImplemented)
-		return m, false
+		return m, false, broken
 	}
 	m.SetReply(r)
 	opt := r.IsEdns0()
@@ -75,32 +75,32 @@ func (a *Authority) answer(r *dns.Msg) (*dns.Msg, bool) {
 		m.SetEdns0(advertisedUDPSize, false)
 		if opt.Version() != 0 {
 			m.Rcode = dns.RcodeBadVers // RFC 6891 section 6.1.3
-			return m, false
+			return m, false, broken
 		}
 	}
 	q := r.Question[0]
 	name, err := canonical(q.Name)
 	if err != nil {
 		m.Rcode = dns.RcodeFormatError
-		return m, false
+		return m, false, broken
 	}
 	switch {
 	case q.Qtype == dns.TypeOPT || q.Qtype == dns.TypeTSIG || q.Qtype == dns.TypeTKEY || q.Qtype == dns.TypeNone:
 		m.Rcode = dns.RcodeFormatError
-		return m, false
+		return m, false, broken
 	case q.Qclass != dns.ClassINET && q.Qclass != dns.ClassANY:
 		m.Rcode = dns.RcodeRefused // only the Internet class is served
-		return m, false
+		return m, false, broken
 	case q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR || q.Qtype == dns.TypeMAILA || q.Qtype == dns.TypeMAILB:
 		m.Rcode = dns.RcodeNotImplemented // no zone transfers
-		return m, false
+		return m, false, broken
 	}
 
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.zoneOf(name) == "" && a.faults[name] == FaultNone {
 		m.Rcode = dns.RcodeRefused
-		return m, false
+		return m, false, broken
 	}
 	m.Authoritative = true
 	seen := map[string]bool{}
@@ -108,29 +108,29 @@ func (a *Authority) answer(r *dns.Msg) (*dns.Msg, bool) {
 		switch a.faults[name] {
 		case FaultServFail:
 			m.Answer, m.Authoritative, m.Rcode = nil, false, dns.RcodeServerFailure
-			return m, false
+			return m, false, broken
 		case FaultSilent:
-			return nil, true
+			return nil, true, false
 		}
 		if a.zoneOf(name) == "" || seen[name] || depth >= maxChain {
 			// The chain leaves the authority (the resolver follows it
 			// elsewhere), loops, or is too long: answer what we have.
-			return m, false
+			return m, false, broken
 		}
 		seen[name] = true
 		if q.Qtype == dns.TypeANY {
 			if nd := a.nodes[name]; nd != nil && len(nd.sets) > 0 {
 				for _, t := range sortedTypes(nd.sets) {
-					m.Answer = append(m.Answer, rrs(name, t, nd.sets[t])...)
+					m.Answer = append(m.Answer, rrs(name, t, nd.sets[t], &broken)...)
 				}
-				return m, false
+				return m, false, broken
 			}
 		} else if set := a.rrset(name, q.Qtype); len(set) > 0 {
-			m.Answer = append(m.Answer, rrs(name, q.Qtype, set)...)
-			return m, false
+			m.Answer = append(m.Answer, rrs(name, q.Qtype, set, &broken)...)
+			return m, false, broken
 		}
 		if cn := a.rrset(name, dns.TypeCNAME); len(cn) > 0 && q.Qtype != dns.TypeCNAME {
-			m.Answer = append(m.Answer, rrs(name, dns.TypeCNAME, cn)...)
+			m.Answer = append(m.Answer, rrs(name, dns.TypeCNAME, cn, &broken)...)
 			name = cn[0].host
 			continue
 		}
@@ -147,7 +147,7 @@ func (a *Authority) answer(r *dns.Msg) (*dns.Msg, bool) {
 		rr.Header().Ttl = min(soa[0].ttl, soa[0].soa.minimum)
 		m.Ns = append(m.Ns, rr)
 	}
-	return m, false
+	return m, false, broken
 }
 
 // formErr answers a message that is no proper query.
@@ -163,10 +163,11 @@ func formErr(r *dns.Msg) *dns.Msg {
 	return m
 }
 
-func rrs(name string, t uint16, set []record) []dns.RR {
+func rrs(name string, t uint16, set []record, broken *bool) []dns.RR {
 	out := make([]dns.RR, len(set))
 	for i, r := range set {
 		out[i] = toRR(name, t, r)
+		*broken = *broken || r.broken
 	}
 	return out
 }

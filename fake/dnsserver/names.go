@@ -34,6 +34,9 @@ func canonical(name string) (string, error) {
 		if l == "" {
 			return "", invalidName(name, "empty label")
 		}
+		if strings.ContainsFunc(l, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return "", invalidName(name, "a label holds a space or control character")
+		}
 		if !isASCII(l) {
 			if !utf8.ValidString(l) {
 				return "", invalidName(name, "not valid UTF-8")

@@ -56,6 +56,7 @@ type record struct {
 	addr   netip.Addr // A, AAAA
 	soa    *soaData   // SOA
 	rdata  string     // any other type: its data in presentation form
+	broken bool       // host cannot go on the wire (a test published a broken name)
 }
 
 // same reports whether two records of one type carry the same data (TTL

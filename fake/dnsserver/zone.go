@@ -20,6 +20,7 @@ type Authority struct {
 	zones  map[string]bool  // zone origins, canonical
 	nodes  map[string]*node // owner name → records; also empty non-terminals
 	faults map[string]FaultMode
+	clk    mailops.Clock // for FaultSilent waits in-process; may be nil
 }
 
 // node is one owner name: its record sets, and how many names below it hold
@@ -297,6 +298,10 @@ func (a *Authority) apply(edits ...edit) error {
 		case opAdd:
 			cur = slices.Clone(cur)
 			for _, r := range e.recs {
+				if r.host != "" && r.host != "." {
+					_, err := canonical(r.host)
+					r.broken = err != nil
+				}
 				if !slices.ContainsFunc(cur, r.same) {
 					cur = append(cur, r)
 				}
