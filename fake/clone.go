@@ -11,6 +11,7 @@ import (
 func cloneDomain(d mailops.Domain) mailops.Domain {
 	d.VerificationRecords = slices.Clone(d.VerificationRecords)
 	d.ServiceRecords = slices.Clone(d.ServiceRecords)
+	d.SupportedServices = slices.Clone(d.SupportedServices)
 	return d
 }
 
@@ -38,4 +39,9 @@ func cloneInbound(c mailops.InboundConnector) mailops.InboundConnector {
 	return c
 }
 
-func cloneRemote(r mailops.RemoteDomain) mailops.RemoteDomain { return r }
+func cloneRemote(r mailops.RemoteDomain) mailops.RemoteDomain {
+	if r.AutoForwardEnabled != nil {
+		r.AutoForwardEnabled = mailops.BoolPtr(*r.AutoForwardEnabled)
+	}
+	return r
+}

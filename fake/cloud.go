@@ -27,15 +27,18 @@ type Cloud struct {
 	tenants  map[string]*Tenant
 	owner    map[string]*Tenant // verified domain → tenant; nil value = unmanaged
 	released map[string]time.Time
-	proofs   ProofChecker
-	memProof *memProofs
+	// unmanagedUsers are the users an unmanaged tenant has on a domain it
+	// holds; they move with the domain on external takeover.
+	unmanagedUsers map[string][]mailops.Recipient
+	proofs         ProofChecker
+	memProof       *memProofs
 }
 
 // NewCloud returns an empty cloud. rng seeds every tenant made from it.
 func NewCloud(clk mailops.Clock, rng *rand.Rand, cfg CloudConfig) *Cloud {
 	mp := &memProofs{m: map[string]map[string]bool{}}
 	return &Cloud{clk: clk, rng: rng, cfg: cfg, tenants: map[string]*Tenant{}, owner: map[string]*Tenant{},
-		released: map[string]time.Time{}, proofs: mp, memProof: mp}
+		released: map[string]time.Time{}, unmanagedUsers: map[string][]mailops.Recipient{}, proofs: mp, memProof: mp}
 }
 
 // SetProofChecker replaces the in-memory proofs (for example with DNS).
@@ -59,11 +62,37 @@ func (c *Cloud) TenantForDomain(domain string) (*Tenant, bool) {
 }
 
 // HoldUnmanaged makes an unmanaged (self-service sign-up) tenant hold the
-// domain verified: no managed tenant can add it until it is released.
-func (c *Cloud) HoldUnmanaged(domain string) {
+// domain verified, with the given users (mailboxes) on it: no managed tenant
+// can verify it until it is released or taken over (TakeOverDomain).
+func (c *Cloud) HoldUnmanaged(domain string, users ...mailops.Recipient) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.owner[domain] = nil
+	c.unmanagedUsers[domain] = append(c.unmanagedUsers[domain], users...)
+}
+
+// HeldUnmanaged reports whether an unmanaged tenant holds the domain.
+func (c *Cloud) HeldUnmanaged(domain string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.owner[domain]
+	return ok && o == nil
+}
+
+// VerifiableAt returns the earliest time t could verify the domain: now if
+// nothing stops it, the end of the release delay after a recent release, or
+// ok false while another tenant (managed or not) holds it.
+func (c *Cloud) VerifiableAt(t *Tenant, domain string) (at time.Time, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.clk.Now()
+	if o, held := c.owner[domain]; held && o != t {
+		return time.Time{}, false
+	}
+	if rel, ok := c.released[domain]; ok && now.Sub(rel) < c.cfg.ReleaseDelay {
+		return rel.Add(c.cfg.ReleaseDelay), true
+	}
+	return now, true
 }
 
 // ReleaseUnmanaged releases a domain held by an unmanaged tenant; another
@@ -73,6 +102,7 @@ func (c *Cloud) ReleaseUnmanaged(domain string) {
 	defer c.mu.Unlock()
 	if t, ok := c.owner[domain]; ok && t == nil {
 		delete(c.owner, domain)
+		delete(c.unmanagedUsers, domain)
 		c.released[domain] = c.clk.Now()
 	}
 }
@@ -110,6 +140,12 @@ func (c *Cloud) release(t *Tenant, domain string) {
 		delete(c.owner, domain)
 		c.released[domain] = c.clk.Now()
 	}
+}
+
+func (c *Cloud) proofChecker() ProofChecker {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proofs
 }
 
 func (c *Cloud) hasProof(ctx context.Context, domain, token string) (bool, error) {

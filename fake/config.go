@@ -37,6 +37,10 @@ type Propagation struct {
 	// Domain: verification and Set-AcceptedDomain -DomainType ("a few
 	// minutes", exo-facts 1.4).
 	Domain Dist
+	// AcceptedDomain: from EnableEmail (Graph supportedServices) until
+	// Exchange Online has made the domain an accepted domain, for admin
+	// reads and mail flow alike. Undocumented: configurable.
+	AcceptedDomain Dist
 	// Recipient: new mailboxes and changes to them (up to an hour, 4.5).
 	Recipient Dist
 	// Group: new groups and membership changes (up to an hour, 4.5).
@@ -72,6 +76,9 @@ type RandomFaults struct {
 //     replication between front ends; not documented.
 //   - Propagation.Domain U[1m,5m]: "This setting might require a few minutes
 //     to take effect" (switching to Internal Relay, 1.4).
+//   - Propagation.AcceptedDomain U[1m,5m]: undocumented (Graph says only
+//     that verification alone does not configure Exchange); a guess like
+//     the domain type's "few minutes".
 //   - Propagation.Recipient and .Group U[5m,60m]: "it can take up to one hour
 //     before the changes are fully applied" for new mailboxes, new lists and
 //     membership changes (third-party KB, 4.5).
@@ -89,11 +96,12 @@ func DefaultTenantConfig() TenantConfig {
 		Latency:  Uniform(200*time.Millisecond, 2*time.Second),
 		AdminLag: AdminLag{Probability: 0.1, Lag: Uniform(0, 30*time.Second)},
 		Propagation: Propagation{
-			Domain:       Uniform(time.Minute, 5*time.Minute),
-			Recipient:    Uniform(5*time.Minute, time.Hour),
-			Group:        Uniform(5*time.Minute, time.Hour),
-			Connector:    Uniform(time.Minute, time.Hour),
-			RemoteDomain: Uniform(time.Minute, 30*time.Minute),
+			Domain:         Uniform(time.Minute, 5*time.Minute),
+			AcceptedDomain: Uniform(time.Minute, 5*time.Minute),
+			Recipient:      Uniform(5*time.Minute, time.Hour),
+			Group:          Uniform(5*time.Minute, time.Hour),
+			Connector:      Uniform(time.Minute, time.Hour),
+			RemoteDomain:   Uniform(time.Minute, 30*time.Minute),
 		},
 		SessionLimit: 3,
 		Throttle:     Throttle{Rate: 200.0 / 300.0, Burst: 200},
@@ -115,7 +123,20 @@ type CloudConfig struct {
 	// ErrDomainTaken: the old tenant's hold has not been lifted everywhere
 	// yet (ErrNotVerified would wrongly say the proof is missing).
 	ReleaseDelay time.Duration
+	// MXMicrosoftSince: domains added at or after this time get their MX
+	// host under mx.microsoft (<token>.<x>-v1.mx.microsoft), earlier ones
+	// the legacy <token>.mail.protection.outlook.com. "Starting July 1,
+	// 2026, A records for new Accepted Domains will use subdomains under
+	// mx.microsoft" (Message Center MC1048624, via third-party mirrors).
+	// The zero time means every domain gets the new form.
+	MXMicrosoftSince time.Time
 }
 
+// MXMicrosoftDate is the day new accepted domains started getting MX hosts
+// under mx.microsoft (MC1048624).
+var MXMicrosoftDate = time.Date(2026, time.July, 1, 0, 0, 0, 0, time.UTC)
+
 // DefaultCloudConfig returns the defaults.
-func DefaultCloudConfig() CloudConfig { return CloudConfig{ReleaseDelay: time.Hour} }
+func DefaultCloudConfig() CloudConfig {
+	return CloudConfig{ReleaseDelay: time.Hour, MXMicrosoftSince: MXMicrosoftDate}
+}

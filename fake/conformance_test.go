@@ -206,8 +206,44 @@ func (w *simDriver) SetSimpleDisplayName(ctx context.Context, a mailops.Address,
 	return inSim0(w.s, func() error { return w.d.SetSimpleDisplayName(ctx, a, name) })
 }
 
-func (w *simDriver) SetForwarding(ctx context.Context, a, fwd mailops.Address, keepCopy bool) error {
-	return inSim0(w.s, func() error { return w.d.SetForwarding(ctx, a, fwd, keepCopy) })
+func (w *simDriver) SetForwarding(ctx context.Context, a mailops.Address, f mailops.Forwarding) error {
+	return inSim0(w.s, func() error { return w.d.SetForwarding(ctx, a, f) })
+}
+
+func (w *simDriver) TakeOverDomain(ctx context.Context, name string) (mailops.Domain, error) {
+	return inSim(w.s, func() (mailops.Domain, error) { return w.d.TakeOverDomain(ctx, name) })
+}
+
+func (w *simDriver) EnableEmail(ctx context.Context, name string) error {
+	return inSim0(w.s, func() error { return w.d.EnableEmail(ctx, name) })
+}
+
+func (w *simDriver) SetGroupSimpleDisplayName(ctx context.Context, a mailops.Address, name string) error {
+	return inSim0(w.s, func() error { return w.d.SetGroupSimpleDisplayName(ctx, a, name) })
+}
+
+func (w *simDriver) GetOutboundSpamPolicy(ctx context.Context, name string) (mailops.OutboundSpamPolicy, error) {
+	return inSim(w.s, func() (mailops.OutboundSpamPolicy, error) { return w.d.GetOutboundSpamPolicy(ctx, name) })
+}
+
+func (w *simDriver) SetOutboundSpamPolicy(ctx context.Context, p mailops.OutboundSpamPolicy) error {
+	return inSim0(w.s, func() error { return w.d.SetOutboundSpamPolicy(ctx, p) })
+}
+
+func (w *simDriver) GetDkimSigningConfig(ctx context.Context, domain string) (mailops.DkimSigningConfig, error) {
+	return inSim(w.s, func() (mailops.DkimSigningConfig, error) { return w.d.GetDkimSigningConfig(ctx, domain) })
+}
+
+func (w *simDriver) CreateDkimSigningConfig(ctx context.Context, domain string, enabled bool) error {
+	return inSim0(w.s, func() error { return w.d.CreateDkimSigningConfig(ctx, domain, enabled) })
+}
+
+func (w *simDriver) SetDkimSigning(ctx context.Context, domain string, enabled bool) error {
+	return inSim0(w.s, func() error { return w.d.SetDkimSigning(ctx, domain, enabled) })
+}
+
+func (w *simDriver) MessageTrace(ctx context.Context, q mailops.TraceQuery) ([]mailops.TraceEntry, error) {
+	return inSim(w.s, func() ([]mailops.TraceEntry, error) { return w.d.MessageTrace(ctx, q) })
 }
 
 func (w *simDriver) DeleteRecipient(ctx context.Context, a mailops.Address) error {

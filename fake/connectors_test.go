@@ -60,7 +60,7 @@ func TestRemoteDomains(t *testing.T) {
 	assert.ErrorIs(t, w.d.CreateRemoteDomain(bg, mailops.RemoteDomain{Name: "partner2", DomainName: "fabrikam.example"}), mailops.ErrExists,
 		"one remote domain per domain")
 	assert.ErrorIs(t, w.d.CreateRemoteDomain(bg, mailops.RemoteDomain{Name: "bad", DomainName: "not a domain"}), mailops.ErrInvalid)
-	rd.AutoForwardEnabled = true
+	rd.AutoForwardEnabled = mailops.BoolPtr(true)
 	require.NoError(t, w.d.SetRemoteDomain(bg, rd))
 	moved := rd
 	moved.DomainName = "other.example"

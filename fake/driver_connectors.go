@@ -95,6 +95,9 @@ func (d *driver) CreateRemoteDomain(ctx context.Context, r mailops.RemoteDomain)
 		}
 		return nil
 	}
+	if r.AutoForwardEnabled == nil {
+		r.AutoForwardEnabled = mailops.BoolPtr(true) // the default for new remote domains
+	}
 	return putNamed(d, ctx, "CreateRemoteDomain", "remote domain", d.t.remote, r.Name, r, validate, true, remoteProp, cloneRemote)
 }
 
@@ -106,17 +109,27 @@ func (d *driver) ListRemoteDomains(ctx context.Context) ([]mailops.RemoteDomain,
 	return listAll(d, ctx, "ListRemoteDomains", d.t.remote, cloneRemote)
 }
 
+// SetRemoteDomain replaces the settings; an unset AutoForwardEnabled keeps
+// the current value (Set-RemoteDomain changes only the parameters given).
 func (d *driver) SetRemoteDomain(ctx context.Context, r mailops.RemoteDomain) error {
-	validate := func() error {
+	return d.t.call(ctx, d.admin, "SetRemoteDomain", r.Name, func(now time.Time) error {
+		t := d.t
 		if err := r.Validate(); err != nil {
 			return err
 		}
-		if cur, ok := d.t.remote.get(r.Name).latest(); ok && cur.DomainName != r.DomainName {
+		cur, ok := t.remote.get(r.Name).latest()
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "remote domain %q", r.Name)
+		}
+		if cur.DomainName != r.DomainName {
 			return &mailops.ValidationError{Field: "RemoteDomain.DomainName", Value: r.DomainName, Reason: "the domain of a remote domain cannot change (it is " + cur.DomainName + ")"}
 		}
+		if r.AutoForwardEnabled == nil {
+			r.AutoForwardEnabled = cur.AutoForwardEnabled
+		}
+		t.remote.put(r.Name, newVersion(t, now, remoteProp(t.cfg), cloneRemote(r), false))
 		return nil
-	}
-	return putNamed(d, ctx, "SetRemoteDomain", "remote domain", d.t.remote, r.Name, r, validate, false, remoteProp, cloneRemote)
+	})
 }
 
 func (d *driver) DeleteRemoteDomain(ctx context.Context, name string) error {

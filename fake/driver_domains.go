@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,17 +20,19 @@ func (d *driver) AddDomain(ctx context.Context, name string) (mailops.Domain, er
 		if _, ok := t.domains.get(name).latest(); ok {
 			return wrapf(mailops.ErrExists, "domain %s is already in this tenant", name)
 		}
-		if t.cloud.heldElsewhere(t, name) {
+		if t.cloud.heldElsewhere(t, name) && !t.cloud.HeldUnmanaged(name) {
+			// A domain an unmanaged tenant holds can be added (unverified),
+			// so that it can be taken over (TakeOverDomain).
 			return wrapf(mailops.ErrDomainTaken, "domain %s is verified in another tenant", name)
 		}
 		token := fmt.Sprintf("ms%08d", t.rng.IntN(100_000_000))
 		dom := mailops.Domain{
-			Name: name, Type: mailops.Authoritative,
+			Name: name,
 			VerificationRecords: []mailops.DNSRecord{
 				{Type: "TXT", Label: "@", Value: "MS=" + token, TTL: 3600},
 				{Type: "MX", Label: "@", Value: token + ".msv1.invalid", Preference: 32767, TTL: 3600, Optional: true},
 			},
-			ServiceRecords: serviceRecords(name),
+			ServiceRecords: serviceRecords(name, t.cloud.mxForm(now), t.mxRegion()),
 		}
 		if t.parentVerified(name) {
 			if err := t.cloud.claim(t, name); err != nil {
@@ -45,10 +48,11 @@ func (d *driver) AddDomain(ctx context.Context, name string) (mailops.Domain, er
 }
 
 // serviceRecords are the records Graph's serviceConfigurationRecords lists
-// for Exchange.
-func serviceRecords(name string) []mailops.DNSRecord {
+// for Exchange. The MX host has the form the service gives domains added at
+// that time (see CloudConfig.MXMicrosoftSince).
+func serviceRecords(name string, newForm bool, region byte) []mailops.DNSRecord {
 	return []mailops.DNSRecord{
-		{Type: "MX", Label: "@", Value: strings.ReplaceAll(name, ".", "-") + ".mail.protection.outlook.com", Preference: 0, TTL: 3600},
+		{Type: "MX", Label: "@", Value: MXHost(name, newForm, region), Preference: 0, TTL: 3600},
 		{Type: "TXT", Label: "@", Value: "v=spf1 include:spf.protection.outlook.com -all", TTL: 3600},
 		{Type: "CNAME", Label: "autodiscover", Value: "autodiscover.outlook.com", TTL: 3600},
 	}
@@ -122,11 +126,73 @@ func (d *driver) VerifyDomain(ctx context.Context, name string) (mailops.Domain,
 }
 
 func (d *driver) GetDomain(ctx context.Context, name string) (mailops.Domain, error) {
-	return getOne(d, ctx, "GetDomain", "domain", d.t.domains, name, cloneDomain)
+	var out mailops.Domain
+	err := d.read(ctx, "GetDomain", name, func(at time.Time) error {
+		v, ok := d.t.domains.get(name).asOf(at)
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "domain %s", name)
+		}
+		out = d.t.adminDomain(v, at)
+		return nil
+	})
+	return out, err
 }
 
 func (d *driver) ListDomains(ctx context.Context) ([]mailops.Domain, error) {
-	return listAll(d, ctx, "ListDomains", d.t.domains, cloneDomain)
+	var out []mailops.Domain
+	err := d.read(ctx, "ListDomains", "", func(at time.Time) error {
+		d.t.domains.each(func(h *history[mailops.Domain]) (mailops.Domain, bool) { return h.asOf(at) },
+			func(_ string, v mailops.Domain) { out = append(out, d.t.adminDomain(v, at)) })
+		return nil
+	})
+	return out, err
+}
+
+// adminDomain is a domain as an admin read at time at shows it: not an
+// accepted domain (Type "") until Exchange has picked up its Email service.
+// Called with t.mu held.
+func (t *Tenant) adminDomain(v mailops.Domain, at time.Time) mailops.Domain {
+	v = cloneDomain(v)
+	if !t.acceptedAt(v.Name, at) {
+		v.Type = ""
+	}
+	return v
+}
+
+// acceptedAt reports whether the domain is an Exchange accepted domain at
+// time at. Called with t.mu held.
+func (t *Tenant) acceptedAt(name string, at time.Time) bool {
+	when, ok := t.acceptAt[name]
+	return ok && !at.Before(when)
+}
+
+// EnableEmail adds Email to the domain's supported services (Graph PATCH
+// /domains/{id}). Exchange Online makes it an accepted domain
+// Propagation.AcceptedDomain later (Authoritative, the default type): admin
+// reads show Type "" and mail flow does not know the domain until then.
+func (d *driver) EnableEmail(ctx context.Context, name string) error {
+	return d.t.call(ctx, d.admin, "EnableEmail", name, func(now time.Time) error {
+		t := d.t
+		dom, ok := t.domains.get(name).latest()
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "domain %s", name)
+		}
+		if !dom.Verified {
+			return wrapf(mailops.ErrNotVerified, "domain %s: supported services can be set only on a verified domain", name)
+		}
+		if slices.Contains(dom.SupportedServices, "Email") {
+			return nil
+		}
+		dom = cloneDomain(dom)
+		dom.SupportedServices = append(dom.SupportedServices, "Email")
+		if dom.Type == "" {
+			dom.Type = mailops.Authoritative
+		}
+		v := newVersion(t, now, t.cfg.Propagation.AcceptedDomain, dom, false)
+		t.acceptAt[name] = v.visible
+		t.domains.put(name, v)
+		return nil
+	})
 }
 
 func (d *driver) SetDomainType(ctx context.Context, name string, typ mailops.DomainType) error {
@@ -141,6 +207,11 @@ func (d *driver) SetDomainType(ctx context.Context, name string, typ mailops.Dom
 		}
 		if !dom.Verified {
 			return wrapf(mailops.ErrNotVerified, "domain %s is not verified: it is not an accepted domain yet", name)
+		}
+		if !t.acceptedAt(name, now) {
+			// Set-AcceptedDomain cannot find a domain Exchange has not
+			// made an accepted domain yet.
+			return wrapf(mailops.ErrNotFound, "accepted domain %s (its supported services must include Email, and Exchange Online takes a while to pick it up)", name)
 		}
 		dom = cloneDomain(dom)
 		dom.Type = typ
@@ -160,6 +231,7 @@ func (d *driver) RemoveDomain(ctx context.Context, name string) error {
 			return wrapf(mailops.ErrForbidden, "domain %s is still used by %s", name, user)
 		}
 		t.domains.put(name, newVersion(t, now, t.cfg.Propagation.Domain, dom, true))
+		delete(t.acceptAt, name)
 		t.cloud.release(t, name)
 		return nil
 	})
@@ -184,9 +256,9 @@ func (t *Tenant) domainUser(name string) string {
 	return user
 }
 
-// accepted reports whether a domain is a verified domain of the tenant now.
-// Called with t.mu held.
+// accepted reports whether a domain is an accepted domain of the tenant now
+// (verified, Email enabled, and picked up by Exchange). Called with t.mu held.
 func (t *Tenant) accepted(name string) bool {
 	dom, ok := t.domains.get(name).latest()
-	return ok && dom.Verified
+	return ok && dom.Verified && t.acceptedAt(name, t.clk.Now())
 }

@@ -23,11 +23,34 @@ func (t *Tenant) checkRefs(g, old mailops.Group) error {
 				continue
 			}
 			if !t.exists(a) {
-				return wrapf(mailops.ErrNotFound, "group %s: %s %s is not a recipient or group of the tenant (an external address needs a mail user)", g.PrimaryAddress, list.role, a)
+				return wrapf(mailops.ErrNotFound, "group %s: %s %s is not a recipient or group of the tenant (an external address needs a mail contact)", g.PrimaryAddress, list.role, a)
+			}
+			if list.role != "member" {
+				if kind := t.notPrincipal(a); kind != "" {
+					return wrapf(mailops.ErrInvalid, "group %s: %s %s is a %s: the owner or trustee must be a mailbox, mail user or mail-enabled security group", g.PrimaryAddress, list.role, a, kind)
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// notPrincipal returns "" when a is a security principal (mailbox, mail user
+// or mail-enabled security group), else what it is. Source:
+// New-DistributionGroup -ManagedBy, "must be a mailbox, mail user or
+// mail-enabled security group"; Add-RecipientPermission -Trustee. Called
+// with t.mu held.
+func (t *Tenant) notPrincipal(a mailops.Address) string {
+	if r, ok := t.findRecipient(a, latestOf); ok {
+		if r.SecurityPrincipal() {
+			return ""
+		}
+		return "mail contact"
+	}
+	if g, ok := t.groups.get(a).latest(); ok && g.Type.Or() != mailops.Security {
+		return "distribution group"
+	}
+	return ""
 }
 
 // dropReferences removes a deleted recipient or group (any of its
@@ -69,6 +92,7 @@ func (d *driver) CreateGroup(ctx context.Context, g mailops.Group) error {
 		if g.DisplayName == "" {
 			g.DisplayName = g.Name
 		}
+		g.Type = g.Type.Or()
 		t.putGroup(now, g.PrimaryAddress, g, false)
 		return nil
 	})

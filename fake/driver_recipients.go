@@ -30,9 +30,23 @@ func (d *driver) CreateRecipient(ctx context.Context, r mailops.Recipient) error
 		if err := r.Validate(); err != nil {
 			return err
 		}
+		if r.Kind == mailops.MailContact {
+			// New-MailContact: the primary address is the external one.
+			r.ExternalAddress = r.Address
+		}
+		if r.Kind != mailops.Mailbox && !r.Forwarding().IsZero() {
+			return wrapf(mailops.ErrInvalid, "recipient %s: a parameter cannot be found that matches parameter name 'ForwardingSmtpAddress' (Set-MailUser and Set-MailContact have no forwarding)", r.Address)
+		}
+		if err := t.checkForwardTarget(r); err != nil {
+			return err
+		}
 		for _, a := range r.Addresses() {
-			if !t.accepted(a.Domain()) {
-				return wrapf(mailops.ErrNotVerified, "recipient %s: %s is not a verified domain of the tenant", r.Address, a.Domain())
+			if r.Kind == mailops.MailContact && a == r.Address {
+				if t.accepted(a.Domain()) {
+					return wrapf(mailops.ErrInvalid, "contact %s: the external address is in an accepted domain of the tenant", a)
+				}
+			} else if !t.accepted(a.Domain()) {
+				return wrapf(mailops.ErrNotVerified, "recipient %s: %s is not an accepted domain of the tenant", r.Address, a.Domain())
 			}
 			if by := t.taken(a); by != "" {
 				return wrapf(mailops.ErrExists, "address %s is used by %s", a, by)
@@ -87,10 +101,46 @@ func (d *driver) SetSimpleDisplayName(ctx context.Context, a mailops.Address, na
 	return d.updateRecipient(ctx, "SetSimpleDisplayName", a, func(r *mailops.Recipient) { r.SimpleDisplayName = name })
 }
 
-func (d *driver) SetForwarding(ctx context.Context, a, fwd mailops.Address, keepCopy bool) error {
-	return d.updateRecipient(ctx, "SetForwarding", a, func(r *mailops.Recipient) {
-		r.ForwardingAddress, r.DeliverToMailboxAndForward = fwd, keepCopy && fwd != ""
+// SetForwarding is Set-Mailbox with both forwarding parameters. Set-MailUser
+// and Set-MailContact have none: the call is refused as the service refuses
+// an unknown parameter.
+func (d *driver) SetForwarding(ctx context.Context, a mailops.Address, f mailops.Forwarding) error {
+	return d.t.call(ctx, d.admin, "SetForwarding", string(a), func(now time.Time) error {
+		t := d.t
+		r, ok := t.findRecipient(a, latestOf)
+		if !ok {
+			return wrapf(mailops.ErrNotFound, "recipient %s", a)
+		}
+		if r.Kind != mailops.Mailbox {
+			return wrapf(mailops.ErrInvalid, "%s is a %s: a parameter cannot be found that matches parameter name 'ForwardingSmtpAddress'", a, r.Kind)
+		}
+		r = cloneRecipient(r)
+		r.ForwardingAddress, r.ForwardingSmtpAddress, r.DeliverToMailboxAndForward = f.Address, f.SmtpAddress, f.KeepCopy && f.Effective() != ""
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		if err := t.checkForwardTarget(r); err != nil {
+			return err
+		}
+		t.recipients.put(r.Address, newVersion(t, now, t.cfg.Propagation.Recipient, r, false))
+		return nil
 	})
+}
+
+// checkForwardTarget makes sure a ForwardingAddress names a recipient of the
+// tenant (it is a recipient identity, not an SMTP address), and stores it as
+// that recipient's primary address. Called with t.mu held.
+func (t *Tenant) checkForwardTarget(r mailops.Recipient) error {
+	if r.ForwardingAddress == "" {
+		return nil
+	}
+	if _, ok := t.findRecipient(r.ForwardingAddress, latestOf); ok {
+		return nil
+	}
+	if _, ok := t.groups.get(r.ForwardingAddress).latest(); ok {
+		return nil
+	}
+	return wrapf(mailops.ErrNotFound, "recipient %s: ForwardingAddress %s is not a recipient of the tenant (use ForwardingSmtpAddress for an SMTP address)", r.Address, r.ForwardingAddress)
 }
 
 func (d *driver) DeleteRecipient(ctx context.Context, a mailops.Address) error {

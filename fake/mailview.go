@@ -24,6 +24,9 @@ type MailView interface {
 	OutboundConnectors() []mailops.OutboundConnector
 	InboundConnectors() []mailops.InboundConnector
 	RemoteDomains() []mailops.RemoteDomain
+	// OutboundSpamPolicy is the Default outbound spam filter policy: its
+	// AutoForwardingMode decides external automatic forwarding (5.7.520).
+	OutboundSpamPolicy() mailops.OutboundSpamPolicy
 }
 
 // MailView returns what mail flow sees now. The view reads the tenant under
@@ -42,7 +45,7 @@ func (v mailView) AcceptedDomain(name string) (mailops.Domain, bool) {
 	v.t.mu.Lock()
 	defer v.t.mu.Unlock()
 	d, ok := v.t.domains.get(name).mail(v.at)
-	if !ok || !d.Verified {
+	if !ok || !d.Verified || !d.Accepted() {
 		return mailops.Domain{}, false
 	}
 	return cloneDomain(d), true
@@ -53,7 +56,7 @@ func (v mailView) AcceptedDomains() []mailops.Domain {
 	defer v.t.mu.Unlock()
 	var out []mailops.Domain
 	v.t.domains.each(func(h *history[mailops.Domain]) (mailops.Domain, bool) { return h.mail(v.at) }, func(_ string, d mailops.Domain) {
-		if d.Verified {
+		if d.Verified && d.Accepted() {
 			out = append(out, cloneDomain(d))
 		}
 	})
@@ -98,4 +101,14 @@ func (v mailView) InboundConnectors() []mailops.InboundConnector {
 
 func (v mailView) RemoteDomains() []mailops.RemoteDomain {
 	return mailList(v, v.t.remote, cloneRemote)
+}
+
+func (v mailView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
+	v.t.mu.Lock()
+	defer v.t.mu.Unlock()
+	p, ok := v.t.spam.get(mailops.DefaultOutboundSpamPolicy).mail(v.at)
+	if !ok {
+		return mailops.OutboundSpamPolicy{Name: mailops.DefaultOutboundSpamPolicy, AutoForwardingMode: mailops.AutoForwardAutomatic}
+	}
+	return p
 }

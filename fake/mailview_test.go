@@ -63,15 +63,15 @@ func TestRecipientsAndRemoteDomainsPropagate(t *testing.T) {
 	require.True(t, ok, "found by its proxy address once propagated")
 	assert.Equal(t, mailops.Address("alice@contoso.com"), r.Address)
 
-	require.NoError(t, w.d.SetForwarding(bg, "alice@contoso.com", "bob@fabrikam.com", true))
+	require.NoError(t, w.d.SetForwarding(bg, "alice@contoso.com", mailops.ForwardTo("bob@fabrikam.com", true)))
 	r, _ = w.t.MailView().Recipient("alice@contoso.com")
-	assert.Empty(t, r.ForwardingAddress, "forwarding starts when the change propagates")
+	assert.Empty(t, r.ForwardingSmtpAddress, "forwarding starts when the change propagates")
 	r.ProxyAddresses[0] = "mutated@contoso.com"
 	again, _ := w.t.MailView().Recipient("alice@contoso.com")
 	assert.Equal(t, mailops.Address("a.smith@contoso.com"), again.ProxyAddresses[0], "mail views return copies")
 	require.NoError(t, w.s.RunFor(30*time.Minute))
 	r, _ = w.t.MailView().Recipient("alice@contoso.com")
-	assert.Equal(t, mailops.Address("bob@fabrikam.com"), r.ForwardingAddress)
+	assert.Equal(t, mailops.Address("bob@fabrikam.com"), r.ForwardingSmtpAddress)
 	assert.True(t, r.DeliverToMailboxAndForward)
 }
 

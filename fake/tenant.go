@@ -29,6 +29,13 @@ type Tenant struct {
 	outbound   *store[string, mailops.OutboundConnector]
 	inbound    *store[string, mailops.InboundConnector]
 	remote     *store[string, mailops.RemoteDomain]
+	spam       *store[string, mailops.OutboundSpamPolicy]
+	dkim       *store[string, mailops.DkimSigningConfig]
+	// acceptAt is when Exchange made each domain an accepted domain (after
+	// EnableEmail and Propagation.AcceptedDomain).
+	acceptAt map[string]time.Time
+	// trace answers MessageTrace (a world plugs in its ledger).
+	trace TraceSource
 	// alias maps every address a recipient ever had (primary and proxies)
 	// to the primary addresses of the recipients that had it, oldest
 	// first. Proxies never change after creation, so a recipient found
@@ -56,6 +63,9 @@ func newTenant(c *Cloud, name string, cfg TenantConfig, rng *rand.Rand) *Tenant 
 		outbound:   newStore[string, mailops.OutboundConnector](),
 		inbound:    newStore[string, mailops.InboundConnector](),
 		remote:     newStore[string, mailops.RemoteDomain](),
+		spam:       newStore[string, mailops.OutboundSpamPolicy](),
+		dkim:       newStore[string, mailops.DkimSigningConfig](),
+		acceptAt:   map[string]time.Time{},
 		alias:      map[mailops.Address][]mailops.Address{},
 		groupName:  map[string]mailops.Address{},
 		refs:       refIndex{},
@@ -66,8 +76,15 @@ func newTenant(c *Cloud, name string, cfg TenantConfig, rng *rand.Rand) *Tenant 
 	// The Default remote domain exists from the beginning of time: admin
 	// reads and mail flow see it whatever their lag.
 	epoch := time.Time{}
+	// Its AutoForwardEnabled is $true: "This value is the default for new
+	// remote domains that you create and the built-in remote domain named
+	// Default in Exchange Online" (Set-RemoteDomain).
 	t.remote.put(mailops.DefaultRemoteDomain, version[mailops.RemoteDomain]{written: epoch, visible: epoch,
-		val: mailops.RemoteDomain{Name: mailops.DefaultRemoteDomain, DomainName: "*"}})
+		val: mailops.RemoteDomain{Name: mailops.DefaultRemoteDomain, DomainName: "*", AutoForwardEnabled: mailops.BoolPtr(true)}})
+	// The Default outbound spam policy's AutoForwardingMode is Automatic,
+	// which "is now the same as Off" (outbound-spam-policies-external-email-forwarding).
+	t.spam.put(mailops.DefaultOutboundSpamPolicy, version[mailops.OutboundSpamPolicy]{written: epoch, visible: epoch,
+		val: mailops.OutboundSpamPolicy{Name: mailops.DefaultOutboundSpamPolicy, AutoForwardingMode: mailops.AutoForwardAutomatic}})
 	return t
 }
 

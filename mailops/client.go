@@ -18,8 +18,15 @@ type Options struct {
 	// Logger receives one record per call, retry and give-up; default
 	// discards.
 	Logger *slog.Logger
-	// MaxSessions bounds the driver calls this Client has in flight at once
-	// (Exchange Online allows about three sessions per admin); default 3.
+	// MaxSessions bounds the driver calls this Client has in flight at once;
+	// default DefaultMaxSessions. It is a setting, not a documented limit:
+	// every Exchange Online cmdlet goes through the REST transport since
+	// 2023, and Microsoft documents no number of concurrent REST calls (only
+	// "you could use up all the sessions available to you",
+	// learn.microsoft.com/powershell/exchange/connect-to-exchange-online-powershell).
+	// The last documented figure, five open connections, applied to remote
+	// PowerShell only and was removed in July 2023. Throttling arrives as
+	// 429 with Retry-After, which the Client honours whatever this value.
 	MaxSessions int
 	// Retry controls retries of throttled and transient failures.
 	Retry RetryOptions
@@ -73,6 +80,8 @@ type ConsistencyOptions struct {
 
 // Defaults used for zero Options fields.
 const (
+	// DefaultMaxSessions stays below the last documented remote
+	// PowerShell figure (five); see Options.MaxSessions.
 	DefaultMaxSessions         = 3
 	DefaultRetryAttempts       = 8
 	DefaultRetryBase           = time.Second
@@ -95,9 +104,14 @@ type Client struct {
 	opts Options
 	sess *sessions
 
-	mu        sync.Mutex // guards rng and notBefore
+	mu        sync.Mutex // guards rng, notBefore and verified
 	rng       *rand.Rand
 	notBefore time.Time // no call starts before this (a Retry-After)
+	// verified holds the domains this Client has seen verified (its own
+	// AddDomain, VerifyDomain and TakeOverDomain results, and reads): the
+	// external-member policy reads its own writes, so a lagging read right
+	// after a verification cannot make internal members look external.
+	verified map[string]bool
 }
 
 var _ Driver = (*Client)(nil)
@@ -138,12 +152,13 @@ func NewClient(d Driver, opts Options) *Client {
 		opts.Rand = defaultRand(opts.Clock)
 	}
 	return &Client{
-		d:    d,
-		clk:  opts.Clock,
-		log:  opts.Logger,
-		opts: opts,
-		sess: newSessions(opts.Clock, opts.MaxSessions),
-		rng:  opts.Rand,
+		d:        d,
+		clk:      opts.Clock,
+		log:      opts.Logger,
+		opts:     opts,
+		sess:     newSessions(opts.Clock, opts.MaxSessions),
+		rng:      opts.Rand,
+		verified: map[string]bool{},
 	}
 }
 

@@ -28,6 +28,7 @@ func (c *Client) AddDomain(ctx context.Context, name string) (Domain, error) {
 	if d.Name == "" { // resolved from a lost reply
 		d = got
 	}
+	c.noteVerified(d)
 	return d, c.settle(ctx, "domain "+name+" added", c.domainIs(name, func(Domain) bool { return true }))
 }
 
@@ -41,6 +42,7 @@ func (c *Client) VerifyDomain(ctx context.Context, name string) (Domain, error) 
 	if err != nil {
 		return Domain{}, err
 	}
+	c.noteVerified(d)
 	return d, c.settle(ctx, "domain "+name+" verified", c.domainIs(name, func(d Domain) bool { return d.Verified }))
 }
 
@@ -87,4 +89,43 @@ func (c *Client) RemoveDomain(ctx context.Context, name string) error {
 		return err
 	}
 	return c.settle(ctx, "domain "+name+" removed", absent(func(ctx context.Context) (Domain, error) { return c.GetDomain(ctx, name) }))
+}
+
+// TakeOverDomain takes a domain over from an unmanaged (self-service) tenant
+// by external admin takeover (see DomainDriver.TakeOverDomain).
+func (c *Client) TakeOverDomain(ctx context.Context, name string) (Domain, error) {
+	if err := checkDomainName("Domain.Name", name); err != nil {
+		return Domain{}, err
+	}
+	d, err := doValue(ctx, c, call{op: "TakeOverDomain", target: name, kind: kindWrite},
+		func(ctx context.Context) (Domain, error) { return c.d.TakeOverDomain(ctx, name) })
+	if err != nil {
+		return Domain{}, err
+	}
+	c.noteVerified(d)
+	return d, c.settle(ctx, "domain "+name+" taken over", c.domainIs(name, func(d Domain) bool { return d.Verified }))
+}
+
+// EnableEmail adds Email to the domain's supported services, after which
+// Exchange Online makes it an accepted domain (with a delay: see
+// Domain.Accepted).
+func (c *Client) EnableEmail(ctx context.Context, name string) error {
+	if err := checkDomainName("Domain.Name", name); err != nil {
+		return err
+	}
+	err := c.do(ctx, call{op: "EnableEmail", target: name, kind: kindWrite},
+		func(ctx context.Context) error { return c.d.EnableEmail(ctx, name) })
+	if err != nil {
+		return err
+	}
+	return c.settle(ctx, "domain "+name+" supports Email", c.domainIs(name, func(d Domain) bool { return hasService(d, "Email") }))
+}
+
+func hasService(d Domain, s string) bool {
+	for _, x := range d.SupportedServices {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

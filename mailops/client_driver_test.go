@@ -86,6 +86,9 @@ type scriptDriver struct {
 	outbound   map[string]mailops.OutboundConnector
 	inbound    map[string]mailops.InboundConnector
 	remote     map[string]mailops.RemoteDomain
+	spam       map[string]mailops.OutboundSpamPolicy
+	dkim       map[string]mailops.DkimSigningConfig
+	trace      []mailops.TraceEntry
 }
 
 func newScriptDriver(clk mailops.Clock) *scriptDriver {
@@ -97,7 +100,9 @@ func newScriptDriver(clk mailops.Clock) *scriptDriver {
 		groups:     map[mailops.Address]mailops.Group{},
 		outbound:   map[string]mailops.OutboundConnector{},
 		inbound:    map[string]mailops.InboundConnector{},
-		remote:     map[string]mailops.RemoteDomain{"Default": {Name: "Default", DomainName: "*"}},
+		remote:     map[string]mailops.RemoteDomain{"Default": {Name: "Default", DomainName: "*", AutoForwardEnabled: mailops.BoolPtr(true)}},
+		spam:       map[string]mailops.OutboundSpamPolicy{"Default": {Name: "Default", AutoForwardingMode: mailops.AutoForwardAutomatic}},
+		dkim:       map[string]mailops.DkimSigningConfig{},
 	}
 }
 
@@ -334,9 +339,9 @@ func (d *scriptDriver) SetSimpleDisplayName(ctx context.Context, a mailops.Addre
 	return d.updateRecipient(ctx, "SetSimpleDisplayName", a, func(r *mailops.Recipient) { r.SimpleDisplayName = name })
 }
 
-func (d *scriptDriver) SetForwarding(ctx context.Context, a, fwd mailops.Address, keep bool) error {
+func (d *scriptDriver) SetForwarding(ctx context.Context, a mailops.Address, f mailops.Forwarding) error {
 	return d.updateRecipient(ctx, "SetForwarding", a, func(r *mailops.Recipient) {
-		r.ForwardingAddress, r.DeliverToMailboxAndForward = fwd, keep
+		r.ForwardingAddress, r.ForwardingSmtpAddress, r.DeliverToMailboxAndForward = f.Address, f.SmtpAddress, f.KeepCopy
 	})
 }
 
@@ -592,4 +597,112 @@ func retryAfterOf(err error) time.Duration {
 		return te.RetryAfter
 	}
 	return 0
+}
+
+func (d *scriptDriver) TakeOverDomain(ctx context.Context, name string) (mailops.Domain, error) {
+	var out mailops.Domain
+	err := d.run(ctx, "TakeOverDomain", func() error {
+		dom := d.domains[name]
+		dom.Name, dom.Verified = name, true
+		d.domains[name], out = dom, dom
+		return nil
+	})
+	return out, err
+}
+
+func (d *scriptDriver) EnableEmail(ctx context.Context, name string) error {
+	return d.run(ctx, "EnableEmail", func() error {
+		dom, ok := d.domains[name]
+		if !ok {
+			return notFound("domain", name)
+		}
+		if !dom.Verified {
+			return fmt.Errorf("domain %s: %w", name, mailops.ErrNotVerified)
+		}
+		if !slices.Contains(dom.SupportedServices, "Email") {
+			dom.SupportedServices = append(slices.Clone(dom.SupportedServices), "Email")
+		}
+		if dom.Type == "" {
+			dom.Type = mailops.Authoritative
+		}
+		d.domains[name] = dom
+		return nil
+	})
+}
+
+func (d *scriptDriver) SetGroupSimpleDisplayName(ctx context.Context, a mailops.Address, name string) error {
+	return d.updateGroup(ctx, "SetGroupSimpleDisplayName", a, func(g *mailops.Group) { g.SimpleDisplayName = name })
+}
+
+func (d *scriptDriver) GetOutboundSpamPolicy(ctx context.Context, name string) (mailops.OutboundSpamPolicy, error) {
+	var out mailops.OutboundSpamPolicy
+	err := d.run(ctx, "GetOutboundSpamPolicy", func() error {
+		p, ok := d.spam[name]
+		if !ok {
+			return notFound("policy", name)
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+func (d *scriptDriver) SetOutboundSpamPolicy(ctx context.Context, p mailops.OutboundSpamPolicy) error {
+	return d.run(ctx, "SetOutboundSpamPolicy", func() error {
+		if _, ok := d.spam[p.Name]; !ok {
+			return notFound("policy", p.Name)
+		}
+		d.spam[p.Name] = p
+		return nil
+	})
+}
+
+func (d *scriptDriver) GetDkimSigningConfig(ctx context.Context, domain string) (mailops.DkimSigningConfig, error) {
+	var out mailops.DkimSigningConfig
+	err := d.run(ctx, "GetDkimSigningConfig", func() error {
+		c, ok := d.dkim[domain]
+		if !ok {
+			return notFound("dkim", domain)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+func (d *scriptDriver) CreateDkimSigningConfig(ctx context.Context, domain string, enabled bool) error {
+	return d.run(ctx, "CreateDkimSigningConfig", func() error {
+		if _, ok := d.dkim[domain]; ok {
+			return exists("dkim", domain)
+		}
+		d.dkim[domain] = mailops.DkimSigningConfig{Domain: domain, Enabled: enabled,
+			Selector1CNAME: "selector1-" + domain + "._domainkey.example.onmicrosoft.com",
+			Selector2CNAME: "selector2-" + domain + "._domainkey.example.onmicrosoft.com"}
+		return nil
+	})
+}
+
+func (d *scriptDriver) SetDkimSigning(ctx context.Context, domain string, enabled bool) error {
+	return d.run(ctx, "SetDkimSigning", func() error {
+		c, ok := d.dkim[domain]
+		if !ok {
+			return notFound("dkim", domain)
+		}
+		c.Enabled = enabled
+		d.dkim[domain] = c
+		return nil
+	})
+}
+
+func (d *scriptDriver) MessageTrace(ctx context.Context, q mailops.TraceQuery) ([]mailops.TraceEntry, error) {
+	var out []mailops.TraceEntry
+	err := d.run(ctx, "MessageTrace", func() error {
+		for _, e := range d.trace {
+			if !e.Received.Before(q.Start) && e.Received.Before(q.End) {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -24,6 +24,12 @@ func (c *Client) CreateGroup(ctx context.Context, g Group) error {
 	); err != nil {
 		return err
 	}
+	if err := c.checkPrincipals(ctx,
+		addressField{"Group.Owners", g.Owners, true},
+		addressField{"Group.SendAs", g.SendAs, true},
+	); err != nil {
+		return err
+	}
 	same := c.groupIs(g.PrimaryAddress, func(have Group) bool { return groupsMatch(have, g) })
 	err := c.do(ctx, call{op: "CreateGroup", target: string(g.PrimaryAddress), kind: kindCreate, readBack: same},
 		func(ctx context.Context) error { return c.d.CreateGroup(ctx, g) })
@@ -93,6 +99,9 @@ func (c *Client) GrantSendAs(ctx context.Context, group, trustee Address) error 
 	if err := c.checkExternal(ctx, addressField{"GrantSendAs.Trustee", []Address{trustee}, false}); err != nil {
 		return err
 	}
+	if err := c.checkPrincipals(ctx, addressField{"GrantSendAs.Trustee", []Address{trustee}, false}); err != nil {
+		return err
+	}
 	err := c.do(ctx, call{op: "GrantSendAs", target: string(group) + " " + string(trustee), kind: kindWrite},
 		func(ctx context.Context) error { return c.d.GrantSendAs(ctx, group, trustee) })
 	if err != nil {
@@ -144,4 +153,22 @@ func (c *Client) DeleteGroup(ctx context.Context, addr Address) error {
 	}
 	return c.settle(ctx, "group "+string(addr)+" deleted",
 		absent(func(ctx context.Context) (Group, error) { return c.GetGroup(ctx, addr) }))
+}
+
+// SetGroupSimpleDisplayName sets (or, with "", clears) the ASCII name remote
+// domains with UseSimpleDisplayName show for mail sent as the group.
+func (c *Client) SetGroupSimpleDisplayName(ctx context.Context, addr Address, name string) error {
+	if err := addr.validateField("Group.PrimaryAddress"); err != nil {
+		return err
+	}
+	if err := checkSimpleDisplayName("Group.SimpleDisplayName", name); err != nil {
+		return err
+	}
+	err := c.do(ctx, call{op: "SetGroupSimpleDisplayName", target: string(addr), kind: kindWrite},
+		func(ctx context.Context) error { return c.d.SetGroupSimpleDisplayName(ctx, addr, name) })
+	if err != nil {
+		return err
+	}
+	return c.settle(ctx, "simple display name of "+string(addr),
+		c.groupIs(addr, func(g Group) bool { return g.SimpleDisplayName == name }))
 }

@@ -55,30 +55,22 @@ func (c *Client) SetSimpleDisplayName(ctx context.Context, addr Address, name st
 		c.recipientIs(addr, func(r Recipient) bool { return r.SimpleDisplayName == name }))
 }
 
-// SetForwarding forwards a recipient's mail to fwd, keeping a copy in the
-// mailbox when keepCopy is set; an empty fwd clears forwarding (keepCopy must
-// then be false). A recipient cannot forward to itself.
-func (c *Client) SetForwarding(ctx context.Context, addr Address, fwd Address, keepCopy bool) error {
+// SetForwarding makes a mailbox's forwarding exactly f (see Forwarding); the
+// zero Forwarding clears it. A mailbox cannot forward to itself.
+func (c *Client) SetForwarding(ctx context.Context, addr Address, f Forwarding) error {
 	if err := addr.validateField("Recipient.Address"); err != nil {
 		return err
 	}
-	if fwd != "" {
-		if err := fwd.validateField("Recipient.ForwardingAddress"); err != nil {
-			return err
-		}
-		if fwd == addr {
-			return invalid("Recipient.ForwardingAddress", string(fwd), "forwards to itself")
-		}
-	} else if keepCopy {
-		return invalid("Recipient.DeliverToMailboxAndForward", "true", "requires a ForwardingAddress")
+	if err := f.validate("Recipient", addr); err != nil {
+		return err
 	}
 	err := c.do(ctx, call{op: "SetForwarding", target: string(addr), kind: kindWrite},
-		func(ctx context.Context) error { return c.d.SetForwarding(ctx, addr, fwd, keepCopy) })
+		func(ctx context.Context) error { return c.d.SetForwarding(ctx, addr, f) })
 	if err != nil {
 		return err
 	}
 	return c.settle(ctx, "forwarding of "+string(addr), c.recipientIs(addr, func(r Recipient) bool {
-		return r.ForwardingAddress == fwd && r.DeliverToMailboxAndForward == keepCopy
+		return r.Forwarding() == f
 	}))
 }
 

@@ -9,7 +9,7 @@ func (c *Client) CreateRemoteDomain(ctx context.Context, r RemoteDomain) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	same := equalTo(c.remoteReader(r.Name), r)
+	same := c.remoteIs(r)
 	err := c.do(ctx, call{op: "CreateRemoteDomain", target: r.Name, kind: kindCreate, readBack: same},
 		func(ctx context.Context) error { return c.d.CreateRemoteDomain(ctx, r) })
 	if err != nil {
@@ -25,6 +25,19 @@ func (c *Client) GetRemoteDomain(ctx context.Context, name string) (RemoteDomain
 	}
 	return doValue(ctx, c, call{op: "GetRemoteDomain", target: name, kind: kindRead},
 		func(ctx context.Context) (RemoteDomain, error) { return c.d.GetRemoteDomain(ctx, name) })
+}
+
+// remoteIs waits for a read that matches r (an unset AutoForwardEnabled
+// matches any value).
+func (c *Client) remoteIs(r RemoteDomain) func(context.Context) (bool, error) {
+	read := c.remoteReader(r.Name)
+	return func(ctx context.Context) (bool, error) {
+		have, err := read(ctx)
+		if err != nil {
+			return false, err
+		}
+		return remoteDomainsMatch(have, r), nil
+	}
 }
 
 func (c *Client) remoteReader(name string) func(context.Context) (RemoteDomain, error) {
@@ -46,7 +59,7 @@ func (c *Client) SetRemoteDomain(ctx context.Context, r RemoteDomain) error {
 	if err != nil {
 		return err
 	}
-	return c.settle(ctx, "remote domain "+r.Name+" updated", equalTo(c.remoteReader(r.Name), r))
+	return c.settle(ctx, "remote domain "+r.Name+" updated", c.remoteIs(r))
 }
 
 // DeleteRemoteDomain deletes a remote domain (the Default one cannot be

@@ -90,11 +90,11 @@ func TestValidationNeverReachesDriver(t *testing.T) {
 		{"non-ASCII simple display name", "Recipient.SimpleDisplayName", func(c *mailops.Client) error {
 			return c.SetSimpleDisplayName(ctx, alice, "営業部")
 		}},
-		{"forward to itself", "Recipient.ForwardingAddress", func(c *mailops.Client) error {
-			return c.SetForwarding(ctx, alice, alice, false)
+		{"forward to itself", "Recipient.ForwardingSmtpAddress", func(c *mailops.Client) error {
+			return c.SetForwarding(ctx, alice, mailops.ForwardTo(alice, false))
 		}},
 		{"keep copy without forwarding", "Recipient.DeliverToMailboxAndForward", func(c *mailops.Client) error {
-			return c.SetForwarding(ctx, alice, "", true)
+			return c.SetForwarding(ctx, alice, mailops.Forwarding{KeepCopy: true})
 		}},
 		{"non-canonical domain", "Domain.Name", func(c *mailops.Client) error {
 			_, err := c.AddDomain(ctx, "DeptB.Example.ac.jp")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // ErrNotConsistent means reads did not show a change Consistency.Reads times
@@ -19,9 +20,26 @@ var ErrNotConsistent = errors.New("mailops: change not visible to reads before t
 // when Consistency.Timeout passes first, and with ctx.Err() when ctx ends.
 // All waiting goes through the Client's Clock.
 func (c *Client) Await(ctx context.Context, desc string, ok func(ctx context.Context) (bool, error)) error {
+	return c.awaitWithin(ctx, desc, c.opts.Consistency.Timeout, ok)
+}
+
+// AcceptedTimeout bounds AwaitAccepted: Exchange Online documents no delay
+// between enabling Email on a domain and the accepted domain appearing;
+// an hour is a generous guess.
+const AcceptedTimeout = time.Hour
+
+// AwaitAccepted waits until reads show the domain as an Exchange Online
+// accepted domain (after EnableEmail), Consistency.Reads times in a row,
+// for at most AcceptedTimeout.
+func (c *Client) AwaitAccepted(ctx context.Context, name string) error {
+	return c.awaitWithin(ctx, "accepted domain "+name, max(AcceptedTimeout, c.opts.Consistency.Timeout),
+		c.domainIs(name, func(d Domain) bool { return d.Accepted() }))
+}
+
+func (c *Client) awaitWithin(ctx context.Context, desc string, timeout time.Duration, ok func(ctx context.Context) (bool, error)) error {
 	cfg := c.opts.Consistency
 	start := c.clk.Now()
-	deadline := start.Add(cfg.Timeout)
+	deadline := start.Add(timeout)
 	streak := 0
 	for reads := 1; ; reads++ {
 		seen, err := ok(ctx)

@@ -34,14 +34,42 @@ type DNSRecord struct {
 }
 
 // Domain is a domain registered in the tenant (an accepted domain once added).
+//
+// A domain added and verified through Microsoft Graph is not yet an Exchange
+// Online accepted domain: "Verifying a domain through Microsoft Graph doesn't
+// configure the domain for use with Office 365 services like Exchange"; its
+// supported services must include Email first (Graph PATCH /domains/{id},
+// learn.microsoft.com/graph/api/domain-verify and resources/domain), and then
+// the accepted domain appears after a delay.
 type Domain struct {
-	Name     string     `json:"name"` // A-label, lower case
-	Type     DomainType `json:"type"`
+	Name string `json:"name"` // A-label, lower case
+	// Type is the accepted domain's type, or "" while the domain is not (yet)
+	// an accepted domain of Exchange Online.
+	Type     DomainType `json:"type,omitempty"`
 	Verified bool       `json:"verified"`
+	// SupportedServices are Graph's supportedServices ("Email", ...).
+	SupportedServices []string `json:"supportedServices,omitempty"`
 	// VerificationRecords prove ownership (TXT "MS=ms...", or an MX alternative).
 	VerificationRecords []DNSRecord `json:"verificationRecords,omitempty"`
 	// ServiceRecords are the records mail and clients need once verified.
 	ServiceRecords []DNSRecord `json:"serviceRecords,omitempty"`
+}
+
+// Accepted reports whether the domain is an Exchange Online accepted domain.
+func (d Domain) Accepted() bool { return d.Type != "" }
+
+// ServiceMX returns the MX host of the domain's service records: the only
+// source of the Exchange Online MX value (since July 2026 new domains get
+// hosts under mx.microsoft, Message Center MC1048624). ok is false when the
+// service has not published one (the domain is not verified, or has no Email
+// service).
+func (d Domain) ServiceMX() (host string, ok bool) {
+	for _, r := range d.ServiceRecords {
+		if r.Type == "MX" && r.Value != "" {
+			return r.Value, true
+		}
+	}
+	return "", false
 }
 
 // Validate checks the name and type.

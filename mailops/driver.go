@@ -17,6 +17,8 @@ type Driver interface {
 	GroupDriver
 	ConnectorDriver
 	RemoteDomainDriver
+	PolicyDriver
+	TraceDriver
 }
 
 // DomainDriver manages the tenant's domains (accepted domains).
@@ -29,39 +31,64 @@ type DomainDriver interface {
 	// VerifyDomain checks the ownership proof. ErrNotVerified if the proof
 	// is not (yet) visible; ErrDomainTaken if another tenant holds it.
 	VerifyDomain(ctx context.Context, name string) (Domain, error)
+	// TakeOverDomain is the external admin takeover Entra documents for a
+	// domain held by an unmanaged (self-service) tenant: verification with
+	// forceTakeover (Graph beta POST /domains/{id}/verify
+	// {"forceTakeover": true}; Confirm-MgDomain -ForceTakeover). The
+	// domain moves to this tenant at once; the unmanaged tenant's users
+	// keep their accounts there but lose the domain (their addresses move
+	// to its initial domain). ErrForbidden when the holder is a managed
+	// tenant (takeover applies only to unmanaged ones); ErrNotVerified if
+	// the proof is not visible.
+	TakeOverDomain(ctx context.Context, name string) (Domain, error)
+	// EnableEmail adds Email to the domain's supported services (Graph
+	// PATCH /domains/{id} supportedServices). Only then does Exchange
+	// Online make it an accepted domain, after a delay; until then
+	// GetDomain reports Type "". ErrNotVerified for an unverified domain.
+	EnableEmail(ctx context.Context, name string) error
 	GetDomain(ctx context.Context, name string) (Domain, error)
 	ListDomains(ctx context.Context) ([]Domain, error)
 	// SetDomainType is Set-AcceptedDomain -DomainType; the domain must be
-	// verified (ErrNotVerified otherwise).
+	// verified (ErrNotVerified otherwise) and already an accepted domain
+	// (ErrNotFound otherwise: Set-AcceptedDomain cannot find it).
 	SetDomainType(ctx context.Context, name string, t DomainType) error
 	// RemoveDomain deletes the domain. A domain still used by recipients or
 	// groups gives ErrForbidden.
 	RemoveDomain(ctx context.Context, name string) error
 }
 
-// RecipientDriver manages mailboxes and mail users.
+// RecipientDriver manages mailboxes, mail users and mail contacts.
 type RecipientDriver interface {
-	// CreateRecipient creates a mailbox or mail user. ErrExists if any of
-	// its addresses is taken; ErrNotVerified if its domain is not a
-	// verified domain of the tenant.
+	// CreateRecipient creates a mailbox (New-Mailbox), mail user
+	// (New-MailUser -MicrosoftOnlineServicesID) or mail contact
+	// (New-MailContact). ErrExists if any of its addresses is taken;
+	// ErrNotVerified if a mailbox's or mail user's domain is not a verified
+	// domain of the tenant (a contact's external address is outside it).
 	CreateRecipient(ctx context.Context, r Recipient) error
 	GetRecipient(ctx context.Context, addr Address) (Recipient, error)
 	ListRecipients(ctx context.Context) ([]Recipient, error)
-	// SetSimpleDisplayName is Set-Mailbox/Set-MailUser -SimpleDisplayName;
-	// "" clears it.
+	// SetSimpleDisplayName is Set-Mailbox/Set-MailUser/Set-MailContact
+	// -SimpleDisplayName; "" clears it.
 	SetSimpleDisplayName(ctx context.Context, addr Address, name string) error
-	// SetForwarding is -ForwardingSmtpAddress with
-	// -DeliverToMailboxAndForward; an empty fwd clears forwarding.
-	SetForwarding(ctx context.Context, addr Address, fwd Address, keepCopy bool) error
+	// SetForwarding makes a mailbox's forwarding exactly f (Set-Mailbox
+	// -ForwardingAddress -ForwardingSmtpAddress
+	// -DeliverToMailboxAndForward); the zero Forwarding clears it.
+	// f.Address must be a recipient of the tenant (ErrNotFound otherwise).
+	// ErrInvalid for a mail user or contact: Set-MailUser has no forwarding
+	// parameters.
+	SetForwarding(ctx context.Context, addr Address, f Forwarding) error
 	DeleteRecipient(ctx context.Context, addr Address) error
 }
 
-// GroupDriver manages distribution groups.
+// GroupDriver manages distribution groups and mail-enabled security groups.
 type GroupDriver interface {
-	// CreateGroup is New-DistributionGroup with its members, owners and
-	// RequireSenderAuthenticationEnabled in one call, followed by SendAs
-	// grants. ErrExists if the address or name is taken; ErrNotFound if a
-	// member or owner does not exist (nothing is created then).
+	// CreateGroup is New-DistributionGroup (-Type, -Alias, members, owners
+	// and RequireSenderAuthenticationEnabled in one call), then
+	// Set-DistributionGroup -SimpleDisplayName when set, then SendAs grants.
+	// ErrExists if the address or name is taken; ErrNotFound if a member,
+	// owner or trustee does not exist; ErrInvalid if an owner or trustee is
+	// not a security principal (a distribution group or mail contact);
+	// nothing is created then.
 	CreateGroup(ctx context.Context, g Group) error
 	GetGroup(ctx context.Context, addr Address) (Group, error)
 	ListGroups(ctx context.Context) ([]Group, error)
@@ -70,6 +97,9 @@ type GroupDriver interface {
 	// SetGroupSenderAuthentication is Set-DistributionGroup
 	// -RequireSenderAuthenticationEnabled.
 	SetGroupSenderAuthentication(ctx context.Context, addr Address, require bool) error
+	// SetGroupSimpleDisplayName is Set-DistributionGroup
+	// -SimpleDisplayName; "" clears it.
+	SetGroupSimpleDisplayName(ctx context.Context, addr Address, name string) error
 	// GrantSendAs / RevokeSendAs are Add-/Remove-RecipientPermission
 	// -AccessRights SendAs. Granting twice is not an error.
 	GrantSendAs(ctx context.Context, group, trustee Address) error
@@ -102,4 +132,30 @@ type RemoteDomainDriver interface {
 	// SetRemoteDomain replaces the settings of an existing remote domain.
 	SetRemoteDomain(ctx context.Context, r RemoteDomain) error
 	DeleteRemoteDomain(ctx context.Context, name string) error
+}
+
+// PolicyDriver manages the hosted outbound spam filter policy's automatic
+// forwarding control (Get-/Set-HostedOutboundSpamFilterPolicy) and DKIM
+// signing (Get-/New-/Set-DkimSigningConfig).
+type PolicyDriver interface {
+	GetOutboundSpamPolicy(ctx context.Context, name string) (OutboundSpamPolicy, error)
+	// SetOutboundSpamPolicy sets the named policy's AutoForwardingMode.
+	SetOutboundSpamPolicy(ctx context.Context, p OutboundSpamPolicy) error
+	// GetDkimSigningConfig returns the domain's DKIM configuration;
+	// ErrNotFound if none was created.
+	GetDkimSigningConfig(ctx context.Context, domain string) (DkimSigningConfig, error)
+	// CreateDkimSigningConfig is New-DkimSigningConfig -DomainName
+	// -Enabled; it makes the selector keys whose CNAME targets
+	// GetDkimSigningConfig then reports. ErrExists if one exists;
+	// ErrNotFound if the domain is not an accepted domain.
+	CreateDkimSigningConfig(ctx context.Context, domain string, enabled bool) error
+	// SetDkimSigning is Set-DkimSigningConfig -Enabled. Enabling fails with
+	// ErrNotVerified while the selector CNAMEs are not published.
+	SetDkimSigning(ctx context.Context, domain string, enabled bool) error
+}
+
+// TraceDriver reads message trace (Get-MessageTraceV2).
+type TraceDriver interface {
+	// MessageTrace returns the rows matching q, oldest first.
+	MessageTrace(ctx context.Context, q TraceQuery) ([]TraceEntry, error)
 }

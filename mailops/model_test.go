@@ -152,7 +152,7 @@ func TestRecipientValidate(t *testing.T) {
 		"Recipient.Kind":                       func(r *mailops.Recipient) { r.Kind = "Contact" },
 		"Recipient.DisplayName":                func(r *mailops.Recipient) { r.DisplayName = "" },
 		"Recipient.SimpleDisplayName":          func(r *mailops.Recipient) { r.SimpleDisplayName = "山田" },
-		"Recipient.ForwardingAddress":          func(r *mailops.Recipient) { r.ForwardingAddress = r.Address },
+		"Recipient.ForwardingSmtpAddress":      func(r *mailops.Recipient) { r.ForwardingSmtpAddress = r.Address },
 		"Recipient.DeliverToMailboxAndForward": func(r *mailops.Recipient) { r.DeliverToMailboxAndForward = true },
 		"Recipient.ExternalAddress":            func(r *mailops.Recipient) { r.ExternalAddress = "x@partner.example" },
 		"Recipient.ProxyAddresses[0]":          func(r *mailops.Recipient) { r.ProxyAddresses = []mailops.Address{r.Address} },

@@ -20,15 +20,21 @@ func (o CreateRecipient) Describe() string {
 }
 
 func kindNoun(k RecipientKind) string {
-	if k == MailUser {
+	switch k {
+	case MailUser:
 		return "mail user"
+	case MailContact:
+		return "mail contact"
 	}
 	return "mailbox"
 }
 
 func setRecipientCmdlet(k RecipientKind) string {
-	if k == MailUser {
+	switch k {
+	case MailUser:
 		return "Set-MailUser"
+	case MailContact:
+		return "Set-MailContact"
 	}
 	return "Set-Mailbox"
 }
@@ -38,13 +44,27 @@ func setRecipientCmdlet(k RecipientKind) string {
 func (o CreateRecipient) PowerShell() []string {
 	r := o.Recipient
 	var c *psCmd
-	if r.Kind == MailUser {
+	switch r.Kind {
+	case MailContact:
+		// New-MailContact: the contact's primary address is its external
+		// address; no sign-in, no password.
+		c = cmdlet("New-MailContact").str("Name", r.DisplayName).str("DisplayName", r.DisplayName).
+			str("ExternalEmailAddress", string(r.External()))
+	case MailUser:
+		// New-MailUser in Exchange Online takes MicrosoftOnlineServicesID;
+		// -PrimarySmtpAddress "is functional only in on-premises Exchange"
+		// (New-MailUser).
 		c = cmdlet("New-MailUser").str("Name", r.DisplayName).str("DisplayName", r.DisplayName).
 			str("ExternalEmailAddress", string(r.ExternalAddress))
-	} else {
+		c.str("MicrosoftOnlineServicesID", string(r.Address)).arg("Password", "(Read-Host -AsSecureString)")
+	default:
+		// New-Mailbox through the admin API: the same path the graph driver
+		// takes. "After you create a new mailbox using Exchange Online
+		// PowerShell, you have to assign it an Exchange Online license or it
+		// will be disabled when the 30-day grace period ends."
 		c = cmdlet("New-Mailbox").str("Name", r.DisplayName).str("DisplayName", r.DisplayName)
+		c.str("MicrosoftOnlineServicesID", string(r.Address)).arg("Password", "(Read-Host -AsSecureString)")
 	}
-	c.str("MicrosoftOnlineServicesID", string(r.Address)).arg("Password", "(Read-Host -AsSecureString)")
 	out := []string{c.String()}
 	set := cmdlet(setRecipientCmdlet(r.Kind)).str("Identity", string(r.Address))
 	changed := false
@@ -63,8 +83,8 @@ func (o CreateRecipient) PowerShell() []string {
 	if changed {
 		out = append(out, set.String())
 	}
-	if r.ForwardingAddress != "" {
-		out = append(out, SetForwarding{Address: r.Address, Kind: r.Kind, To: r.ForwardingAddress, KeepCopy: r.DeliverToMailboxAndForward}.PowerShell()...)
+	if !r.Forwarding().IsZero() {
+		out = append(out, SetForwarding{Address: r.Address, Forwarding: r.Forwarding()}.PowerShell()...)
 	}
 	return out
 }
@@ -72,8 +92,7 @@ func (o CreateRecipient) PowerShell() []string {
 func recipientsMatch(have, want Recipient) bool {
 	return have.Address == want.Address && have.Kind == want.Kind && have.DisplayName == want.DisplayName &&
 		have.SimpleDisplayName == want.SimpleDisplayName && sameAddresses(have.ProxyAddresses, want.ProxyAddresses) &&
-		have.ExternalAddress == want.ExternalAddress && have.ForwardingAddress == want.ForwardingAddress &&
-		have.DeliverToMailboxAndForward == want.DeliverToMailboxAndForward
+		have.External() == want.External() && have.Forwarding() == want.Forwarding()
 }
 
 // Check reports Done when an equal recipient exists and Ready when none does.
@@ -157,87 +176,6 @@ func (o SetSimpleDisplayName) Apply(ctx context.Context, d Driver) error {
 	return d.SetSimpleDisplayName(ctx, o.Address, o.Name)
 }
 
-// Forwarding is a recipient's forwarding setting.
-type Forwarding struct {
-	To       Address // "" means none
-	KeepCopy bool
-}
-
-// SetForwarding is Set-Mailbox -ForwardingSmtpAddress
-// -DeliverToMailboxAndForward. An empty To clears forwarding.
-type SetForwarding struct {
-	Address  Address
-	Kind     RecipientKind
-	To       Address
-	KeepCopy bool
-	// From is the forwarding observed when the plan was made; nil means any.
-	From *Forwarding
-}
-
-// Validate checks the addresses.
-func (o SetForwarding) Validate() error {
-	if err := o.Address.validateField("SetForwarding.Address"); err != nil {
-		return err
-	}
-	if o.To == "" {
-		if o.KeepCopy {
-			return invalid("SetForwarding.KeepCopy", "true", "requires a forwarding address")
-		}
-		return nil
-	}
-	if err := o.To.validateField("SetForwarding.To"); err != nil {
-		return err
-	}
-	if o.To == o.Address {
-		return invalid("SetForwarding.To", string(o.To), "forwards to itself")
-	}
-	return nil
-}
-
-// Describe says what the operation does.
-func (o SetForwarding) Describe() string {
-	if o.To == "" {
-		return "remove forwarding from " + string(o.Address)
-	}
-	keep := ""
-	if o.KeepCopy {
-		keep = ", keeping a copy"
-	}
-	return "forward " + string(o.Address) + " to " + string(o.To) + keep
-}
-
-// PowerShell renders the cmdlet.
-func (o SetForwarding) PowerShell() []string {
-	c := cmdlet(setRecipientCmdlet(o.Kind)).str("Identity", string(o.Address))
-	if o.To == "" {
-		c.arg("ForwardingSmtpAddress", "$null").arg("DeliverToMailboxAndForward", "$false")
-	} else {
-		c.str("ForwardingSmtpAddress", "smtp:"+string(o.To)).arg("DeliverToMailboxAndForward", psBool(o.KeepCopy))
-	}
-	return []string{c.String()}
-}
-
-// Check compares the current forwarding with the wanted and planned-from one.
-func (o SetForwarding) Check(ctx context.Context, d Driver) (Status, error) {
-	r, err := getRecipientForOp(ctx, d, o.Address)
-	if err != nil {
-		return 0, err
-	}
-	have := Forwarding{To: r.ForwardingAddress, KeepCopy: r.DeliverToMailboxAndForward}
-	if have == (Forwarding{To: o.To, KeepCopy: o.KeepCopy}) {
-		return Done, nil
-	}
-	if o.From != nil && have != *o.From {
-		return 0, conflict("forwarding of "+string(o.Address), fmt.Sprintf("%+v", *o.From), fmt.Sprintf("%+v", have))
-	}
-	return Ready, nil
-}
-
-// Apply sets forwarding.
-func (o SetForwarding) Apply(ctx context.Context, d Driver) error {
-	return d.SetForwarding(ctx, o.Address, o.To, o.KeepCopy)
-}
-
 // CreateRemoteDomain is New-RemoteDomain followed by Set-RemoteDomain.
 type CreateRemoteDomain struct {
 	RemoteDomain RemoteDomain
@@ -260,16 +198,39 @@ func (o CreateRemoteDomain) PowerShell() []string {
 	}
 }
 
+// remoteSetCmd renders Set-RemoteDomain; AutoForwardEnabled only when set,
+// so that a change of display names never switches forwarding as a side
+// effect.
 func remoteSetCmd(r RemoteDomain) string {
-	return cmdlet("Set-RemoteDomain").str("Identity", r.Name).arg("UseSimpleDisplayName", psBool(r.UseSimpleDisplayName)).
-		arg("AutoForwardEnabled", psBool(r.AutoForwardEnabled)).String()
+	c := cmdlet("Set-RemoteDomain").str("Identity", r.Name).arg("UseSimpleDisplayName", psBool(r.UseSimpleDisplayName))
+	if r.AutoForwardEnabled != nil {
+		c.arg("AutoForwardEnabled", psBool(*r.AutoForwardEnabled))
+	}
+	return c.String()
+}
+
+// remoteDomainsMatch compares have (as read) with want; a nil
+// AutoForwardEnabled in want matches any value.
+func remoteDomainsMatch(have, want RemoteDomain) bool {
+	if have.Name != want.Name || have.DomainName != want.DomainName || have.UseSimpleDisplayName != want.UseSimpleDisplayName {
+		return false
+	}
+	return want.AutoForwardEnabled == nil || have.AutoForward() == *want.AutoForwardEnabled
+}
+
+func remoteSummary(r RemoteDomain) string {
+	af := "unset"
+	if r.AutoForwardEnabled != nil {
+		af = fmt.Sprint(*r.AutoForwardEnabled)
+	}
+	return fmt.Sprintf("{name %q domain %q useSimpleDisplayName %t autoForwardEnabled %s}", r.Name, r.DomainName, r.UseSimpleDisplayName, af)
 }
 
 // Check reports Done when an equal remote domain exists, Ready when none does.
 func (o CreateRemoteDomain) Check(ctx context.Context, d Driver) (Status, error) {
 	r, err := d.GetRemoteDomain(ctx, o.RemoteDomain.Name)
-	return createStatus(err, func() bool { return r == o.RemoteDomain }, "remote domain "+o.RemoteDomain.Name,
-		func() string { return fmt.Sprintf("%+v", o.RemoteDomain) }, func() string { return fmt.Sprintf("%+v", r) })
+	return createStatus(err, func() bool { return remoteDomainsMatch(r, o.RemoteDomain) }, "remote domain "+o.RemoteDomain.Name,
+		func() string { return remoteSummary(o.RemoteDomain) }, func() string { return remoteSummary(r) })
 }
 
 // Apply creates the remote domain.
@@ -291,7 +252,10 @@ func (o SetRemoteDomain) Validate() error { return o.RemoteDomain.Validate() }
 // Describe says what the operation does.
 func (o SetRemoteDomain) Describe() string {
 	r := o.RemoteDomain
-	return fmt.Sprintf("set remote domain %q: simple display names %t, automatic forwarding %t", r.Name, r.UseSimpleDisplayName, r.AutoForwardEnabled)
+	if r.AutoForwardEnabled == nil {
+		return fmt.Sprintf("set remote domain %q: simple display names %t", r.Name, r.UseSimpleDisplayName)
+	}
+	return fmt.Sprintf("set remote domain %q: simple display names %t, automatic forwarding %t", r.Name, r.UseSimpleDisplayName, *r.AutoForwardEnabled)
 }
 
 // PowerShell renders the cmdlet.
@@ -307,11 +271,11 @@ func (o SetRemoteDomain) Check(ctx context.Context, d Driver) (Status, error) {
 	if !found {
 		return 0, conflict("remote domain "+o.RemoteDomain.Name, "present", "absent")
 	}
-	if r == o.RemoteDomain {
+	if remoteDomainsMatch(r, o.RemoteDomain) {
 		return Done, nil
 	}
-	if o.From != nil && r != *o.From {
-		return 0, conflict("remote domain "+o.RemoteDomain.Name, fmt.Sprintf("%+v", *o.From), fmt.Sprintf("%+v", r))
+	if o.From != nil && !remoteDomainsMatch(r, *o.From) {
+		return 0, conflict("remote domain "+o.RemoteDomain.Name, remoteSummary(*o.From), remoteSummary(r))
 	}
 	return Ready, nil
 }

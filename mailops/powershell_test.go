@@ -38,11 +38,15 @@ func TestOperationsPowerShell(t *testing.T) {
 		{SetSimpleDisplayName{Address: "taro@example.co.jp", Kind: Mailbox, Name: "Taro Yamada"},
 			[]string{`Set-Mailbox -Identity 'taro@example.co.jp' -SimpleDisplayName 'Taro Yamada'`}},
 		{SetRemoteDomain{RemoteDomain: RemoteDomain{Name: "Default", DomainName: "*", UseSimpleDisplayName: true}},
+			[]string{`Set-RemoteDomain -Identity 'Default' -UseSimpleDisplayName $true`}},
+		{SetRemoteDomain{RemoteDomain: RemoteDomain{Name: "Default", DomainName: "*", UseSimpleDisplayName: true, AutoForwardEnabled: BoolPtr(false)}},
 			[]string{`Set-RemoteDomain -Identity 'Default' -UseSimpleDisplayName $true -AutoForwardEnabled $false`}},
-		{SetForwarding{Address: "a@example.ac.jp", Kind: Mailbox, To: "a@gmail.example", KeepCopy: true},
-			[]string{`Set-Mailbox -Identity 'a@example.ac.jp' -ForwardingSmtpAddress 'smtp:a@gmail.example' -DeliverToMailboxAndForward $true`}},
-		{SetForwarding{Address: "a@example.ac.jp", Kind: Mailbox},
-			[]string{`Set-Mailbox -Identity 'a@example.ac.jp' -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false`}},
+		{SetForwarding{Address: "a@example.ac.jp", Forwarding: ForwardTo("a@gmail.example", true)},
+			[]string{`Set-Mailbox -Identity 'a@example.ac.jp' -ForwardingAddress $null -ForwardingSmtpAddress 'smtp:a@gmail.example' -DeliverToMailboxAndForward $true`}},
+		{SetForwarding{Address: "a@example.ac.jp", Forwarding: Forwarding{Address: "b@example.ac.jp"}},
+			[]string{`Set-Mailbox -Identity 'a@example.ac.jp' -ForwardingAddress 'b@example.ac.jp' -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false`}},
+		{SetForwarding{Address: "a@example.ac.jp"},
+			[]string{`Set-Mailbox -Identity 'a@example.ac.jp' -ForwardingAddress $null -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false`}},
 	}
 	for _, c := range cases {
 		require.NoError(t, c.op.Validate(), c.op.Describe())

@@ -225,7 +225,7 @@ func TestRunnerRefusesForeignJournal(t *testing.T) {
 func TestDiffApplyDiffIsEmpty(t *testing.T) {
 	ctx := context.Background()
 	clk, d, c := runnerFixture(t)
-	require.NoError(t, d.SetForwarding(ctx, "bob@example.ac.jp", "alice@example.ac.jp", true))
+	require.NoError(t, d.SetForwarding(ctx, "bob@example.ac.jp", mailops.ForwardTo("alice@example.ac.jp", true)))
 	want := mailops.DesiredState{
 		Domains: []mailops.Domain{{Name: rdom, Type: mailops.InternalRelay}},
 		Recipients: []mailops.Recipient{
@@ -251,6 +251,6 @@ func TestDiffApplyDiffIsEmpty(t *testing.T) {
 	assert.Empty(t, again.Steps, "applying the plan and diffing again gives an empty plan")
 	r, err := d.GetRecipient(ctx, "bob@example.ac.jp")
 	require.NoError(t, err)
-	assert.Empty(t, r.ForwardingAddress)
+	assert.Empty(t, r.ForwardingSmtpAddress)
 	assert.Equal(t, "Bob", r.SimpleDisplayName)
 }

@@ -76,9 +76,8 @@ func Diff(ctx context.Context, d Driver, want DesiredState) (*Plan, error) {
 			from := have.SimpleDisplayName
 			add(SetSimpleDisplayName{Address: w.Address, Kind: have.Kind, Name: w.SimpleDisplayName, From: &from})
 		}
-		hf := Forwarding{To: have.ForwardingAddress, KeepCopy: have.DeliverToMailboxAndForward}
-		if wf := (Forwarding{To: w.ForwardingAddress, KeepCopy: w.DeliverToMailboxAndForward}); hf != wf {
-			add(SetForwarding{Address: w.Address, Kind: have.Kind, To: wf.To, KeepCopy: wf.KeepCopy, From: &hf})
+		if hf, wf := have.Forwarding(), w.Forwarding(); hf != wf && have.Kind == Mailbox {
+			add(SetForwarding{Address: w.Address, Forwarding: wf, From: &hf})
 		}
 	}
 

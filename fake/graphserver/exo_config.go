@@ -331,7 +331,7 @@ func newRemoteDomain(s *Server, r *http.Request, p params) ([]any, error) {
 	if rd.DomainName, err = p.str("DomainName"); err != nil {
 		return nil, err
 	}
-	rd.AutoForwardEnabled = true
+	rd.AutoForwardEnabled = mailops.BoolPtr(true)
 	if err := s.d.CreateRemoteDomain(r.Context(), rd); err != nil {
 		return nil, backing(rd.Name, err)
 	}
@@ -353,9 +353,11 @@ func setRemoteDomain(s *Server, r *http.Request, p params) ([]any, error) {
 	if rd.UseSimpleDisplayName, err = p.boolean("UseSimpleDisplayName", rd.UseSimpleDisplayName); err != nil {
 		return nil, err
 	}
-	if rd.AutoForwardEnabled, err = p.boolean("AutoForwardEnabled", rd.AutoForwardEnabled); err != nil {
+	af, err := p.boolean("AutoForwardEnabled", rd.AutoForward())
+	if err != nil {
 		return nil, err
 	}
+	rd.AutoForwardEnabled = mailops.BoolPtr(af)
 	return nil, backing(name, s.d.SetRemoteDomain(r.Context(), rd))
 }
 

@@ -17,8 +17,8 @@ func recipientType(k mailops.RecipientKind) string {
 // mailboxObject is Get-Mailbox's or Get-MailUser's output.
 func mailboxObject(x mailops.Recipient) map[string]any {
 	var fwd any
-	if x.ForwardingAddress != "" {
-		fwd = "smtp:" + string(x.ForwardingAddress)
+	if x.ForwardingSmtpAddress != "" {
+		fwd = "smtp:" + string(x.ForwardingSmtpAddress)
 	}
 	var sdn any
 	if x.SimpleDisplayName != "" {
@@ -188,9 +188,11 @@ func setRecipient(kind mailops.RecipientKind) cmdlet {
 				return nil, err
 			}
 			if !p.has("ForwardingSmtpAddress") {
-				fwd = x.ForwardingAddress
+				fwd = x.ForwardingSmtpAddress
 			}
-			if err := s.d.SetForwarding(ctx, x.Address, fwd, keep); err != nil {
+			f := x.Forwarding()
+			f.SmtpAddress, f.KeepCopy = fwd, keep
+			if err := s.d.SetForwarding(ctx, x.Address, f); err != nil {
 				return nil, backing(string(a), err)
 			}
 		}

@@ -127,6 +127,12 @@ func provisionTenant(ctx context.Context, w *World, t interface {
 	if _, err := cl.VerifyDomain(ctx, domain); err != nil {
 		return err
 	}
+	if err := cl.EnableEmail(ctx, domain); err != nil {
+		return err
+	}
+	if err := cl.AwaitAccepted(ctx, domain); err != nil {
+		return err
+	}
 	for _, p := range people {
 		if err := cl.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: p.Local()}); err != nil {
 			return err

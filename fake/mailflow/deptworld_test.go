@@ -107,6 +107,12 @@ func hwProvision(ctx context.Context, w *mailflow.World, c *mailops.Client, doma
 		if _, err := c.VerifyDomain(ctx, domain); err != nil {
 			return err
 		}
+		if err := c.EnableEmail(ctx, domain); err != nil {
+			return err
+		}
+		if err := c.AwaitAccepted(ctx, domain); err != nil {
+			return err
+		}
 	}
 	for _, p := range people {
 		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: "利用者 " + p.Local(),
@@ -155,7 +161,7 @@ func newHW(p hwParams) (*hwWorld, error) {
 			return err
 		}
 		// The university lets mail forward to its departmental servers.
-		if err := c.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + hwOrg, AutoForwardEnabled: true}); err != nil {
+		if err := c.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + hwOrg, AutoForwardEnabled: mailops.BoolPtr(true)}); err != nil {
 			return err
 		}
 		return hwProvision(ctx, w, hwClient(w, w.Partner()), hwPartner, h.partner)
@@ -232,7 +238,7 @@ func newHW(p hwParams) (*hwWorld, error) {
 	// person (the correct sequence removes it first).
 	for _, l := range h.loopers {
 		err := runProc(w, "setup-forward", func(ctx context.Context) error {
-			return hwClient(w, w.Tenant()).SetForwarding(ctx, l.person, l.addr, false)
+			return hwClient(w, w.Tenant()).SetForwarding(ctx, l.person, mailops.ForwardTo(l.addr, false))
 		})
 		if err != nil {
 			return nil, fmt.Errorf("setup forwarding: %w", err)
@@ -404,7 +410,7 @@ func (h *hwWorld) migrate(v variant) *migration {
 			// step 8).
 			if v != forwardLoop && len(h.loopers) > 0 {
 				for _, l := range h.loopers {
-					if err := c.SetForwarding(ctx, l.person, "", false); err != nil {
+					if err := c.SetForwarding(ctx, l.person, mailops.Forwarding{}); err != nil {
 						return err
 					}
 				}

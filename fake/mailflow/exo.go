@@ -111,19 +111,23 @@ func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mail
 		x.external(t, v, c)
 		return
 	}
-	if r.ForwardingAddress == "" || r.DeliverToMailboxAndForward {
+	if r.ForwardingSmtpAddress == "" || r.DeliverToMailboxAndForward {
 		w.deliver(env, EXOMailbox(t.Name(), r.Address))
 	}
-	if r.ForwardingAddress == "" {
+	if r.ForwardingSmtpAddress == "" {
 		return
 	}
-	c := env.child(r.ForwardingAddress, "forward:"+string(r.Address))
+	c := env.child(r.ForwardingSmtpAddress, "forward:"+string(r.Address))
 	c.hops++
-	if _, internal := v.AcceptedDomain(r.ForwardingAddress.Domain()); internal {
+	if _, internal := v.AcceptedDomain(r.ForwardingSmtpAddress.Domain()); internal {
 		x.transport(t, c)
 		return
 	}
-	if !remoteDomain(v, r.ForwardingAddress.Domain()).AutoForwardEnabled {
+	// External automatic forwarding is decided by the outbound spam filter
+	// policy (Automatic now means Off): 5.7.520. A remote domain's
+	// AutoForwardEnabled does not apply to forwarding an admin set
+	// (outbound-spam-policies-external-email-forwarding; remote-domains).
+	if !v.OutboundSpamPolicy().AutoForwardingMode.AllowsExternal() {
 		w.bounce(c, "exo:"+t.Name(), ReplyExternalForward)
 		return
 	}

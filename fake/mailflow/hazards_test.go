@@ -108,6 +108,12 @@ func provision(ctx context.Context, w *mailflow.World, t *fake.Tenant, domain st
 	if _, err := c.VerifyDomain(ctx, domain); err != nil {
 		return err
 	}
+	if err := c.EnableEmail(ctx, domain); err != nil {
+		return err
+	}
+	if err := c.AwaitAccepted(ctx, domain); err != nil {
+		return err
+	}
 	for _, p := range people {
 		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: p.Local()}); err != nil {
 			return err

@@ -235,18 +235,26 @@ func TestInternalRelayPicksTheMostSpecificConnector(t *testing.T) {
 }
 
 func TestEXOForwardingSimpleDisplayNamesAndCrossTenantDelivery(t *testing.T) {
-	t.Run("external forwarding is blocked unless the remote domain allows it", func(t *testing.T) {
+	t.Run("external forwarding is blocked by the outbound spam policy, not by remote domains", func(t *testing.T) {
 		w, taro := exoWorld(t, mailflow.Config{Seed: 1})
 		admin(t, w, w.Tenant(), func(ctx context.Context, c *mailops.Client) error {
-			return c.SetForwarding(ctx, taro, "taro.home@gmail.example", false)
+			return c.SetForwarding(ctx, taro, mailops.ForwardTo("taro.home@gmail.example", false))
 		})
 		m := w.SendFromInternet("x@gmail.example", "X", taro)
 		mustRun(t, w, time.Hour)
 		_, bad := outcome(w, m)
 		require.Len(t, bad, 1)
+		assert.Equal(t, mailflow.ReplyExternalForward, bad[0].Reply, "AutoForwardingMode Automatic means Off: 5.7.520")
+		admin(t, w, w.Tenant(), func(ctx context.Context, c *mailops.Client) error {
+			return c.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Home", DomainName: "gmail.example", AutoForwardEnabled: mailops.BoolPtr(true)})
+		})
+		m = w.SendFromInternet("x@gmail.example", "X", taro)
+		mustRun(t, w, time.Hour)
+		_, bad = outcome(w, m)
+		require.Len(t, bad, 1, "a remote domain does not govern forwarding an admin set")
 		assert.Equal(t, mailflow.ReplyExternalForward, bad[0].Reply)
 		admin(t, w, w.Tenant(), func(ctx context.Context, c *mailops.Client) error {
-			return c.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Home", DomainName: "gmail.example", AutoForwardEnabled: true})
+			return c.SetOutboundSpamPolicy(ctx, mailops.OutboundSpamPolicy{Name: mailops.DefaultOutboundSpamPolicy, AutoForwardingMode: mailops.AutoForwardOn})
 		})
 		m = w.SendFromInternet("x@gmail.example", "X", taro)
 		mustRun(t, w, time.Hour)

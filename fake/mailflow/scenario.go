@@ -96,6 +96,12 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 		if _, err := cl.VerifyDomain(ctx, domain); err != nil {
 			return err
 		}
+		if err := cl.EnableEmail(ctx, domain); err != nil {
+			return err
+		}
+		if err := cl.AwaitAccepted(ctx, domain); err != nil {
+			return err
+		}
 		for _, p := range people {
 			if err := cl.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: "利用者 " + p.Local()}); err != nil {
 				return err
@@ -127,7 +133,7 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 			return
 		}
 		// The university lets mail forward to its departmental servers.
-		setupErr = cl.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + org, AutoForwardEnabled: true})
+		setupErr = cl.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + org, AutoForwardEnabled: mailops.BoolPtr(true)})
 	})
 	if err := w.s.Run(); err != nil {
 		return nil, err
@@ -228,7 +234,7 @@ func (c *Consolidation) loopForward(addr, person mailops.Address) {
 	var err error
 	w.s.GoNamed("setup-forward", func() {
 		cl := mailops.NewClient(w.tenant.Driver("setup"), mailops.Options{Clock: w.s, Retry: mailops.RetryOptions{MaxAttempts: 50}})
-		err = cl.SetForwarding(context.Background(), person, addr, false)
+		err = cl.SetForwarding(context.Background(), person, mailops.ForwardTo(addr, false))
 	})
 	if rerr := w.s.Run(); rerr != nil || err != nil {
 		panic(fmt.Sprintf("mailflow: scenario forwarding: %v %v", rerr, err))

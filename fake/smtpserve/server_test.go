@@ -391,6 +391,12 @@ func exoTenant(t *testing.T, w *mailflow.World, srv *smtpserve.Server) mailops.A
 		if _, err = c.VerifyDomain(ctx, org); err != nil {
 			return
 		}
+		if err = c.EnableEmail(ctx, org); err != nil {
+			return
+		}
+		if err = c.AwaitAccepted(ctx, org); err != nil {
+			return
+		}
 		err = c.CreateRecipient(ctx, mailops.Recipient{Address: taro, Kind: mailops.Mailbox, DisplayName: "Taro"})
 	})
 	srv.Do(func() { require.NoError(t, w.Scheduler().Run()) })

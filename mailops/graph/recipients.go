@@ -73,7 +73,7 @@ func (e exoRecipient) toRecipient(cmdlet string) (mailops.Recipient, error) {
 		if err != nil {
 			return mailops.Recipient{}, bad("ForwardingSmtpAddress", *e.ForwardingSmtpAddress, err)
 		}
-		r.ForwardingAddress = f
+		r.ForwardingSmtpAddress = f
 	}
 	return r, nil
 }
@@ -87,8 +87,8 @@ func (d *Driver) CreateRecipient(ctx context.Context, r mailops.Recipient) error
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if r.ForwardingAddress != "" {
-		return &mailops.ValidationError{Field: "Recipient.ForwardingAddress", Value: string(r.ForwardingAddress),
+	if r.ForwardingSmtpAddress != "" {
+		return &mailops.ValidationError{Field: "Recipient.ForwardingSmtpAddress", Value: string(r.ForwardingSmtpAddress),
 			Reason: "set forwarding with SetForwarding after creating the recipient"}
 	}
 	setCmd := "Set-Mailbox"
@@ -271,10 +271,10 @@ func (d *Driver) SetForwarding(ctx context.Context, a mailops.Address, fwd mailo
 	}
 	if fwd != "" {
 		if err := fwd.Validate(); err != nil {
-			return &mailops.ValidationError{Field: "ForwardingAddress", Value: string(fwd), Reason: err.Error()}
+			return &mailops.ValidationError{Field: "ForwardingSmtpAddress", Value: string(fwd), Reason: err.Error()}
 		}
 		if fwd == a {
-			return &mailops.ValidationError{Field: "ForwardingAddress", Value: string(fwd), Reason: "forwards to itself"}
+			return &mailops.ValidationError{Field: "ForwardingSmtpAddress", Value: string(fwd), Reason: "forwards to itself"}
 		}
 	} else {
 		keepCopy = false // an empty address clears forwarding, whatever keepCopy says (Driver contract)
@@ -284,7 +284,7 @@ func (d *Driver) SetForwarding(ctx context.Context, a mailops.Address, fwd mailo
 		return err
 	}
 	if fwd == prim {
-		return &mailops.ValidationError{Field: "ForwardingAddress", Value: string(fwd), Reason: "forwards to itself"}
+		return &mailops.ValidationError{Field: "ForwardingSmtpAddress", Value: string(fwd), Reason: "forwards to itself"}
 	}
 	var v any
 	if fwd != "" {

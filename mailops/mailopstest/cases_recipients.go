@@ -97,7 +97,7 @@ var recipientCases = []testCase{
 			{Address: addr("c", dom), Kind: mailops.Mailbox, DisplayName: "C", ExternalAddress: "c@partner.example"},
 			{Address: addr("d", dom), Kind: "Contact", DisplayName: "D"},
 			{Address: addr("e", dom), Kind: mailops.Mailbox, DisplayName: ""},
-			{Address: addr("f", dom), Kind: mailops.Mailbox, DisplayName: "F", ForwardingAddress: addr("f", dom)},
+			{Address: addr("f", dom), Kind: mailops.Mailbox, DisplayName: "F", ForwardingSmtpAddress: addr("f", dom)},
 			{Address: "not an address", Kind: mailops.Mailbox, DisplayName: "G"},
 		}
 		for _, r := range bad {
@@ -135,34 +135,34 @@ var recipientCases = []testCase{
 	}},
 	{"Recipient/Forwarding", func(f *fixture) {
 		_, ps := f.people("alice", "bob")
-		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], ps[1], true))
+		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], mailops.ForwardTo(ps[1], true)))
 		f.eventually("forwarding with a copy reads back", func(c *check) {
 			got, err := f.d.GetRecipient(f.ctx, ps[0])
 			require.NoError(c, err)
-			assert.Equal(c, ps[1], got.ForwardingAddress)
+			assert.Equal(c, ps[1], got.ForwardingSmtpAddress)
 			assert.True(c, got.DeliverToMailboxAndForward)
 		})
-		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], ps[1], false))
+		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], mailops.ForwardTo(ps[1], false)))
 		f.eventually("forwarding without a copy reads back", func(c *check) {
 			got, err := f.d.GetRecipient(f.ctx, ps[0])
 			require.NoError(c, err)
-			assert.Equal(c, ps[1], got.ForwardingAddress)
+			assert.Equal(c, ps[1], got.ForwardingSmtpAddress)
 			assert.False(c, got.DeliverToMailboxAndForward)
 		})
-		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], "", false))
+		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], mailops.Forwarding{}))
 		f.eventually("cleared forwarding reads back", func(c *check) {
 			got, err := f.d.GetRecipient(f.ctx, ps[0])
 			require.NoError(c, err)
-			assert.Empty(c, got.ForwardingAddress)
+			assert.Empty(c, got.ForwardingSmtpAddress)
 			assert.False(c, got.DeliverToMailboxAndForward)
 		})
-		assert.ErrorIs(f.t, f.d.SetForwarding(f.ctx, ps[0], ps[0], false), mailops.ErrInvalid, "forwarding to itself")
-		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], ps[1], true))
-		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], "", true), "an empty address clears forwarding, whatever keepCopy says")
+		assert.ErrorIs(f.t, f.d.SetForwarding(f.ctx, ps[0], mailops.ForwardTo(ps[0], false)), mailops.ErrInvalid, "forwarding to itself")
+		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], mailops.ForwardTo(ps[1], true)))
+		require.NoError(f.t, f.d.SetForwarding(f.ctx, ps[0], mailops.Forwarding{}), "the zero Forwarding clears forwarding")
 		f.afterSettle("forwarding is cleared, with no copy flag left on its own", func(c *check) {
 			got, err := f.d.GetRecipient(f.ctx, ps[0])
 			require.NoError(c, err)
-			assert.Empty(c, got.ForwardingAddress)
+			assert.Empty(c, got.ForwardingSmtpAddress)
 			assert.False(c, got.DeliverToMailboxAndForward)
 		})
 	}},
@@ -172,7 +172,7 @@ var recipientCases = []testCase{
 		_, err := f.d.GetRecipient(f.ctx, a)
 		assert.ErrorIs(f.t, err, mailops.ErrNotFound, "GetRecipient")
 		assert.ErrorIs(f.t, f.d.SetSimpleDisplayName(f.ctx, a, "X"), mailops.ErrNotFound, "SetSimpleDisplayName")
-		assert.ErrorIs(f.t, f.d.SetForwarding(f.ctx, a, addr("other", dom), false), mailops.ErrNotFound, "SetForwarding")
+		assert.ErrorIs(f.t, f.d.SetForwarding(f.ctx, a, mailops.ForwardTo(addr("other", dom), false)), mailops.ErrNotFound, "SetForwarding")
 		assert.ErrorIs(f.t, f.d.DeleteRecipient(f.ctx, a), mailops.ErrNotFound, "DeleteRecipient")
 	}},
 	{"Recipient/DeleteThenNotFound", func(f *fixture) {

@@ -61,7 +61,7 @@ var remoteDomainCases = []testCase{
 	}},
 	{"RemoteDomain/CreateSetDelete", func(f *fixture) {
 		dom := f.newDomain()
-		r := mailops.RemoteDomain{Name: "partner " + dom, DomainName: dom, AutoForwardEnabled: true}
+		r := mailops.RemoteDomain{Name: "partner " + dom, DomainName: dom, AutoForwardEnabled: mailops.BoolPtr(true)}
 		f.createRemote(r)
 		f.eventually("the remote domain reads back as created", func(c *check) {
 			got, err := f.d.GetRemoteDomain(f.ctx, r.Name)
@@ -69,7 +69,7 @@ var remoteDomainCases = []testCase{
 			assert.Equal(c, r, got)
 		})
 		assert.ErrorIs(f.t, f.d.CreateRemoteDomain(f.ctx, r), mailops.ErrExists)
-		r.UseSimpleDisplayName, r.AutoForwardEnabled = true, false
+		r.UseSimpleDisplayName, r.AutoForwardEnabled = true, mailops.BoolPtr(false)
 		require.NoError(f.t, f.d.SetRemoteDomain(f.ctx, r))
 		require.NoError(f.t, f.d.SetRemoteDomain(f.ctx, r), "the same settings again are fine")
 		f.eventually("the new settings read back", func(c *check) {

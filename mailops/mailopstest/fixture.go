@@ -85,8 +85,8 @@ func (f *fixture) unverifiedDomain() mailops.Domain {
 	return dom
 }
 
-// verifiedDomain adds a fresh domain, proves and verifies it, and waits
-// until reads show it verified.
+// verifiedDomain adds a fresh domain, proves and verifies it, enables Email
+// on it, and waits until reads show it an accepted domain.
 func (f *fixture) verifiedDomain() string {
 	f.t.Helper()
 	name := f.newDomain()
@@ -102,6 +102,12 @@ func (f *fixture) verifiedDomain() string {
 		got, err := f.d.GetDomain(f.ctx, name)
 		require.NoError(c, err)
 		require.True(c, got.Verified)
+	})
+	require.NoError(f.t, f.d.EnableEmail(f.ctx, name), "EnableEmail %s", name)
+	f.eventually("domain "+name+" reads as an accepted domain", func(c *check) {
+		got, err := f.d.GetDomain(f.ctx, name)
+		require.NoError(c, err)
+		require.True(c, got.Accepted(), "Type %q", got.Type)
 	})
 	return name
 }

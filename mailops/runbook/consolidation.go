@@ -246,9 +246,9 @@ func RunPreflight(ctx context.Context, d mailops.Driver, spec ConsolidationSpec,
 			if err != nil {
 				return nil, err
 			}
-			if r.ForwardingAddress == a.Address {
-				fwd := mailops.Forwarding{To: r.ForwardingAddress, KeepCopy: r.DeliverToMailboxAndForward}
-				pf.LoopFixes[a.Address] = append(pf.LoopFixes[a.Address], mailops.SetForwarding{Address: t, Kind: r.Kind, From: &fwd})
+			if slices.Contains(r.Forwarding().Targets(), a.Address) {
+				fwd := r.Forwarding()
+				pf.LoopFixes[a.Address] = append(pf.LoopFixes[a.Address], mailops.SetForwarding{Address: t, From: &fwd})
 				pf.Findings = append(pf.Findings, Finding{ID: "forwarding.loop", Severity: "warning",
 					Message: fmt.Sprintf("%s forwards to %s, whose group delivers back to it: the forwarding is removed before the group is created", t, a.Address)})
 			}

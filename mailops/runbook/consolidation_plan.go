@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -149,7 +150,7 @@ func ConsolidationPlan(spec ConsolidationSpec, pf *Preflight, d mailops.Driver) 
 						if err != nil {
 							return err
 						}
-						if r.ForwardingAddress == a.Address {
+						if slices.Contains(r.Forwarding().Targets(), a.Address) {
 							return fmt.Errorf("%s forwards to %s, whose group will deliver back to it", t, a.Address)
 						}
 					}

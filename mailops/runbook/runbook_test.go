@@ -34,9 +34,9 @@ func stepIDs(p *mailops.Plan) []string {
 
 func TestConsolidationPlanOrder(t *testing.T) {
 	spec := testSpec()
-	loop := mailops.Forwarding{To: "lab@depta.example.ac.jp"}
+	loop := mailops.ForwardTo("lab@depta.example.ac.jp", false)
 	pf := &Preflight{LoopFixes: map[mailops.Address][]mailops.Operation{
-		"lab@depta.example.ac.jp": {mailops.SetForwarding{Address: "bob@example.ac.jp", Kind: mailops.Mailbox, From: &loop}},
+		"lab@depta.example.ac.jp": {mailops.SetForwarding{Address: "bob@example.ac.jp", From: &loop}},
 	}}
 	p, err := ConsolidationPlan(spec, pf, nil)
 	require.NoError(t, err)
@@ -96,7 +96,7 @@ func TestConsolidationPlanOrder(t *testing.T) {
 }
 
 func TestConsolidationUnsafeVariants(t *testing.T) {
-	pf := &Preflight{LoopFixes: map[mailops.Address][]mailops.Operation{"lab@depta.example.ac.jp": {mailops.SetForwarding{Address: "bob@example.ac.jp", Kind: mailops.Mailbox}}}}
+	pf := &Preflight{LoopFixes: map[mailops.Address][]mailops.Operation{"lab@depta.example.ac.jp": {mailops.SetForwarding{Address: "bob@example.ac.jp"}}}}
 	build := func(u Unsafe) *mailops.Plan {
 		s := testSpec()
 		s.Unsafe = u
