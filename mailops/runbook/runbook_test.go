@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -222,4 +223,22 @@ func TestCutoverPlan(t *testing.T) {
 	bad = testCutover()
 	bad.Users[1].SimpleDisplayName = "佐藤"
 	assert.ErrorIs(t, bad.Validate(), mailops.ErrInvalid, "an explicit simple display name is validated")
+}
+
+func TestListDomainPlan(t *testing.T) {
+	spec := ListDomainSpec{Domain: "lists.example.ac.jp", ListServer: "ml.example.ac.jp", LegacyMX: "ml.example.ac.jp",
+		ListServerIPs: []netip.Prefix{netip.MustParsePrefix("192.0.2.25/32")}}
+	p, err := ListDomainPlan(spec, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"add-domain", "relay", "connector", "inbound-connector", "mx-switch"}, stepIDs(p),
+		"both connectors exist and have propagated before the MX moves")
+	ps := p.PowerShell()
+	assert.Contains(t, ps, "New-OutboundConnector -Name 'To list server ml.example.ac.jp' -ConnectorType OnPremises -RecipientDomains 'lists.example.ac.jp' -SmartHosts 'ml.example.ac.jp' -UseMXRecord $false")
+	assert.Contains(t, ps, "New-InboundConnector -Name 'From list server ml.example.ac.jp' -ConnectorType OnPremises")
+	assert.Contains(t, ps, "-SenderIPAddresses '192.0.2.25/32'")
+	checkLines(t, "list domain", planLines(p))
+	bad := spec
+	bad.ListServerIPs = nil
+	_, err = ListDomainPlan(bad, nil)
+	assert.ErrorIs(t, err, mailops.ErrInvalid)
 }
