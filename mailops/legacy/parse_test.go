@@ -30,7 +30,7 @@ func TestParseAliases(t *testing.T) {
 	assert.Equal(t, []string{"mailer-daemon", "postmaster", "bin", "quoted name", "staff", "lists", "keep"}, tb.Keys())
 	staff, ok := tb.Lookup("STAFF")
 	require.True(t, ok, "keys are case-insensitive")
-	assert.Equal(t, Pos{File: "aliases", Line: 9}, staff.Pos)
+	assert.Equal(t, Pos{File: "aliases", Line: 8}, staff.Pos)
 	assert.Equal(t, []Target{
 		{Kind: TargetAddress, Value: "alice@example.ac.jp"},
 		{Kind: TargetLocal, Value: "bob"},
