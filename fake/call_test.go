@@ -37,6 +37,7 @@ func TestZeroLatencyNeverSleeps(t *testing.T) {
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, err = d.VerifyDomain(bg, "contoso.com")
 	require.NoError(t, err)
+	require.NoError(t, d.EnableEmail(bg, "contoso.com"), "no propagation: accepted at once")
 	require.NoError(t, d.CreateRecipient(bg, mailops.Recipient{Address: "a@contoso.com", Kind: mailops.Mailbox, DisplayName: "A"}))
 	_, err = d.ListRecipients(bg)
 	require.NoError(t, err)

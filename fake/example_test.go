@@ -24,6 +24,8 @@ func ExampleNewCloud() {
 		dom, _ := client.AddDomain(ctx, "contoso.com")
 		cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 		_, _ = client.VerifyDomain(ctx, "contoso.com")
+		_ = client.EnableEmail(ctx, "contoso.com")
+		_ = client.AwaitAccepted(ctx, "contoso.com")
 		_ = client.CreateRecipient(ctx, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice"})
 		err := client.CreateGroup(ctx, mailops.Group{PrimaryAddress: "sales@contoso.com", Name: "Sales",
 			Members: []mailops.Address{"alice@contoso.com"}, Owners: []mailops.Address{"alice@contoso.com"}})
@@ -56,6 +58,7 @@ func ExampleTenant_InjectFault() {
 	dom, _ := d.AddDomain(ctx, "contoso.com")
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, _ = d.VerifyDomain(ctx, "contoso.com")
+	_ = d.EnableEmail(ctx, "contoso.com") // no propagation: accepted at once
 
 	tenant.InjectFault(fake.Fault{Op: "CreateRecipient", Nth: 2, Kind: fake.FaultError,
 		Err: &mailops.ThrottledError{Op: "CreateRecipient", RetryAfter: time.Minute}})
@@ -72,8 +75,9 @@ func ExampleTenant_InjectFault() {
 	// c@contoso.com: throttled=false unavailable=true exists=true
 }
 
-// Taking a domain over from an unmanaged (self-service) tenant: it must be
-// released first, then another tenant may verify it an hour later.
+// Taking a domain over from an unmanaged (self-service) tenant: a plain
+// verification is refused while it holds the domain; the external admin
+// takeover verifies it at once and brings the unmanaged tenant's users.
 func ExampleCloud_HoldUnmanaged() {
 	s := sim.New(1)
 	defer s.Close()
@@ -81,23 +85,23 @@ func ExampleCloud_HoldUnmanaged() {
 	d := cloud.NewTenant("contoso", fake.InstantTenantConfig()).Driver("admin")
 	ctx := context.Background()
 
-	cloud.HoldUnmanaged("deptb.example.org")
-	_, err := d.AddDomain(ctx, "deptb.example.org")
-	fmt.Println("while held:", errors.Is(err, mailops.ErrDomainTaken))
-
-	cloud.ReleaseUnmanaged("deptb.example.org")
-	dom, _ := d.AddDomain(ctx, "deptb.example.org")
+	cloud.HoldUnmanaged("deptb.example.org",
+		mailops.Recipient{Address: "bob@deptb.example.org", Kind: mailops.Mailbox, DisplayName: "Bob"})
+	dom, err := d.AddDomain(ctx, "deptb.example.org")
+	fmt.Println("added while held:", err == nil)
 	cloud.PublishProof("deptb.example.org", dom.VerificationRecords[0].Value)
 	_, err = d.VerifyDomain(ctx, "deptb.example.org")
-	fmt.Println("just released:", errors.Is(err, mailops.ErrDomainTaken))
+	fmt.Println("plain verification taken:", errors.Is(err, mailops.ErrDomainTaken))
 
-	_ = s.RunFor(time.Hour)
-	dom, err = d.VerifyDomain(ctx, "deptb.example.org")
-	fmt.Println("an hour later:", err == nil && dom.Verified)
+	dom, err = d.TakeOverDomain(ctx, "deptb.example.org")
+	fmt.Println("taken over:", err == nil && dom.Verified)
+	_, err = d.GetRecipient(ctx, "bob@deptb.example.org")
+	fmt.Println("bob moved:", err == nil)
 	// Output:
-	// while held: true
-	// just released: true
-	// an hour later: true
+	// added while held: true
+	// plain verification taken: true
+	// taken over: true
+	// bob moved: true
 }
 
 // Mail flow sees a change only after its propagation delay; MailViewAt asks
@@ -108,12 +112,14 @@ func ExampleTenant_MailView() {
 	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 	cfg := fake.InstantTenantConfig()
 	cfg.Propagation.Domain = fake.Fixed(3 * time.Minute)
+	cfg.Propagation.AcceptedDomain = fake.Fixed(3 * time.Minute)
 	tenant := cloud.NewTenant("contoso", cfg)
 	d := tenant.Driver("admin")
 	ctx := context.Background()
 	dom, _ := d.AddDomain(ctx, "contoso.com")
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, _ = d.VerifyDomain(ctx, "contoso.com")
+	_ = d.EnableEmail(ctx, "contoso.com")
 
 	_, ok := tenant.MailView().AcceptedDomain("contoso.com")
 	fmt.Println("accepted now:", ok)
