@@ -96,7 +96,12 @@ func TestSessionsAreReleased(t *testing.T) {
 	w.s.Go(func() { _, third = w.d.ListDomains(bg) })
 	require.NoError(t, w.s.Run())
 	require.ErrorIs(t, third, mailops.ErrTooManySessions)
-	assert.Contains(t, third.Error(), "maximum number of connections allowed : 2 for the policy party : MaxConcurrency")
+	// REST era: a call over the concurrency limit is throttled (429 with
+	// Retry-After), not refused with the remote PowerShell runspace error.
+	assert.Contains(t, third.Error(), "too many concurrent requests (more than 2 in flight)")
+	var te *mailops.ThrottledError
+	require.ErrorAs(t, third, &te)
+	assert.Equal(t, time.Second, te.RetryAfter)
 	log := w.t.CallLog()
 	last := log[len(log)-1]
 	assert.Equal(t, "admin", last.Admin)

@@ -274,7 +274,8 @@ func TestSessionLimitAndLatency(t *testing.T) {
 			ok++
 		} else {
 			require.ErrorIs(t, err, mailops.ErrTooManySessions)
-			assert.Contains(t, err.Error(), "maximum number of connections")
+			require.ErrorIs(t, err, mailops.ErrThrottled, "a 429 in the REST era")
+			assert.Contains(t, err.Error(), "too many concurrent requests")
 			refused++
 		}
 	}
