@@ -147,17 +147,22 @@ func classify(op string, status int, h http.Header, msg string, now func() time.
 // classifyEXO maps an admin API refusal: throttling and authentication by
 // status; then the exception type in the details (so that a 500 carrying
 // ManagementObjectNotFoundException is ErrNotFound, not ErrUnavailable),
-// refined by phrases that say more than the type; then the text; then the
-// status alone.
+// where a validation type is refined by phrases that say more; then the
+// text; then the status alone.
 func classifyEXO(op string, status int, h http.Header, d exoDetail, now func() time.Time) error {
 	if status == http.StatusTooManyRequests || status == http.StatusUnauthorized || status == http.StatusForbidden {
 		return statusError(op, status, h, now)
 	}
-	if e := phraseError(d.Text); e != nil {
-		return e
+	typed := exceptionError(d.Type)
+	if typed == nil || typed == mailops.ErrInvalid {
+		// A validation exception about an accepted domain or a DKIM
+		// CNAME is a missing verification, not a bad argument.
+		if e := phraseError(d.Text); e != nil {
+			return e
+		}
 	}
-	if e := exceptionError(d.Type); e != nil {
-		return e
+	if typed != nil {
+		return typed
 	}
 	return classify(op, status, h, d.Text, now)
 }
