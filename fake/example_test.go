@@ -24,6 +24,8 @@ func ExampleNewCloud() {
 		dom, _ := client.AddDomain(ctx, "contoso.com")
 		cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 		_, _ = client.VerifyDomain(ctx, "contoso.com")
+		_ = client.EnableEmail(ctx, "contoso.com")
+		_ = client.AwaitAccepted(ctx, "contoso.com")
 		_ = client.CreateRecipient(ctx, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice"})
 		err := client.CreateGroup(ctx, mailops.Group{PrimaryAddress: "sales@contoso.com", Name: "Sales",
 			Members: []mailops.Address{"alice@contoso.com"}, Owners: []mailops.Address{"alice@contoso.com"}})
@@ -56,6 +58,7 @@ func ExampleTenant_InjectFault() {
 	dom, _ := d.AddDomain(ctx, "contoso.com")
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, _ = d.VerifyDomain(ctx, "contoso.com")
+	_ = d.EnableEmail(ctx, "contoso.com") // no propagation: accepted at once
 
 	tenant.InjectFault(fake.Fault{Op: "CreateRecipient", Nth: 2, Kind: fake.FaultError,
 		Err: &mailops.ThrottledError{Op: "CreateRecipient", RetryAfter: time.Minute}})
@@ -120,12 +123,14 @@ func ExampleTenant_MailView() {
 	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 	cfg := fake.InstantTenantConfig()
 	cfg.Propagation.Domain = fake.Fixed(3 * time.Minute)
+	cfg.Propagation.AcceptedDomain = fake.Fixed(3 * time.Minute)
 	tenant := cloud.NewTenant("contoso", cfg)
 	d := tenant.Driver("admin")
 	ctx := context.Background()
 	dom, _ := d.AddDomain(ctx, "contoso.com")
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, _ = d.VerifyDomain(ctx, "contoso.com")
+	_ = d.EnableEmail(ctx, "contoso.com")
 
 	_, ok := tenant.MailView().AcceptedDomain("contoso.com")
 	fmt.Println("accepted now:", ok)
