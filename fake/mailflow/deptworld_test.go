@@ -107,12 +107,14 @@ func hwProvision(ctx context.Context, w *mailflow.World, c *mailops.Client, doma
 		if _, err := c.VerifyDomain(ctx, domain); err != nil {
 			return err
 		}
-		if err := c.EnableEmail(ctx, domain); err != nil {
-			return err
-		}
-		if err := c.AwaitAccepted(ctx, domain); err != nil {
-			return err
-		}
+	}
+	// A subdomain of a verified domain is verified at once, but Exchange
+	// Online accepts it only after Email is among its services.
+	if err := c.EnableEmail(ctx, domain); err != nil {
+		return err
+	}
+	if err := c.AwaitAccepted(ctx, domain); err != nil {
+		return err
 	}
 	for _, p := range people {
 		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: "利用者 " + p.Local(),
@@ -149,7 +151,9 @@ func newHW(p hwParams) (*hwWorld, error) {
 	w.PointMXAtEXO(hwPartner, time.Hour)
 	w.AddInternetDomain("gmail.example")
 	w.AddInternetDomain("outside.example")
-	h.admins = mailops.Group{PrimaryAddress: "dept-admins@" + hwOrg, Name: "Dept admins", Members: h.people[:1], Owners: h.people[:1],
+	// The admin group owns the address groups: it must be a mail-enabled
+	// security group (New-DistributionGroup -ManagedBy).
+	h.admins = mailops.Group{PrimaryAddress: "dept-admins@" + hwOrg, Name: "Dept admins", Type: mailops.Security, Members: h.people[:1], Owners: h.people[:1],
 		RequireSenderAuthentication: true}
 	err := runProc(w, "setup", func(ctx context.Context) error {
 		c := hwClient(w, w.Tenant())
@@ -160,8 +164,12 @@ func newHW(p hwParams) (*hwWorld, error) {
 		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: "relay@" + hwOrg, Kind: mailops.Mailbox, DisplayName: "Device relay"}); err != nil {
 			return err
 		}
-		// The university lets mail forward to its departmental servers.
-		if err := c.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + hwOrg, AutoForwardEnabled: mailops.BoolPtr(true)}); err != nil {
+		// People forward their mailboxes to departmental addresses that
+		// live outside the tenant until the department moves in. External
+		// automatic forwarding is decided by the outbound spam filter
+		// policy (Automatic means Off: 5.7.520), not by remote domains, so
+		// the university turns it On.
+		if err := c.SetOutboundSpamPolicy(ctx, mailops.OutboundSpamPolicy{Name: mailops.DefaultOutboundSpamPolicy, AutoForwardingMode: mailops.AutoForwardOn}); err != nil {
 			return err
 		}
 		return hwProvision(ctx, w, hwClient(w, w.Partner()), hwPartner, h.partner)
