@@ -147,8 +147,6 @@ func newHW(p hwParams) (*hwWorld, error) {
 	}
 	h.partner = []mailops.Address{"sato@" + hwPartner, "suzuki@" + hwPartner}
 	h.internet = []mailops.Address{"alice@gmail.example", "bob@outside.example"}
-	w.PointMXAtEXO(hwOrg, time.Hour)
-	w.PointMXAtEXO(hwPartner, time.Hour)
 	w.AddInternetDomain("gmail.example")
 	w.AddInternetDomain("outside.example")
 	// The admin group owns the address groups: it must be a mail-enabled
@@ -176,6 +174,11 @@ func newHW(p hwParams) (*hwWorld, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
+	}
+	for _, d := range []string{hwOrg, hwPartner} {
+		if err := w.PointMXAtEXO(d, time.Hour); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.Scheduler().RunFor(2 * time.Hour); err != nil { // everything propagates
 		return nil, err
@@ -400,11 +403,19 @@ func (h *hwWorld) migrate(v variant) *migration {
 					}
 				}
 			}
-			// (5) the MX to Exchange Online; resolvers drop the old one
-			// within its TTL.
+			// (5) the MX to Exchange Online, the host the domain's service
+			// records name; resolvers drop the old one within its TTL.
+			dom, err := c.GetDomain(ctx, hwDept)
+			if err != nil {
+				return err
+			}
+			exoMX, ok := dom.ServiceMX()
+			if !ok {
+				return fmt.Errorf("%s has no MX service record", hwDept)
+			}
 			if err := w.DNS().Publish(ctx, mailops.DNSChange{Domain: hwDept,
 				Remove: []mailops.DNSRecord{{Type: "MX", Label: "@", Value: hwLegacy, Preference: 10}},
-				Add:    []mailops.DNSRecord{{Type: "MX", Label: "@", Value: mailflow.EXOMXHost(hwDept), Preference: 0, TTL: 3600}}}); err != nil {
+				Add:    []mailops.DNSRecord{{Type: "MX", Label: "@", Value: exoMX, Preference: 0, TTL: 3600}}}); err != nil {
 				return err
 			}
 			m.switched = w.Scheduler().Now()

@@ -119,6 +119,11 @@ func (w wireResolver) LookupMX(ctx context.Context, domain string) ([]MX, error)
 	return out, nil
 }
 
+// LookupHost answers through the sender's own cache.
+func (w wireResolver) LookupHost(ctx context.Context, host string) ([]string, error) {
+	return w.r.LookupHost(ctx, host)
+}
+
 // proofChecker answers the cloud's ownership questions from the zone.
 type proofChecker struct{ d DNS }
 

@@ -7,8 +7,8 @@ import (
 	"github.com/mailops-dev/mailops/mailops"
 )
 
-// exo is Exchange Online's edge: one host for every *.mail.protection.outlook.com
-// name, shared by all tenants of the cloud.
+// exo is Exchange Online's edge: one host behind every MX host the service
+// hands out (exohosts.go), shared by all tenants of the cloud.
 type exo struct {
 	w   *World
 	out *outbound

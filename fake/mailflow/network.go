@@ -21,6 +21,8 @@ type MX struct {
 // fake/dnsserver's caching resolvers satisfy it through an adapter.
 type Resolver interface {
 	LookupMX(ctx context.Context, domain string) ([]MX, error)
+	// LookupHost returns a host's addresses (an error for NXDOMAIN).
+	LookupHost(ctx context.Context, host string) ([]string, error)
 }
 
 // envelope is one copy of a message on its way to one recipient.
@@ -81,6 +83,12 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 	targets, rerr := route()
 	last := rerr
 	for _, name := range targets {
+		if isEXOName(name) && !w.resolvesEXO(o.resolver, name) {
+			// No address: the host was built from the domain name, not
+			// taken from the domain's service records.
+			last = ReplyHostNotFound(name)
+			continue
+		}
 		h := w.hostByName(name)
 		if h == nil {
 			last = Reply{451, "4.4.1", "no answer from " + name}

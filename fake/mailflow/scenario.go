@@ -76,8 +76,6 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 
 	// The tenant: the organisation's domain, verified, its MX at Exchange
 	// Online, and the people's mailboxes. The partner on Exchange Online.
-	w.PointMXAtEXO(org, time.Hour)
-	w.PointMXAtEXO("partner.example", time.Hour)
 	for _, d := range []string{"gmail.example", "outside.example"} {
 		w.AddInternetDomain(d)
 	}
@@ -121,6 +119,11 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 	}
 	if setupErr != nil {
 		return nil, fmt.Errorf("mailflow: scenario set-up: %w", setupErr)
+	}
+	for _, d := range []string{org, "partner.example"} {
+		if err := w.PointMXAtEXO(d, time.Hour); err != nil {
+			return nil, err
+		}
 	}
 	// Let everything propagate, then start the scenario clock.
 	if err := w.s.RunFor(2 * time.Hour); err != nil {
