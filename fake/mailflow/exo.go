@@ -103,37 +103,6 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 	w.bounce(env, "exo:"+t.Name(), ReplyNotFoundEXO)
 }
 
-func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mailops.Recipient) {
-	w := x.w
-	if r.Kind == mailops.MailUser {
-		c := env.child(r.ExternalAddress, "mailuser:"+string(r.Address))
-		c.hops++
-		x.external(t, v, c)
-		return
-	}
-	if r.ForwardingSmtpAddress == "" || r.DeliverToMailboxAndForward {
-		w.deliver(env, EXOMailbox(t.Name(), r.Address))
-	}
-	if r.ForwardingSmtpAddress == "" {
-		return
-	}
-	c := env.child(r.ForwardingSmtpAddress, "forward:"+string(r.Address))
-	c.hops++
-	if _, internal := v.AcceptedDomain(r.ForwardingSmtpAddress.Domain()); internal {
-		x.transport(t, c)
-		return
-	}
-	// External automatic forwarding is decided by the outbound spam filter
-	// policy (Automatic now means Off): 5.7.520. A remote domain's
-	// AutoForwardEnabled does not apply to forwarding an admin set
-	// (outbound-spam-policies-external-email-forwarding; remote-domains).
-	if !v.OutboundSpamPolicy().AutoForwardingMode.AllowsExternal() {
-		w.bounce(c, "exo:"+t.Name(), ReplyExternalForward)
-		return
-	}
-	x.external(t, v, c)
-}
-
 // remoteDomain returns the most specific remote domain for a domain.
 func remoteDomain(v fake.MailView, domain string) mailops.RemoteDomain {
 	best, bestLen := mailops.RemoteDomain{Name: mailops.DefaultRemoteDomain, DomainName: "*"}, -1

@@ -301,7 +301,7 @@ func (w *World) routeOf(origin string, trail []string) string {
 				continue // EXO's relay decision; the connector or MX hop follows
 			}
 			kind = "device-relay"
-		case "group", "alias", "forward", "connector", "mailuser":
+		case "group", "alias", "forward", "connector", "mailuser", "contact":
 		default:
 			switch w.hosts[h].(type) {
 			case *Legacy:
