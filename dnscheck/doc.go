@@ -1,6 +1,7 @@
 // Package dnscheck checks a domain's mail DNS against what Exchange Online
 // needs and what the next migration step expects: the ownership TXT record,
-// MX (the Exchange Online target forms, a single MX after the switch, the
+// MX (the Exchange Online target forms, the host of the domain's Mx
+// service record when the spec gives it, a single MX after the switch, the
 // mixed legacy and Exchange Online hazard, targets without addresses or
 // behind a CNAME, a high TTL ahead of a switch and the wait it implies),
 // SPF (one record, syntax, the Exchange Online include, the legacy server

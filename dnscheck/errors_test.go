@@ -149,6 +149,9 @@ func TestBadSpec(t *testing.T) {
 		{"Spec.OwnershipToken", dnscheck.Spec{Domain: dom, Stage: dnscheck.Before, OwnershipToken: "12345678"}},
 		{"Spec.MaxMXTTL", dnscheck.Spec{Domain: dom, Stage: dnscheck.Before, MaxMXTTL: -time.Second}},
 		{"Spec.EXOMX", dnscheck.Spec{Domain: dom, Stage: dnscheck.Switched, EXOMX: "x"}},
+		{"Spec.EXOMX", dnscheck.Spec{Domain: dom, Stage: dnscheck.Switched, EXOMX: "mx.example.ac.jp"}},
+		{"Spec.EXOMX", dnscheck.Spec{Domain: dom, Stage: dnscheck.Switched, EXOMX: "a.b.mail.protection.outlook.com"}},
+		{"Spec.EXOMX", dnscheck.Spec{Domain: dom, Stage: dnscheck.Switched, EXOMX: "depta-example-ac-jp.mx.microsoft"}},
 	}
 	for _, c := range cases {
 		_, err := dnscheck.Check(bg, a, c.spec)

@@ -3,6 +3,7 @@ package dnscheck_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/mailops-dev/mailops/dnscheck"
@@ -10,9 +11,14 @@ import (
 	"github.com/mailops-dev/mailops/fake/sim"
 )
 
+// serviceMX is the Exchange Online MX host of the examples' domain, as its Mx
+// record in Graph serviceConfigurationRecords gives it (the only source:
+// never build it from the domain name).
+const serviceMX = "depta-example-ac-jp.e-v1.mx.microsoft"
+
 func ExampleCheck() {
 	a := dnsserver.NewAuthority("example.ac.jp")
-	_ = a.SetMX("depta.example.ac.jp", 3600, dnsserver.MX{Host: "mx.depta.example.ac.jp", Pref: 10}, dnsserver.MX{Host: dnscheck.EXOMXHost("depta.example.ac.jp"), Pref: 20})
+	_ = a.SetMX("depta.example.ac.jp", 3600, dnsserver.MX{Host: "mx.depta.example.ac.jp", Pref: 10}, dnsserver.MX{Host: serviceMX, Pref: 20})
 	rep, err := dnscheck.Check(context.Background(), a, dnscheck.Spec{Domain: "depta.example.ac.jp", Stage: dnscheck.Before, Verified: true})
 	if err != nil {
 		fmt.Println(err)
@@ -30,7 +36,7 @@ func ExampleCheck() {
 
 func ExampleMXIs() {
 	a := dnsserver.NewAuthority("example.ac.jp")
-	exo := dnscheck.EXOMXHost("depta.example.ac.jp")
+	exo := serviceMX
 	_ = a.SetMX("depta.example.ac.jp", 3600, dnsserver.MX{Host: exo})
 	resolvers := []dnscheck.Exchanger{a}
 	fmt.Println(dnscheck.MXIs(context.Background(), resolvers, "depta.example.ac.jp", []string{exo}))
@@ -50,7 +56,7 @@ func ExampleWatchMX() {
 	_, _ = cached.LookupMX(context.Background(), "depta.example.ac.jp") // cached for an hour
 	_ = s.RunFor(15 * time.Minute)
 
-	exo := dnscheck.EXOMXHost("depta.example.ac.jp")
+	exo := serviceMX
 	_ = a.SetMX("depta.example.ac.jp", 300, dnsserver.MX{Host: exo})
 	s.Go(func() {
 		res, err := dnscheck.WatchMX(context.Background(), s, []dnscheck.Exchanger{cached, a}, "depta.example.ac.jp", []string{exo}, 10*time.Minute)
@@ -65,19 +71,21 @@ func ExampleWatchMX() {
 	// agreed: 1h0m0s
 }
 
-// The report as a table for people (JSON() gives one JSON object).
+// The report as a table for people (JSON() gives one JSON object). The MX
+// is compared with the domain's service record and must resolve.
 func ExampleReport_Table() {
-	a := dnsserver.NewAuthority("example.ac.jp")
-	_ = a.SetMX("depta.example.ac.jp", 3600, dnsserver.MX{Host: dnscheck.EXOMXHost("depta.example.ac.jp")})
+	a := dnsserver.NewAuthority("example.ac.jp", "mx.microsoft")
+	_ = a.SetA(serviceMX, 10, netip.MustParseAddr("198.51.100.10"))
+	_ = a.SetMX("depta.example.ac.jp", 3600, dnsserver.MX{Host: serviceMX})
 	_ = a.SetTXT("depta.example.ac.jp", 3600, "v=spf1 include:spf.protection.outlook.com ~all")
 	_ = a.SetCNAME("autodiscover.depta.example.ac.jp", 3600, "autodiscover.outlook.com")
-	rep, _ := dnscheck.Check(context.Background(), a, dnscheck.Spec{Domain: "depta.example.ac.jp", Stage: dnscheck.Switched, Verified: true})
+	rep, _ := dnscheck.Check(context.Background(), a, dnscheck.Spec{Domain: "depta.example.ac.jp", Stage: dnscheck.Switched, Verified: true, EXOMX: serviceMX})
 	fmt.Print(rep.Table())
 	// Output:
 	// depta.example.ac.jp, stage switched: 4 findings, 0 errors
 	// SEVERITY  ID                MESSAGE
-	// info      mx.exo            exactly one MX, at Exchange Online
-	//                               seen: MX 0 depta-example-ac-jp.mail.protection.outlook.com (TTL 3600)
+	// info      mx.exo            exactly one MX, at Exchange Online: the host of the domain's service record
+	//                               seen: MX 0 depta-example-ac-jp.e-v1.mx.microsoft (TTL 3600)
 	// info      spf.lookups       SPF needs 2 of at most 10 DNS lookups
 	//                               seen: v=spf1 include:spf.protection.outlook.com ~all
 	// info      dkim.not-checked  DKIM selectors not checked: give the tenant's initial domain (contoso.onmicrosoft.com) or the selector CNAMEs it shows

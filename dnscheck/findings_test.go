@@ -82,11 +82,7 @@ func spec(f func(*dnscheck.Spec)) func(*testing.T, *dnsserver.Authority, *dnsche
 	return func(_ *testing.T, _ *dnsserver.Authority, s *dnscheck.Spec) { f(s) }
 }
 
-var (
-	exo    = dnscheck.EXOMXHost(dom)
-	exoNew = "depta-example-ac-jp.e-v1.mx.microsoft"
-	verMX  = dnsserver.MX{Host: "ms12345678.msv1.invalid", Pref: 32767}
-)
+var verMX = dnsserver.MX{Host: "ms12345678.msv1.invalid", Pref: 32767}
 
 const (
 	B = dnscheck.Before
@@ -113,7 +109,13 @@ var findingCases = []findingCase{
 	{"mx.verification-record", I, B, setMX(dnsserver.MX{Host: legacy, Pref: 10}, verMX), "ownership"},
 	{"mx.verification-record", W, S, setMX(dnsserver.MX{Host: exo}, verMX), "remove it"},
 	{"mx.exo", I, S, nil, ""},
-	{"mx.exo", I, S, setMX(dnsserver.MX{Host: exoNew}), ""},
+	{"mx.exo", I, S, setMX(dnsserver.MX{Host: exoNew}), "Spec.EXOMX"},
+	{"mx.exo", I, F, setMX(dnsserver.MX{Host: exoNew}), ""},
+	{"mx.exo", I, S, func(t *testing.T, a *dnsserver.Authority, s *dnscheck.Spec) {
+		require.NoError(t, a.SetMX(dom, 3600, dnsserver.MX{Host: exoNew}))
+		s.EXOMX = exoNew
+	}, "service record"},
+	{"mx.exo", I, F, spec(func(s *dnscheck.Spec) { s.EXOMX = exo }), "service record"},
 	{"mx.not-exo", E, S, setMX(dnsserver.MX{Host: legacy, Pref: 10}), ""},
 	{"mx.mixed", E, B, setMX(dnsserver.MX{Host: legacy, Pref: 10}, dnsserver.MX{Host: exo, Pref: 20}), "whatever the preference"},
 	{"mx.mixed", E, S, setMX(dnsserver.MX{Host: exo}, dnsserver.MX{Host: legacy, Pref: 10}), ""},
@@ -122,11 +124,42 @@ var findingCases = []findingCase{
 	{"mx.exo-target", E, S, setMX(dnsserver.MX{Host: "mail.eo.outlook.com"}), "no longer supports"},
 	{"mx.exo-target", E, S, setMX(dnsserver.MX{Host: "a.b.mail.protection.outlook.com"}), "not a known"},
 	{"mx.exo-target", W, S, setMX(dnsserver.MX{Host: "other-example.mail.protection.outlook.com"}), "token"},
-	{"mx.exo-target", E, S, spec(func(s *dnscheck.Spec) { s.EXOMX = "depta-example-ac-jp01b.mail.protection.outlook.com" }), "another domain"},
+	{"mx.exo-target", E, S, spec(func(s *dnscheck.Spec) { s.EXOMX = exo01b }), "another domain"},
+	// The tenant's service record says mx.microsoft; the domain publishes
+	// the legacy pattern (or the reverse).
+	{"mx.exo-target", E, S, spec(func(s *dnscheck.Spec) { s.EXOMX = exoNew }), "MC1048624"},
+	{"mx.exo-target", E, F, spec(func(s *dnscheck.Spec) { s.EXOMX = exoNew }), "legacy mail.protection.outlook.com form"},
+	{"mx.exo-target", E, S, func(t *testing.T, a *dnsserver.Authority, s *dnscheck.Spec) {
+		require.NoError(t, a.SetMX(dom, 3600, dnsserver.MX{Host: exoNew}))
+		s.EXOMX = exo
+	}, "mx.microsoft form"},
+	{"mx.exo-target", E, B, func(t *testing.T, a *dnsserver.Authority, s *dnscheck.Spec) {
+		require.NoError(t, a.SetMX(dom, 3600, dnsserver.MX{Host: exo}))
+		s.EXOMX = exoNew
+	}, "MC1048624"},
 	{"mx.ttl-high", W, B, func(t *testing.T, a *dnsserver.Authority, _ *dnscheck.Spec) {
 		require.NoError(t, a.SetMX(dom, 86400, dnsserver.MX{Host: legacy, Pref: 10}))
 	}, "24h0m0s"},
 	{"mx.no-address", E, B, func(_ *testing.T, a *dnsserver.Authority, _ *dnscheck.Spec) { a.Remove(legacy, dns.TypeA) }, ""},
+	// After the switch the Exchange Online host must resolve: a legacy-form
+	// host Microsoft never provisioned (NXDOMAIN), or one without addresses.
+	{"mx.no-address", E, S, func(_ *testing.T, a *dnsserver.Authority, _ *dnscheck.Spec) { a.Remove(exo, dns.TypeA) }, "NXDOMAIN"},
+	{"mx.no-address", E, F, func(t *testing.T, a *dnsserver.Authority, _ *dnscheck.Spec) {
+		a.Remove(exoNew, dns.TypeA)
+		require.NoError(t, a.SetTXT(exoNew, 60, "not an address"))
+		require.NoError(t, a.SetMX(dom, 3600, dnsserver.MX{Host: exoNew}))
+	}, "no A or AAAA"},
+	{"mx.no-address", E, S, func(_ *testing.T, a *dnsserver.Authority, s *dnscheck.Spec) {
+		a.Remove(exo, dns.TypeA)
+		s.EXOMX = exo
+	}, "does not exist"},
+	// An authoritative-only server refuses names outside its zones: the
+	// Exchange Online host (or a legacy host elsewhere) is not checked,
+	// which is neither an absence nor a failure of the domain's DNS.
+	{"mx.target-not-checked", I, S, func(t *testing.T, a *dnsserver.Authority, _ *dnscheck.Spec) {
+		require.NoError(t, a.RemoveZone("mail.protection.outlook.com"))
+	}, "recursive resolver"},
+	{"mx.target-not-checked", I, B, setMX(dnsserver.MX{Host: "mx.legacy.example.org", Pref: 10}), "refused"},
 	{"mx.cname", E, B, func(t *testing.T, a *dnsserver.Authority, _ *dnscheck.Spec) {
 		a.Remove(legacy, dns.TypeA)
 		require.NoError(t, a.SetCNAME(legacy, 3600, "host.example.ac.jp"))
@@ -220,7 +253,7 @@ var findingCases = []findingCase{
 // Findings that must name the records to add, and those that must show the
 // records seen.
 var (
-	mustAdd = []string{"ownership.missing", "ownership.mismatch", "mx.not-exo", "mx.ttl-high", "spf.missing", "spf.no-exo",
+	mustAdd = []string{"ownership.missing", "ownership.mismatch", "mx.not-exo", "mx.exo-target", "mx.ttl-high", "spf.missing", "spf.no-exo",
 		"spf.legacy-missing", "dkim.missing", "dkim.wrong-target", "dmarc.missing", "autodiscover.missing", "autodiscover.wrong-target"}
 	mustSee = []string{"ownership.present", "mx.mixed", "mx.multiple-exo", "mx.exo", "mx.exo-target", "mx.ttl-high", "mx.cname", "mx.no-address",
 		"spf.multiple", "spf.syntax", "spf.lookup-limit", "spf.void-lookups", "spf.pass-all", "spf.no-exo", "spf.legacy-missing",

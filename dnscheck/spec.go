@@ -50,9 +50,14 @@ type Spec struct {
 	// shows (Get-DkimSigningConfig); when set they are expected exactly,
 	// otherwise the targets are derived from InitialDomain.
 	Selector1CNAME, Selector2CNAME string
-	// EXOMX is the Exchange Online MX host the tenant shows, when known;
-	// otherwise <domain-with-dashes>.mail.protection.outlook.com (or the
-	// mx.microsoft form with the same token) is expected.
+	// EXOMX is the domain's Exchange Online MX host: the mailExchange of the
+	// Mx record in the domain's Microsoft Graph serviceConfigurationRecords,
+	// the only source of the value (since July 2026 new accepted domains
+	// receive under mx.microsoft, MC1048624). When given, an Exchange Online
+	// MX that is not exactly it is an error (mx.exo-target). When empty, any
+	// Exchange Online MX of a known form is accepted (a token other than the
+	// domain's is a warning) and records to add name the service record
+	// instead of a host: dnscheck never derives the host from the domain.
 	EXOMX string
 	// LegacyHosts are the legacy mail servers (host names or IP addresses);
 	// LegacySends says they still send mail for the domain (SPF must
@@ -95,6 +100,9 @@ func (s Spec) normalize() (Spec, error) {
 			return s, badSpec(f.name, *f.v, "not a valid DNS name")
 		}
 		*f.v = d
+	}
+	if _, ok := exoMXToken(s.EXOMX); s.EXOMX != "" && !ok {
+		return s, badSpec("Spec.EXOMX", s.EXOMX, "not an Exchange Online MX host (<token>.mail.protection.outlook.com or <token>.<x>-v1.mx.microsoft): want the mailExchange of the domain's Mx service configuration record")
 	}
 	if s.OwnershipToken != "" && !strings.HasPrefix(s.OwnershipToken, "MS=ms") {
 		return s, badSpec("Spec.OwnershipToken", s.OwnershipToken, `want the "MS=ms..." value the tenant shows`)

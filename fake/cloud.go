@@ -79,22 +79,6 @@ func (c *Cloud) HeldUnmanaged(domain string) bool {
 	return ok && o == nil
 }
 
-// VerifiableAt returns the earliest time t could verify the domain: now if
-// nothing stops it, the end of the release delay after a recent release, or
-// ok false while another tenant (managed or not) holds it.
-func (c *Cloud) VerifiableAt(t *Tenant, domain string) (at time.Time, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.clk.Now()
-	if o, held := c.owner[domain]; held && o != t {
-		return time.Time{}, false
-	}
-	if rel, ok := c.released[domain]; ok && now.Sub(rel) < c.cfg.ReleaseDelay {
-		return rel.Add(c.cfg.ReleaseDelay), true
-	}
-	return now, true
-}
-
 // ReleaseUnmanaged releases a domain held by an unmanaged tenant; another
 // tenant can verify it ReleaseDelay later.
 func (c *Cloud) ReleaseUnmanaged(domain string) {

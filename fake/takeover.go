@@ -94,3 +94,24 @@ func (c *Cloud) takeOver(t *Tenant, domain string) ([]mailops.Recipient, error) 
 	delete(c.unmanagedUsers, domain)
 	return users, nil
 }
+
+// DomainHold reports who holds a domain ("" nobody, "unmanaged", or
+// "managed": another tenant) and how long until this tenant can verify it:
+// the runbook preflight's ownership probe.
+func (t *Tenant) DomainHold(_ context.Context, domain string) (heldBy string, wait time.Duration, err error) {
+	c := t.cloud
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o, ok := c.owner[domain]; ok && o != t {
+		if o == nil {
+			return "unmanaged", 0, nil
+		}
+		return "managed", 0, nil
+	}
+	if rel, ok := c.released[domain]; ok {
+		if left := c.cfg.ReleaseDelay - c.clk.Now().Sub(rel); left > 0 {
+			return "", left, nil
+		}
+	}
+	return "", 0, nil
+}

@@ -104,7 +104,7 @@ type Client struct {
 	opts Options
 	sess *sessions
 
-	mu        sync.Mutex // guards rng, notBefore and verified
+	mu        sync.Mutex // guards rng, notBefore, verified and principals
 	rng       *rand.Rand
 	notBefore time.Time // no call starts before this (a Retry-After)
 	// verified holds the domains this Client has seen verified (its own
@@ -112,6 +112,9 @@ type Client struct {
 	// external-member policy reads its own writes, so a lagging read right
 	// after a verification cannot make internal members look external.
 	verified map[string]bool
+	// principals holds addresses seen as security principals (owners and
+	// SendAs trustees that passed checkPrincipals).
+	principals map[Address]bool
 }
 
 var _ Driver = (*Client)(nil)
@@ -152,13 +155,14 @@ func NewClient(d Driver, opts Options) *Client {
 		opts.Rand = defaultRand(opts.Clock)
 	}
 	return &Client{
-		d:        d,
-		clk:      opts.Clock,
-		log:      opts.Logger,
-		opts:     opts,
-		sess:     newSessions(opts.Clock, opts.MaxSessions),
-		rng:      opts.Rand,
-		verified: map[string]bool{},
+		d:          d,
+		clk:        opts.Clock,
+		log:        opts.Logger,
+		opts:       opts,
+		sess:       newSessions(opts.Clock, opts.MaxSessions),
+		rng:        opts.Rand,
+		verified:   map[string]bool{},
+		principals: map[Address]bool{},
 	}
 }
 

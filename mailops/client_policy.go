@@ -150,10 +150,17 @@ func (c *Client) checkPrincipals(ctx context.Context, fields ...addressField) er
 // principalKind returns "" when a is a security principal or not found, else
 // what it is ("distribution group", "mail contact").
 func (c *Client) principalKind(ctx context.Context, a Address) (string, error) {
+	c.mu.Lock()
+	known := c.principals[a]
+	c.mu.Unlock()
+	if known {
+		return "", nil
+	}
 	r, err := c.GetRecipient(ctx, a)
 	switch {
 	case err == nil:
 		if r.SecurityPrincipal() {
+			c.notePrincipal(a)
 			return "", nil
 		}
 		return kindNoun(r.Kind), nil
@@ -164,6 +171,7 @@ func (c *Client) principalKind(ctx context.Context, a Address) (string, error) {
 	switch {
 	case err == nil:
 		if g.Type.Or() == Security {
+			c.notePrincipal(a)
 			return "", nil
 		}
 		return "distribution group", nil
@@ -171,4 +179,12 @@ func (c *Client) principalKind(ctx context.Context, a Address) (string, error) {
 		return "", nil
 	}
 	return "", err
+}
+
+// notePrincipal remembers an address seen as a security principal, so that
+// a plan's hundreds of groups with the same owner read it once.
+func (c *Client) notePrincipal(a Address) {
+	c.mu.Lock()
+	c.principals[a] = true
+	c.mu.Unlock()
 }

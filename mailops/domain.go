@@ -31,7 +31,20 @@ type DNSRecord struct {
 	Preference int    `json:"preference,omitempty"`
 	TTL        int    `json:"ttl"` // seconds
 	Optional   bool   `json:"optional,omitempty"`
+	// From, when set, says that Value is read from the service when the
+	// change is applied (a plan cannot know it in advance): FromServiceMX is
+	// the domain's MX service record (Graph serviceConfigurationRecords),
+	// FromDKIMSelector1/2 the selector CNAME targets of its DKIM signing
+	// configuration (Get-DkimSigningConfig Selector1CNAME/Selector2CNAME).
+	From string `json:"from,omitempty"`
 }
+
+// Sources of late-bound DNS values (DNSRecord.From).
+const (
+	FromServiceMX     = "service:mx"
+	FromDKIMSelector1 = "dkim:selector1"
+	FromDKIMSelector2 = "dkim:selector2"
+)
 
 // Domain is a domain registered in the tenant (an accepted domain once added).
 //

@@ -146,3 +146,34 @@ func (o RemoveDomain) Check(ctx context.Context, d Driver) (Status, error) {
 func (o RemoveDomain) Apply(ctx context.Context, d Driver) error {
 	return d.RemoveDomain(ctx, o.Name)
 }
+
+// TakeOverDomain takes a domain over from an unmanaged (self-service) tenant
+// (Entra's external admin takeover: verification with forceTakeover).
+type TakeOverDomain struct {
+	Name string
+}
+
+// Validate checks the name.
+func (o TakeOverDomain) Validate() error { return Domain{Name: o.Name}.Validate() }
+
+// Describe says what the operation does.
+func (o TakeOverDomain) Describe() string {
+	return "take " + o.Name + " over from the unmanaged tenant that holds it"
+}
+
+// PowerShell renders the Microsoft Graph PowerShell command
+// (learn.microsoft.com/entra/identity/users/domains-admin-takeover).
+func (o TakeOverDomain) PowerShell() []string {
+	return []string{"Confirm-MgDomain -DomainId " + psQuote(o.Name) + " -BodyParameter @{ forceTakeover = $true }"}
+}
+
+// Check reports Done when the domain is verified here.
+func (o TakeOverDomain) Check(ctx context.Context, d Driver) (Status, error) {
+	return VerifyDomain(o).Check(ctx, d)
+}
+
+// Apply takes the domain over.
+func (o TakeOverDomain) Apply(ctx context.Context, d Driver) error {
+	_, err := d.TakeOverDomain(ctx, o.Name)
+	return err
+}

@@ -21,32 +21,56 @@ func (o CreateGroup) Describe() string {
 	return fmt.Sprintf("create distribution group %s with %d members", o.Group.PrimaryAddress, len(o.Group.Members))
 }
 
-// PowerShell renders New-DistributionGroup and Add-RecipientPermission.
-// Exchange Online takes at most 10,000 entries in one -Members parameter;
-// the rest are added one by one.
+// PowerShell renders New-DistributionGroup (with -Alias from the local part
+// and -Type), Set-DistributionGroup -SimpleDisplayName when set, and
+// Add-RecipientPermission. At most MaxMembersPerCall entries go in one
+// -Members parameter; the rest are added one by one.
 func (o CreateGroup) PowerShell() []string {
 	g := o.Group
 	first, rest := g.Members, []Address(nil)
 	if len(first) > MaxMembersPerCall {
 		first, rest = g.Members[:MaxMembersPerCall], g.Members[MaxMembersPerCall:]
 	}
-	c := cmdlet("New-DistributionGroup").str("Name", g.Name)
+	c := cmdlet("New-DistributionGroup").str("Name", g.Name).str("Alias", g.Alias())
 	if g.DisplayName != "" {
 		c.str("DisplayName", g.DisplayName)
 	}
-	c.str("PrimarySmtpAddress", string(g.PrimaryAddress)).arg("Type", "Distribution")
+	c.str("PrimarySmtpAddress", string(g.PrimaryAddress)).arg("Type", string(g.Type.Or()))
 	if len(first) > 0 {
 		c.arg("Members", psList(first))
 	}
 	c.arg("ManagedBy", psList(g.Owners)).arg("RequireSenderAuthenticationEnabled", psBool(g.RequireSenderAuthentication))
 	out := []string{c.String()}
-	for _, m := range rest {
-		out = append(out, cmdlet("Add-DistributionGroupMember").str("Identity", string(g.PrimaryAddress)).str("Member", string(m)).String())
+	out = append(out, addMembersCmds(g.PrimaryAddress, rest)...)
+	if g.SimpleDisplayName != "" {
+		out = append(out, SetGroupSimpleDisplayName{Group: g.PrimaryAddress, Name: g.SimpleDisplayName}.PowerShell()...)
 	}
 	for _, t := range g.SendAs {
 		out = append(out, sendAsCmd("Add-RecipientPermission", g.PrimaryAddress, t))
 	}
 	return out
+}
+
+// addMembersCmds adds members one call each, past the first call's batch.
+func addMembersCmds(group Address, members []Address) []string {
+	var out []string
+	for _, m := range members {
+		out = append(out, groupCmd("Add-DistributionGroupMember", group).str("Member", string(m)).String())
+	}
+	return out
+}
+
+// groupCmd starts a cmdlet that modifies or deletes a group, with
+// -BypassSecurityGroupManagerCheck: "If you aren't defined in the ManagedBy
+// property of the group, you need to use this switch in commands that modify
+// or delete the group" (Set-DistributionGroup, Update-DistributionGroupMember,
+// Add-DistributionGroupMember, Remove-DistributionGroup). The administrator
+// running the plan is usually not an owner (owners are the department's
+// admins).
+func groupCmd(name string, group Address) *psCmd {
+	c := cmdlet(name).str("Identity", string(group))
+	c.parts = append(c.parts, "-BypassSecurityGroupManagerCheck")
+	return c
 }
 
 func sendAsCmd(name string, group, trustee Address) string {
@@ -61,17 +85,18 @@ func (o CreateGroup) Check(ctx context.Context, d Driver) (Status, error) {
 		func() string { return groupSummary(o.Group) }, func() string { return groupSummary(g) })
 }
 
-// groupsMatch compares what CreateGroup sets: name, members, owners, SendAs and
-// sender authentication.
+// groupsMatch compares what CreateGroup sets: name, type, members, owners,
+// SendAs, sender authentication and simple display name.
 func groupsMatch(have, want Group) bool {
 	return have.PrimaryAddress == want.PrimaryAddress && have.Name == want.Name &&
+		have.Type.Or() == want.Type.Or() && have.SimpleDisplayName == want.SimpleDisplayName &&
 		sameAddresses(have.Members, want.Members) && sameAddresses(have.Owners, want.Owners) &&
 		sameAddresses(have.SendAs, want.SendAs) && have.RequireSenderAuthentication == want.RequireSenderAuthentication
 }
 
 func groupSummary(g Group) string {
-	return fmt.Sprintf("{name %q members %s owners %s sendAs %s requireSenderAuthentication %t}",
-		g.Name, joinAddresses(g.Members), joinAddresses(g.Owners), joinAddresses(g.SendAs), g.RequireSenderAuthentication)
+	return fmt.Sprintf("{name %q type %s members %s owners %s sendAs %s requireSenderAuthentication %t simpleDisplayName %q}",
+		g.Name, g.Type.Or(), joinAddresses(g.Members), joinAddresses(g.Owners), joinAddresses(g.SendAs), g.RequireSenderAuthentication, g.SimpleDisplayName)
 }
 
 // Apply creates the group.
@@ -98,18 +123,16 @@ func (o SetGroupMembers) Describe() string {
 	return fmt.Sprintf("set the members of %s to %d addresses", o.Group, len(o.Members))
 }
 
-// PowerShell renders Update-DistributionGroupMember (at most 10,000 entries
-// per call; the rest with Add-DistributionGroupMember).
+// PowerShell renders Update-DistributionGroupMember (at most
+// MaxMembersPerCall entries per call; the rest with
+// Add-DistributionGroupMember).
 func (o SetGroupMembers) PowerShell() []string {
 	first, rest := o.Members, []Address(nil)
 	if len(first) > MaxMembersPerCall {
 		first, rest = o.Members[:MaxMembersPerCall], o.Members[MaxMembersPerCall:]
 	}
-	out := []string{cmdlet("Update-DistributionGroupMember").str("Identity", string(o.Group)).arg("Members", psList(first)).noConfirm().String()}
-	for _, m := range rest {
-		out = append(out, cmdlet("Add-DistributionGroupMember").str("Identity", string(o.Group)).str("Member", string(m)).String())
-	}
-	return out
+	out := []string{groupCmd("Update-DistributionGroupMember", o.Group).arg("Members", psList(first)).noConfirm().String()}
+	return append(out, addMembersCmds(o.Group, rest)...)
 }
 
 // Check compares the current members with Members and From.
@@ -169,7 +192,7 @@ func (o SetGroupSenderAuthentication) Describe() string {
 
 // PowerShell renders the cmdlet.
 func (o SetGroupSenderAuthentication) PowerShell() []string {
-	return []string{cmdlet("Set-DistributionGroup").str("Identity", string(o.Group)).arg("RequireSenderAuthenticationEnabled", psBool(o.Require)).String()}
+	return []string{groupCmd("Set-DistributionGroup", o.Group).arg("RequireSenderAuthenticationEnabled", psBool(o.Require)).String()}
 }
 
 // Check compares the current setting with Require and From.
@@ -281,7 +304,7 @@ func (o DeleteGroup) Describe() string { return "delete distribution group " + s
 
 // PowerShell renders the cmdlet.
 func (o DeleteGroup) PowerShell() []string {
-	return []string{cmdlet("Remove-DistributionGroup").str("Identity", string(o.Group)).noConfirm().String()}
+	return []string{groupCmd("Remove-DistributionGroup", o.Group).noConfirm().String()}
 }
 
 // Check reports Done when the group is gone.

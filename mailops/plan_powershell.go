@@ -61,7 +61,7 @@ func actionPowerShell(a Action) []string {
 			out = append(out, "# DNS add:    "+dnsLine(a.DNS.Domain, r))
 		}
 		if a.DNS.AddVerification {
-			out = append(out, "# DNS add:    "+a.DNS.Domain+". 3600 IN TXT \"MS=ms...\" (the value from (Get-MgDomainVerificationDnsRecord -DomainId "+psQuote(a.DNS.Domain)+" | Where-Object RecordType -eq 'Txt'))")
+			out = append(out, "# DNS add:    "+a.DNS.Domain+". 3600 IN TXT \"MS=ms...\" (the value from (Get-MgDomainVerificationDnsRecord -DomainId "+psQuote(a.DNS.Domain)+" | Where-Object RecordType -eq 'Txt').AdditionalProperties.text)")
 		}
 	}
 	return out

@@ -89,12 +89,21 @@ func dnsLine(domain string, r DNSRecord) string {
 	} else if !strings.HasSuffix(name, ".") {
 		name = name + "." + domain + "."
 	}
+	value := r.Value
+	switch r.From {
+	case FromServiceMX:
+		value = "(the MX host of (Get-MgDomainServiceConfigurationRecord -DomainId " + psQuote(domain) + " | Where-Object RecordType -eq 'Mx').AdditionalProperties.mailExchange; never build it from the domain name)"
+	case FromDKIMSelector1:
+		value = "(Get-DkimSigningConfig -Identity " + psQuote(domain) + ").Selector1CNAME"
+	case FromDKIMSelector2:
+		value = "(Get-DkimSigningConfig -Identity " + psQuote(domain) + ").Selector2CNAME"
+	}
 	switch r.Type {
 	case "MX":
-		return fmt.Sprintf("%s %d IN MX %d %s", name, r.TTL, r.Preference, r.Value)
+		return fmt.Sprintf("%s %d IN MX %d %s", name, r.TTL, r.Preference, value)
 	case "TXT":
 		return fmt.Sprintf("%s %d IN TXT %q", name, r.TTL, r.Value)
 	default:
-		return fmt.Sprintf("%s %d IN %s %s", name, r.TTL, r.Type, r.Value)
+		return fmt.Sprintf("%s %d IN %s %s", name, r.TTL, r.Type, value)
 	}
 }

@@ -254,34 +254,93 @@ func (r *Runner) reread(ctx context.Context, what string, lagErr error, read fun
 	}
 }
 
-// resolveDNS turns AddVerification into the tenant's TXT record.
+// resolveDNS turns AddVerification into the tenant's TXT record and fills
+// the values of late-bound records (DNSRecord.From) from the service.
 func (r *Runner) resolveDNS(ctx context.Context, c DNSChange) (DNSChange, error) {
-	if !c.AddVerification {
-		return c, nil
-	}
-	var d Domain
-	err := r.reread(ctx, "domain "+c.Domain, ErrNotFound, func() error {
-		var err error
-		d, err = r.Driver.GetDomain(ctx, c.Domain)
-		return err
-	})
-	if err != nil {
-		return c, err
-	}
 	out := c
 	out.AddVerification = false
 	out.Add = append([]DNSRecord(nil), c.Add...)
-	n := 0
-	for _, rec := range d.VerificationRecords {
-		if rec.Type == "TXT" {
-			out.Add = append(out.Add, rec)
-			n++
+	out.Remove = append([]DNSRecord(nil), c.Remove...)
+	var dom *Domain
+	domain := func() (Domain, error) {
+		if dom != nil {
+			return *dom, nil
+		}
+		var d Domain
+		err := r.reread(ctx, "domain "+c.Domain, ErrNotFound, func() error {
+			var err error
+			d, err = r.Driver.GetDomain(ctx, c.Domain)
+			return err
+		})
+		if err != nil {
+			return Domain{}, err
+		}
+		dom = &d
+		return d, nil
+	}
+	if c.AddVerification {
+		d, err := domain()
+		if err != nil {
+			return c, err
+		}
+		n := 0
+		for _, rec := range d.VerificationRecords {
+			if rec.Type == "TXT" {
+				out.Add = append(out.Add, rec)
+				n++
+			}
+		}
+		if n == 0 {
+			return c, fmt.Errorf("%w: domain %s has no TXT verification record", ErrNotFound, c.Domain)
 		}
 	}
-	if n == 0 {
-		return c, fmt.Errorf("%w: domain %s has no TXT verification record", ErrNotFound, c.Domain)
+	for _, recs := range [][]DNSRecord{out.Add, out.Remove} {
+		for i := range recs {
+			if err := r.bindRecord(ctx, c.Domain, &recs[i], domain); err != nil {
+				return c, err
+			}
+		}
 	}
 	return out, nil
+}
+
+// bindRecord fills a late-bound record's value from the service.
+func (r *Runner) bindRecord(ctx context.Context, name string, rec *DNSRecord, domain func() (Domain, error)) error {
+	switch rec.From {
+	case "":
+		return nil
+	case FromServiceMX:
+		d, err := domain()
+		if err != nil {
+			return err
+		}
+		host, ok := d.ServiceMX()
+		if !ok {
+			return fmt.Errorf("%w: domain %s has no MX service record yet", ErrNotFound, name)
+		}
+		rec.Value = host
+	case FromDKIMSelector1, FromDKIMSelector2:
+		var cfg DkimSigningConfig
+		err := r.reread(ctx, "DKIM signing configuration of "+name, ErrNotFound, func() error {
+			var err error
+			cfg, err = r.Driver.GetDkimSigningConfig(ctx, name)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		rec.Value = cfg.Selector1CNAME
+		if rec.From == FromDKIMSelector2 {
+			rec.Value = cfg.Selector2CNAME
+		}
+		if rec.Value == "" {
+			return fmt.Errorf("%w: DKIM signing configuration of %s has no %s", ErrNotFound, name, rec.From)
+		}
+	default:
+		return &ValidationError{Field: "DNSRecord.From", Value: rec.From, Reason: "unknown source"}
+	}
+	rec.From = ""
+	return nil
 }
 
 func (r *Runner) gate(ctx context.Context, step string, c *Check) error {

@@ -26,8 +26,26 @@ type ConsolidationSpec struct {
 	// LegacySPF is the domain's current SPF record, replaced at the switch
 	// ("" if none).
 	LegacySPF string
-	// AdminGroup is the department's admin group: it owns every address.
+	// AdminGroup is the department's admin group: it owns every address. It
+	// is created as a mail-enabled security group (Type Security; a
+	// Distribution type is refused), because a group's owner "must be a
+	// mailbox, mail user or mail-enabled security group"
+	// (New-DistributionGroup -ManagedBy). Leave it empty and list
+	// AdminOwners instead when the department manages its groups in Outlook:
+	// "Group management in Outlook doesn't work if the owner is a
+	// mail-enabled security group".
 	AdminGroup mailops.Group
+	// AdminOwners, when set, are the department's admins (mailboxes) named
+	// individually as every group's owners (at most ten), instead of the
+	// admin group.
+	AdminOwners []mailops.Address
+	// TakeOver: when an unmanaged (self-service) tenant holds the domain,
+	// take it over (Entra's external admin takeover) instead of stopping at
+	// the preflight until it is released.
+	TakeOver bool
+	// GapCheck, when set, lists through message trace the mail that bounced
+	// before InternalRelay reached mail flow.
+	GapCheck *GapCheck
 	// Addresses are the departmental addresses to move.
 	Addresses []AddressSpec
 	// ConnectorName names the outbound connector to the legacy host.
@@ -109,8 +127,8 @@ func (s *ConsolidationSpec) Validate() error {
 			return fmt.Errorf("ConsolidationSpec.InitialDomain: %w", err)
 		}
 	}
-	if err := s.AdminGroup.Validate(); err != nil {
-		return fmt.Errorf("ConsolidationSpec.AdminGroup: %w", err)
+	if err := s.validateOwners(); err != nil {
+		return err
 	}
 	if len(s.Addresses) == 0 {
 		return &mailops.ValidationError{Field: "ConsolidationSpec.Addresses", Reason: "no addresses to move"}
@@ -143,6 +161,34 @@ func (s *ConsolidationSpec) Validate() error {
 	return nil
 }
 
+func (s *ConsolidationSpec) validateOwners() error {
+	if len(s.AdminOwners) > 0 {
+		if s.AdminGroup.PrimaryAddress != "" {
+			return &mailops.ValidationError{Field: "ConsolidationSpec.AdminOwners", Reason: "give either the admin group or the admins, not both"}
+		}
+		if len(s.AdminOwners) > mailops.MaxGroupOwners {
+			return &mailops.ValidationError{Field: "ConsolidationSpec.AdminOwners", Value: fmt.Sprint(len(s.AdminOwners)), Reason: "at most ten owners"}
+		}
+		return nil
+	}
+	if s.AdminGroup.Type == mailops.Distribution {
+		return &mailops.ValidationError{Field: "ConsolidationSpec.AdminGroup.Type", Value: string(s.AdminGroup.Type),
+			Reason: "a distribution group cannot own groups: the owner must be a mailbox, mail user or mail-enabled security group"}
+	}
+	if err := s.AdminGroup.Validate(); err != nil {
+		return fmt.Errorf("ConsolidationSpec.AdminGroup: %w", err)
+	}
+	return nil
+}
+
+// owners are every address group's owners.
+func (s ConsolidationSpec) owners() []mailops.Address {
+	if len(s.AdminOwners) > 0 {
+		return slices.Clone(s.AdminOwners)
+	}
+	return []mailops.Address{s.AdminGroup.PrimaryAddress}
+}
+
 // addressGroup is the distribution group for one address.
 func addressGroup(s ConsolidationSpec, a AddressSpec, empty bool) mailops.Group {
 	name := a.DisplayName
@@ -157,7 +203,7 @@ func addressGroup(s ConsolidationSpec, a AddressSpec, empty bool) mailops.Group 
 		Name:           name,
 		DisplayName:    a.DisplayName,
 		Members:        slices.Clone(a.Targets),
-		Owners:         []mailops.Address{s.AdminGroup.PrimaryAddress},
+		Owners:         s.owners(),
 		SendAs:         slices.Clone(a.SendAs),
 		// Created open: mail sent before the switch and deferred can come
 		// back in through the edge as external mail. An internal-only
@@ -188,50 +234,50 @@ type Preflight struct {
 	// ParentVerified: a parent domain is verified in the tenant, so the
 	// domain needs no ownership proof.
 	ParentVerified bool
+	// HeldUnmanaged: an unmanaged (self-service) tenant holds the domain.
+	HeldUnmanaged bool
 	// LoopFixes remove forwarding on targets that points back at an
 	// address (a loop that loses mail), keyed by the address.
 	LoopFixes map[mailops.Address][]mailops.Operation
 }
 
-// ErrDomainHeld means the domain is held by another tenant and must be
-// released (and about an hour passed) before the runbook can start.
+// ErrDomainHeld means the domain is held by another tenant, or was released
+// too recently, and cannot be added now.
 var ErrDomainHeld = errors.New("runbook: domain held by another tenant")
 
-// RunPreflight inspects the tenant: forwarding loops between targets and
-// addresses, addresses that must accept external mail, a domain held by an
-// unmanaged tenant (when own is not nil), and whether a parent domain is
-// verified. A read error stops it: a failure is never taken for absence.
+// DomainHold is what an Ownership probe may also report: who holds the
+// domain ("" nobody, "unmanaged", "managed": another managed tenant) and how
+// long until this tenant can verify it (0, or the rest of the release delay
+// after a recent release: "You may have to wait one hour after removing the
+// domain from the old tenant", migrate-mailboxes-across-tenants).
+type DomainHold interface {
+	DomainHold(ctx context.Context, domain string) (heldBy string, wait time.Duration, err error)
+}
+
+// RunPreflight inspects the tenant before anything changes: whether the
+// domain can be added now (when own is not nil: held by another tenant, by
+// an unmanaged one, or released less than the release delay ago), whether a
+// parent domain is verified, that every target exists as a recipient or
+// group of the tenant (a missing target would stop the plan at the groups
+// step, after the MX has moved), forwarding loops between targets and
+// addresses (either forwarding field), and addresses that must accept
+// external mail. A read error stops it: a failure is never taken for
+// absence.
 func RunPreflight(ctx context.Context, d mailops.Driver, spec ConsolidationSpec, own Ownership) (*Preflight, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	pf := &Preflight{LoopFixes: map[mailops.Address][]mailops.Operation{}}
 	if own != nil {
-		held, err := own.HeldElsewhere(ctx, spec.Domain)
-		if err != nil {
-			return nil, fmt.Errorf("runbook: ownership probe: %w", err)
-		}
-		if held {
-			pf.Findings = append(pf.Findings, Finding{ID: "domain.held-elsewhere", Severity: "error",
-				Message: spec.Domain + " is held by another (unmanaged) tenant: release it there, then wait about an hour before adding it"})
-		}
-	}
-	labels := strings.Split(spec.Domain, ".")
-	for i := 1; i < len(labels)-1; i++ {
-		parent := strings.Join(labels[i:], ".")
-		dom, err := d.GetDomain(ctx, parent)
-		if errors.Is(err, mailops.ErrNotFound) {
-			continue
-		}
-		if err != nil {
+		if err := pf.probeOwnership(ctx, spec, own); err != nil {
 			return nil, err
 		}
-		if dom.Verified {
-			pf.ParentVerified = true
-			pf.Findings = append(pf.Findings, Finding{ID: "domain.parent-verified", Severity: "info",
-				Message: "parent domain " + parent + " is verified: " + spec.Domain + " needs no ownership proof"})
-			break
-		}
+	}
+	if err := pf.probeParent(ctx, d, spec.Domain); err != nil {
+		return nil, err
+	}
+	if err := pf.probeOwners(ctx, d, spec); err != nil {
+		return nil, err
 	}
 	for _, a := range spec.Addresses {
 		if a.External {
@@ -239,22 +285,109 @@ func RunPreflight(ctx context.Context, d mailops.Driver, spec ConsolidationSpec,
 				Message: string(a.Address) + " receives external mail: its group accepts unauthenticated senders (RequireSenderAuthenticationEnabled $false)"})
 		}
 		for _, t := range a.Targets {
-			r, err := d.GetRecipient(ctx, t)
-			if errors.Is(err, mailops.ErrNotFound) {
-				continue // a target that is a group or an external contact has no forwarding
-			}
-			if err != nil {
+			if err := pf.probeTarget(ctx, d, a, t); err != nil {
 				return nil, err
-			}
-			if slices.Contains(r.Forwarding().Targets(), a.Address) {
-				fwd := r.Forwarding()
-				pf.LoopFixes[a.Address] = append(pf.LoopFixes[a.Address], mailops.SetForwarding{Address: t, From: &fwd})
-				pf.Findings = append(pf.Findings, Finding{ID: "forwarding.loop", Severity: "warning",
-					Message: fmt.Sprintf("%s forwards to %s, whose group delivers back to it: the forwarding is removed before the group is created", t, a.Address)})
 			}
 		}
 	}
 	return pf, nil
+}
+
+func (pf *Preflight) probeOwnership(ctx context.Context, spec ConsolidationSpec, own Ownership) error {
+	held, err := own.HeldElsewhere(ctx, spec.Domain)
+	if err != nil {
+		return fmt.Errorf("runbook: ownership probe: %w", err)
+	}
+	heldBy, wait := "", time.Duration(0)
+	if dh, ok := own.(DomainHold); ok {
+		if heldBy, wait, err = dh.DomainHold(ctx, spec.Domain); err != nil {
+			return fmt.Errorf("runbook: ownership probe: %w", err)
+		}
+		held = heldBy != ""
+	}
+	switch {
+	case heldBy == "unmanaged" && spec.TakeOver:
+		pf.HeldUnmanaged = true
+		pf.Findings = append(pf.Findings, Finding{ID: "domain.takeover", Severity: "warning",
+			Message: spec.Domain + " is held by an unmanaged (self-service) tenant: the plan takes it over (external admin takeover), which moves that tenant's users on the domain into this tenant"})
+	case heldBy == "unmanaged":
+		pf.HeldUnmanaged = true
+		pf.Findings = append(pf.Findings, Finding{ID: "domain.held-elsewhere", Severity: "error",
+			Message: spec.Domain + " is held by an unmanaged (self-service) tenant: release it there and wait about an hour, or set TakeOver to take it over"})
+	case held:
+		pf.Findings = append(pf.Findings, Finding{ID: "domain.held-elsewhere", Severity: "error",
+			Message: spec.Domain + " is held by another tenant: release it there, then wait about an hour before adding it"})
+	case wait > 0:
+		pf.Findings = append(pf.Findings, Finding{ID: "domain.release-pending", Severity: "error",
+			Message: fmt.Sprintf("%s was released by another tenant recently: it can be verified here in %s; nothing is changed before then", spec.Domain, wait.Round(time.Second))})
+	}
+	return nil
+}
+
+func (pf *Preflight) probeParent(ctx context.Context, d mailops.Driver, domain string) error {
+	labels := strings.Split(domain, ".")
+	for i := 1; i < len(labels)-1; i++ {
+		parent := strings.Join(labels[i:], ".")
+		dom, err := d.GetDomain(ctx, parent)
+		if errors.Is(err, mailops.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if dom.Verified {
+			pf.ParentVerified = true
+			pf.Findings = append(pf.Findings, Finding{ID: "domain.parent-verified", Severity: "info",
+				Message: "parent domain " + parent + " is verified: " + domain + " needs no ownership proof"})
+			return nil
+		}
+	}
+	return nil
+}
+
+// probeOwners checks that individually named owners exist as mailboxes or
+// mail users (the admin group is created by the plan).
+func (pf *Preflight) probeOwners(ctx context.Context, d mailops.Driver, spec ConsolidationSpec) error {
+	for _, o := range spec.AdminOwners {
+		r, err := d.GetRecipient(ctx, o)
+		switch {
+		case errors.Is(err, mailops.ErrNotFound):
+			pf.Findings = append(pf.Findings, Finding{ID: "owner.missing", Severity: "error",
+				Message: string(o) + " is named as an owner but is not a mailbox or mail user of the tenant"})
+		case err != nil:
+			return err
+		case !r.SecurityPrincipal():
+			pf.Findings = append(pf.Findings, Finding{ID: "owner.not-principal", Severity: "error",
+				Message: string(o) + " is a mail contact: a group's owner must be a mailbox, mail user or mail-enabled security group"})
+		}
+	}
+	return nil
+}
+
+// probeTarget checks that a target exists and does not forward back to the
+// address.
+func (pf *Preflight) probeTarget(ctx context.Context, d mailops.Driver, a AddressSpec, t mailops.Address) error {
+	r, err := d.GetRecipient(ctx, t)
+	if errors.Is(err, mailops.ErrNotFound) {
+		if _, gerr := d.GetGroup(ctx, t); gerr == nil {
+			return nil
+		} else if !errors.Is(gerr, mailops.ErrNotFound) {
+			return gerr
+		}
+		pf.Findings = append(pf.Findings, Finding{ID: "target.missing", Severity: "error",
+			Message: fmt.Sprintf("%s delivers to %s, which is not a mailbox, mail user, mail contact or group of the tenant: create it (an external target needs a mail contact) before the plan starts", a.Address, t)})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if slices.Contains(r.Forwarding().Targets(), a.Address) {
+		fwd := r.Forwarding()
+		pf.LoopFixes[a.Address] = append(pf.LoopFixes[a.Address], mailops.SetForwarding{Address: t, From: &fwd})
+		pf.Findings = append(pf.Findings, Finding{ID: "forwarding.loop", Severity: "warning",
+			Message: fmt.Sprintf("%s forwards to %s, whose group delivers back to it: the forwarding is removed before the group is created", t, a.Address)})
+	}
+	return nil
 }
 
 // Errors returns the error findings.

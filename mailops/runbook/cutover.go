@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -47,6 +48,22 @@ type CutoverSpec struct {
 	Timing        Timing
 	Gates         Gates
 	Unsafe        Unsafe
+	// DefaultRemoteDomain is the Default remote domain as read before the
+	// plan (ObserveCutover fills it): the simple-display-name step's
+	// rollback restores exactly these settings. Nil: the rollback restores
+	// Exchange Online's documented defaults (UseSimpleDisplayName $false).
+	DefaultRemoteDomain *mailops.RemoteDomain
+}
+
+// ObserveCutover reads what the cutover's rollbacks restore (the Default
+// remote domain) into the spec.
+func ObserveCutover(ctx context.Context, d mailops.Driver, spec *CutoverSpec) error {
+	rd, err := d.GetRemoteDomain(ctx, mailops.DefaultRemoteDomain)
+	if err != nil {
+		return fmt.Errorf("runbook: reading the Default remote domain: %w", err)
+	}
+	spec.DefaultRemoteDomain = &rd
+	return nil
 }
 
 // UserSpec is one person moving to Exchange Online.
@@ -216,6 +233,11 @@ func (s *CutoverSpec) departmentGroup(d DepartmentSpec) mailops.Group {
 		Members: append([]mailops.Address(nil), d.Members...), Owners: []mailops.Address{s.Admin},
 		SendAs:                      append([]mailops.Address(nil), d.Members...),
 		RequireSenderAuthentication: !d.External || s.Unsafe == UnsafeSenderAuth,
+	}
+	// Mail sent as the group reaches external recipients under an ASCII
+	// name (Set-DistributionGroup -SimpleDisplayName), like the users'.
+	if sdn, err := DeriveSimpleDisplayName(d.Address); err == nil {
+		g.SimpleDisplayName = sdn
 	}
 	if s.Unsafe == UnsafeEmptyGroup {
 		g.Members = nil

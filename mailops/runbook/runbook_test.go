@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -40,7 +41,8 @@ func TestConsolidationPlanOrder(t *testing.T) {
 	}}
 	p, err := ConsolidationPlan(spec, pf, nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"admin-group", "add-domain", "relay", "connector", "mx-switch", "groups", "authoritative", "restrict-senders"}, stepIDs(p))
+	assert.Equal(t, []string{"add-domain", "admin-group", "relay", "connector", "mx-switch", "groups", "authoritative", "restrict-senders"}, stepIDs(p),
+		"nothing changes before the domain is the tenant's (add-domain first)")
 	for _, s := range p.Steps {
 		assert.NotEmpty(t, s.Reason, s.ID)
 		if s.ID != "mx-switch" {
@@ -74,22 +76,27 @@ func TestConsolidationPlanOrder(t *testing.T) {
 		"New-OutboundConnector -Name 'To depta.example.ac.jp legacy' -ConnectorType OnPremises -RecipientDomains 'depta.example.ac.jp' -SmartHosts 'mx.depta.example.ac.jp' -UseMXRecord $false -Enabled $true",
 		"-RequireSenderAuthenticationEnabled $false",
 		"Add-RecipientPermission -Identity 'office@depta.example.ac.jp' -AccessRights SendAs -Trustee 'alice@example.ac.jp' -Confirm:$false",
-		"Set-Mailbox -Identity 'bob@example.ac.jp' -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false",
-		"# DNS add:    depta.example.ac.jp. 3600 IN MX 0 depta-example-ac-jp.mail.protection.outlook.com",
+		"Set-Mailbox -Identity 'bob@example.ac.jp' -ForwardingAddress $null -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false",
+		"# DNS add:    depta.example.ac.jp. 3600 IN MX 0 (the MX host of (Get-MgDomainServiceConfigurationRecord -DomainId 'depta.example.ac.jp'",
+		"Update-MgDomain -DomainId 'depta.example.ac.jp' -SupportedServices @('Email')",
+		"-Type Security",
 		"Set-AcceptedDomain -Identity 'depta.example.ac.jp' -DomainType Authoritative",
 		"Remove-OutboundConnector -Identity 'To depta.example.ac.jp legacy' -Confirm:$false",
-		"selector1._domainkey.depta.example.ac.jp. 3600 IN CNAME selector1-depta-example-ac-jp._domainkey.example.onmicrosoft.com",
+		"New-DkimSigningConfig -DomainName 'depta.example.ac.jp' -Enabled $false",
+		"selector1._domainkey.depta.example.ac.jp. 3600 IN CNAME (Get-DkimSigningConfig -Identity 'depta.example.ac.jp').Selector1CNAME",
+		"Set-DkimSigningConfig -Identity 'depta.example.ac.jp' -Enabled $true",
 	} {
 		assert.Contains(t, ps, want)
 	}
+	assert.NotContains(t, ps, "mail.protection.outlook.com", "the MX host is never built from the domain name")
 	assert.Less(t, strings.Index(ps, "DomainType InternalRelay"), strings.Index(ps, "New-OutboundConnector"))
-	assert.Less(t, strings.Index(ps, "New-OutboundConnector"), strings.Index(ps, "IN MX 0 depta-example"))
-	assert.Less(t, strings.Index(ps, "IN MX 0 depta-example"), strings.Index(ps, "New-DistributionGroup -Name 'DeptA office'"))
+	assert.Less(t, strings.Index(ps, "New-OutboundConnector"), strings.Index(ps, "IN MX 0 (the MX host"))
+	assert.Less(t, strings.Index(ps, "IN MX 0 (the MX host"), strings.Index(ps, "New-DistributionGroup -Name 'DeptA office'"))
 	assert.Less(t, strings.Index(ps, "New-DistributionGroup -Name 'DeptA office'"), strings.Index(ps, "\nSet-AcceptedDomain -Identity 'depta.example.ac.jp' -DomainType Authoritative"))
 	lab := strings.Index(ps, "New-DistributionGroup -Name 'lab (depta.example.ac.jp)'")
 	require.Positive(t, lab)
 	assert.Contains(t, ps[lab:strings.Index(ps[lab:], "\n")+lab], "-RequireSenderAuthenticationEnabled $false", "created open: deferred mail may come back as external")
-	restrict := strings.Index(ps, "Set-DistributionGroup -Identity 'lab@depta.example.ac.jp' -RequireSenderAuthenticationEnabled $true")
+	restrict := strings.Index(ps, "Set-DistributionGroup -Identity 'lab@depta.example.ac.jp' -BypassSecurityGroupManagerCheck -RequireSenderAuthenticationEnabled $true")
 	assert.Greater(t, restrict, strings.Index(ps, "[restrict-senders]"), "internal-only addresses are restricted after the senders' horizon")
 	assert.Contains(t, ps, "# Wait 48h0m0s: senders' queues from before the switch have drained")
 	assert.NotContains(t, ps, "Set-DistributionGroup -Identity 'office@depta.example.ac.jp'", "an address receiving external mail stays open")
@@ -148,13 +155,13 @@ func TestConsolidationSpecValidation(t *testing.T) {
 func TestParentVerifiedSkipsProof(t *testing.T) {
 	p, err := ConsolidationPlan(testSpec(), &Preflight{ParentVerified: true}, nil)
 	require.NoError(t, err)
-	for _, a := range p.Steps[1].Actions {
+	for _, a := range p.Steps[0].Actions {
 		assert.Nil(t, a.DNS, "no ownership TXT when the parent domain is verified")
 	}
 	p, err = ConsolidationPlan(testSpec(), &Preflight{}, nil)
 	require.NoError(t, err)
 	var hasTXT bool
-	for _, a := range p.Steps[1].Actions {
+	for _, a := range p.Steps[0].Actions {
 		hasTXT = hasTXT || (a.DNS != nil && a.DNS.AddVerification)
 	}
 	assert.True(t, hasTXT)
@@ -199,13 +206,16 @@ func TestCutoverPlan(t *testing.T) {
 	assert.Contains(t, ps, "# DNS add:    autodiscover.maker.example.co.jp. 3600 IN CNAME autodiscover.outlook.com")
 	assert.Contains(t, ps, "New-DistributionGroup -Name '営業部'")
 	assert.Contains(t, ps, "-RequireSenderAuthenticationEnabled $false")
-	assert.NotContains(t, ps, "IN MX 20 maker-example-co-jp", "no low-priority EXO MX")
+	assert.NotContains(t, ps, "IN MX 20", "no low-priority EXO MX")
+	assert.NotContains(t, ps, "AutoForwardEnabled", "the cutover leaves automatic forwarding alone")
+	assert.Contains(t, ps, "Set-DistributionGroup -Identity 'sales@maker.example.co.jp' -BypassSecurityGroupManagerCheck -SimpleDisplayName 'Sales'", "mail sent as the group shows ASCII outside")
+	assert.Contains(t, ps, "#   Set-RemoteDomain -Identity 'Default' -UseSimpleDisplayName $false", "without an observed value the rollback restores the documented default")
 
 	u := testCutover()
 	u.Unsafe = UnsafeLowPriorityMX
 	p, err = CutoverPlan(u, nil)
 	require.NoError(t, err)
-	assert.Contains(t, p.PowerShell(), "IN MX 20 maker-example-co-jp.mail.protection.outlook.com")
+	assert.Contains(t, p.PowerShell(), "IN MX 20 (the MX host of (Get-MgDomainServiceConfigurationRecord")
 
 	bad := testCutover()
 	bad.Departments[0].Members = append(bad.Departments[0].Members, "friend@partner.example")
@@ -213,4 +223,22 @@ func TestCutoverPlan(t *testing.T) {
 	bad = testCutover()
 	bad.Users[1].SimpleDisplayName = "佐藤"
 	assert.ErrorIs(t, bad.Validate(), mailops.ErrInvalid, "an explicit simple display name is validated")
+}
+
+func TestListDomainPlan(t *testing.T) {
+	spec := ListDomainSpec{Domain: "lists.example.ac.jp", ListServer: "ml.example.ac.jp", LegacyMX: "ml.example.ac.jp",
+		ListServerIPs: []netip.Prefix{netip.MustParsePrefix("192.0.2.25/32")}}
+	p, err := ListDomainPlan(spec, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"add-domain", "relay", "connector", "inbound-connector", "mx-switch"}, stepIDs(p),
+		"both connectors exist and have propagated before the MX moves")
+	ps := p.PowerShell()
+	assert.Contains(t, ps, "New-OutboundConnector -Name 'To list server ml.example.ac.jp' -ConnectorType OnPremises -RecipientDomains 'lists.example.ac.jp' -SmartHosts 'ml.example.ac.jp' -UseMXRecord $false")
+	assert.Contains(t, ps, "New-InboundConnector -Name 'From list server ml.example.ac.jp' -ConnectorType OnPremises")
+	assert.Contains(t, ps, "-SenderIPAddresses '192.0.2.25/32'")
+	checkLines(t, "list domain", planLines(p))
+	bad := spec
+	bad.ListServerIPs = nil
+	_, err = ListDomainPlan(bad, nil)
+	assert.ErrorIs(t, err, mailops.ErrInvalid)
 }
