@@ -93,6 +93,7 @@ func NewWorld(cfg Config) *World {
 	s := sim.NewAt(cfg.Seed, cfg.Start)
 	w := &World{cfg: cfg, s: s, ledger: NewLedger(cfg.KeepEvents), expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
 	w.dns = newWireDNS(s)
+	w.dns.beforeQuery = w.beforeDNSQuery
 	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 	w.cloud.SetProofChecker(proofChecker{w.dns})
 	w.tenant = w.cloud.NewTenant("ours", cfg.Tenant)
