@@ -40,8 +40,10 @@ func (x *exo) receive(env *envelope) Reply {
 	}
 	v := t.MailView()
 	if dom.Type == mailops.Authoritative && !known(v, env.rcpt) {
+		x.w.traceRefused(t, env, ReplyDBEB)
 		return ReplyDBEB // directory-based edge blocking
 	}
+	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = "" // from outside: unauthenticated
 	x.w.s.After(0, "exo transport", func() { x.transport(t, e) })
@@ -58,6 +60,7 @@ func known(v fake.MailView, a mailops.Address) bool {
 
 // submit is an authenticated submission by a user of tenant t.
 func (x *exo) submit(t *fake.Tenant, env *envelope) {
+	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = t.Name()
 	x.transport(t, e)
@@ -197,7 +200,10 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 			c := env.via("exo:" + other.Name())
 			c.hops++
 			c.auth = ""
-			w.s.After(w.cfg.HopDelay, "exo cross-tenant", func() { x.transport(other, c) })
+			w.s.After(w.cfg.HopDelay, "exo cross-tenant", func() {
+				w.traceReceived(other, c)
+				x.transport(other, c)
+			})
 			return
 		}
 	}

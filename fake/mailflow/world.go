@@ -83,6 +83,8 @@ type World struct {
 	// noCache resolves for senders without a resolver (exohosts.go).
 	exoHosts exoHosts
 	noCache  Resolver
+	// trace holds the message trace rows (trace.go).
+	trace traceLog
 }
 
 // NewWorld makes a world: a cloud with our tenant ("ours") and a partner
@@ -98,6 +100,9 @@ func NewWorld(cfg Config) *World {
 	w.cloud.SetProofChecker(proofChecker{w.dns})
 	w.tenant = w.cloud.NewTenant("ours", cfg.Tenant)
 	w.partner = w.cloud.NewTenant("partner", cfg.Partner)
+	for _, t := range w.tenants() {
+		t.SetTraceSource(w.traceSource(t))
+	}
 	w.exo = &exo{w: w}
 	w.exo.out = &outbound{w: w, from: "exo", resolver: w.Resolver("exo")}
 	return w
