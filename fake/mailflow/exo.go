@@ -36,9 +36,17 @@ func (x *exo) receive(env *envelope) Reply {
 	}
 	t, dom, ok := x.tenantFor(env.rcpt.Domain())
 	if !ok {
-		return ReplyRelayDenied
+		if t, ok := x.attribute(env); ok {
+			x.relayAttributed(t, env)
+			return OK
+		}
+		return x.relayRefusal(env)
 	}
 	v := t.MailView()
+	if r := partnerRestriction(v, env); r.Code != 0 {
+		x.w.traceRefused(t, env, r)
+		return r
+	}
 	if dom.Type == mailops.Authoritative && !known(v, env.rcpt) {
 		x.w.traceRefused(t, env, ReplyDBEB)
 		return ReplyDBEB // directory-based edge blocking

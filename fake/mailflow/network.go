@@ -70,6 +70,9 @@ type outbound struct {
 	w        *World
 	from     string   // sending host, for the trail
 	resolver Resolver // nil: targets must be fixed hosts
+	// addr is the sending host's address, which receiving hosts see (zero:
+	// the envelope's client is left as it is).
+	addr netip.Addr
 }
 
 // send delivers env to the hosts that route returns, now and on retries.
@@ -96,7 +99,11 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 		}
 		r := w.faults.before(h.Name(), env.rcpt)
 		if r.Code == 0 {
-			r = h.receive(env.via(h.Name()))
+			e := env.via(h.Name())
+			if o.addr.IsValid() {
+				e.client = o.addr
+			}
+			r = h.receive(e)
 		}
 		if r.Positive() {
 			w.hop(env, o.from, h.Name())
