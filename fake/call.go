@@ -53,6 +53,9 @@ func (t *Tenant) run(ctx context.Context, admin, op, target string, w work) erro
 	if t.cfg.Latency.Max > 0 {
 		latency = t.cfg.Latency.Sample(t.rng)
 	}
+	if t.bucket.microDelay() {
+		latency += t.cfg.Throttle.MicroDelay.Sample(t.rng)
+	}
 	t.sessions[admin]++
 	t.mu.Unlock()
 

@@ -37,6 +37,7 @@ func TestZeroLatencyNeverSleeps(t *testing.T) {
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, err = d.VerifyDomain(bg, "contoso.com")
 	require.NoError(t, err)
+	require.NoError(t, d.EnableEmail(bg, "contoso.com"), "no propagation: accepted at once")
 	require.NoError(t, d.CreateRecipient(bg, mailops.Recipient{Address: "a@contoso.com", Kind: mailops.Mailbox, DisplayName: "A"}))
 	_, err = d.ListRecipients(bg)
 	require.NoError(t, err)
@@ -95,7 +96,12 @@ func TestSessionsAreReleased(t *testing.T) {
 	w.s.Go(func() { _, third = w.d.ListDomains(bg) })
 	require.NoError(t, w.s.Run())
 	require.ErrorIs(t, third, mailops.ErrTooManySessions)
-	assert.Contains(t, third.Error(), "maximum number of connections allowed : 2 for the policy party : MaxConcurrency")
+	// REST era: a call over the concurrency limit is throttled (429 with
+	// Retry-After), not refused with the remote PowerShell runspace error.
+	assert.Contains(t, third.Error(), "too many concurrent requests (more than 2 in flight)")
+	var te *mailops.ThrottledError
+	require.ErrorAs(t, third, &te)
+	assert.Equal(t, time.Second, te.RetryAfter)
 	log := w.t.CallLog()
 	last := log[len(log)-1]
 	assert.Equal(t, "admin", last.Admin)

@@ -16,9 +16,11 @@ type TenantConfig struct {
 	// one reached mail flow supersedes it, and mail flow never sees the
 	// intermediate state.
 	Propagation Propagation
-	// SessionLimit is the number of concurrent calls one admin may have
-	// (Exchange Online: three runspaces per user, exo-facts 8.1). 0 means
-	// no limit.
+	// SessionLimit is the number of concurrent calls one admin may have; a
+	// call over it is refused as throttling (429, Retry-After 1 s). Exchange
+	// Online documents no number since every cmdlet moved to REST in 2023
+	// (the remote PowerShell limit went from three to five in 2020 and was
+	// removed in July 2023: fidelity audit E1). 0 means no limit.
 	SessionLimit int
 	// Throttle is a token bucket per tenant; Rate 0 means no throttling.
 	Throttle Throttle
@@ -54,10 +56,16 @@ type Propagation struct {
 }
 
 // Throttle is a token bucket: Burst calls at once, refilled at Rate per
-// second.
+// second; an empty bucket refuses with 429 and Retry-After. Below
+// MicroDelayBelow (a fraction of Burst) calls are slowed by MicroDelay
+// instead: "WARNING: Micro delay applied" is how Exchange throttled before
+// refusing (Exchange Team blog, 2015; Microsoft's support article on the
+// warning says "This behavior is by design").
 type Throttle struct {
-	Rate  float64
-	Burst int
+	Rate            float64
+	Burst           int
+	MicroDelay      Dist
+	MicroDelayBelow float64
 }
 
 // RandomFaults are per-call probabilities of failure.
@@ -86,9 +94,13 @@ type RandomFaults struct {
 //     minutes" (third-party, 2.1), bounded by the hour of 4.5.
 //   - Propagation.RemoteDomain U[1m,30m]: undocumented; taken from mail flow
 //     rules, "up to 30 minutes" (1.4).
-//   - SessionLimit 3: three runspaces per user (8.1).
-//   - Throttle 200 per 5 minutes with a burst of 200: the RPS budget
-//     snapshot "PowerShellCmdletsLeft: 200/200, CmdletTimePeriod: 5" (8.1).
+//   - SessionLimit 5: a guess; the last documented figure (five remote
+//     PowerShell connections, removed in 2023). Refusals are 429s.
+//   - Throttle 200 per 5 seconds with a burst of 200: the budget snapshot
+//     "PowerShellCmdletsLeft: 200/200, CmdletTimePeriod: 5", whose period
+//     New-ThrottlingPolicy documents "in seconds" (the audit's E2: it was
+//     read as minutes). A guess for the REST era: configurable. Below a
+//     quarter of the bucket, calls get a micro delay of U[0.5s,2s] (a guess).
 //   - No random faults; a random throttle's Retry-After is U[1s,30s] (a
 //     guess; Graph's SDK caps its own waits at 180s, 7.5).
 func DefaultTenantConfig() TenantConfig {
@@ -103,8 +115,8 @@ func DefaultTenantConfig() TenantConfig {
 			Connector:      Uniform(time.Minute, time.Hour),
 			RemoteDomain:   Uniform(time.Minute, 30*time.Minute),
 		},
-		SessionLimit: 3,
-		Throttle:     Throttle{Rate: 200.0 / 300.0, Burst: 200},
+		SessionLimit: 5,
+		Throttle:     Throttle{Rate: 200.0 / 5.0, Burst: 200, MicroDelay: Uniform(500*time.Millisecond, 2*time.Second), MicroDelayBelow: 0.25},
 		Faults:       RandomFaults{ThrottleRetryAfter: Uniform(time.Second, 30*time.Second)},
 	}
 }

@@ -20,15 +20,57 @@ import (
 )
 
 // harness runs the conformance suite on a fake tenant in virtual time. The
-// other tenant holds domains for the ErrDomainTaken cases.
+// other tenant holds domains for the ErrDomainTaken cases. Ownership proofs
+// and DKIM CNAMEs are "published" in dns, the cloud's proof checker, which
+// also checks CNAMEs (fake.CNAMEChecker) so that enabling DKIM needs them.
 type harness struct {
 	s      *sim.Scheduler
 	cloud  *fake.Cloud
+	dns    *harnessDNS
 	driver mailops.Driver
 	other  mailops.Driver
 	settle time.Duration
 	n      int
 }
+
+// newHarness makes the cloud, with dns as its proof checker, and the two
+// tenants (driver wraps the tenant under test's driver).
+func newHarness(t *testing.T, settle time.Duration, cfg fake.TenantConfig, wrap func(*sim.Scheduler, mailops.Driver) mailops.Driver) *harness {
+	s := sim.New(seed(t))
+	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
+	dns := newHarnessDNS()
+	cloud.SetProofChecker(dns)
+	return &harness{s: s, cloud: cloud, dns: dns, settle: settle,
+		driver: wrap(s, cloud.NewTenant("contoso", cfg).Driver("admin")),
+		other:  wrap(s, cloud.NewTenant("fabrikam", cfg).Driver("other-admin"))}
+}
+
+// harnessDNS holds the TXT proofs and CNAMEs the harness published.
+type harnessDNS struct {
+	mu     sync.Mutex
+	txt    map[string]map[string]bool // domain → TXT values
+	cnames map[string]string          // name → target
+}
+
+func newHarnessDNS() *harnessDNS {
+	return &harnessDNS{txt: map[string]map[string]bool{}, cnames: map[string]string{}}
+}
+
+// HasProof implements fake.ProofChecker.
+func (d *harnessDNS) HasProof(_ context.Context, domain, token string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.txt[domain][token], nil
+}
+
+// HasCNAME implements fake.CNAMEChecker.
+func (d *harnessDNS) HasCNAME(_ context.Context, name, target string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cnames[name] == target, nil
+}
+
+var _ fake.CNAMEChecker = (*harnessDNS)(nil)
 
 func (h *harness) MakeDriver(context.Context) (mailops.Driver, error) { return h.driver, nil }
 
@@ -38,13 +80,42 @@ func (h *harness) NewDomain(context.Context) (string, error) {
 }
 
 func (h *harness) ProveOwnership(_ context.Context, domain string, records []mailops.DNSRecord) error {
+	h.dns.mu.Lock()
+	defer h.dns.mu.Unlock()
 	for _, r := range records {
 		if r.Type == "TXT" {
-			h.cloud.PublishProof(domain, r.Value)
+			if h.dns.txt[domain] == nil {
+				h.dns.txt[domain] = map[string]bool{}
+			}
+			h.dns.txt[domain][r.Value] = true
 		}
 	}
 	return nil
 }
+
+// HoldUnmanaged implements mailopstest.UnmanagedDomainHarness.
+func (h *harness) HoldUnmanaged(_ context.Context, domain string, users []mailops.Recipient) error {
+	h.cloud.HoldUnmanaged(domain, users...)
+	return nil
+}
+
+// PublishDkimCNAMEs implements mailopstest.DkimDNSHarness.
+func (h *harness) PublishDkimCNAMEs(_ context.Context, cfg mailops.DkimSigningConfig) error {
+	h.dns.mu.Lock()
+	defer h.dns.mu.Unlock()
+	h.dns.cnames["selector1._domainkey."+cfg.Domain] = cfg.Selector1CNAME
+	h.dns.cnames["selector2._domainkey."+cfg.Domain] = cfg.Selector2CNAME
+	return nil
+}
+
+// Now implements mailopstest.NowHarness: virtual time.
+func (h *harness) Now() time.Time { return h.s.Now() }
+
+var (
+	_ mailopstest.UnmanagedDomainHarness = (*harness)(nil)
+	_ mailopstest.DkimDNSHarness         = (*harness)(nil)
+	_ mailopstest.NowHarness             = (*harness)(nil)
+)
 
 func (h *harness) HoldElsewhere(ctx context.Context, domain string) error {
 	dom, err := h.other.AddDomain(ctx, domain)
@@ -105,13 +176,9 @@ func TestConformance(t *testing.T) {
 	var cov coverage
 	mailopstest.RunConformanceTests(t, func(_ context.Context, t *testing.T) (mailopstest.Harness, error) {
 		cov.track(t)
-		s := sim.New(seed(t))
-		cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 		cfg := fake.InstantTenantConfig()
 		cfg.Propagation = fake.DefaultTenantConfig().Propagation
-		return &harness{s: s, cloud: cloud, settle: 2 * time.Hour,
-			driver: cloud.NewTenant("contoso", cfg).Driver("admin"),
-			other:  cloud.NewTenant("fabrikam", cfg).Driver("other-admin")}, nil
+		return newHarness(t, 2*time.Hour, cfg, func(_ *sim.Scheduler, d mailops.Driver) mailops.Driver { return d }), nil
 	})
 	cov.check(t)
 }
@@ -126,16 +193,12 @@ func TestConformanceLaggy(t *testing.T) {
 	var cov coverage
 	mailopstest.RunConformanceTests(t, func(_ context.Context, t *testing.T) (mailopstest.Harness, error) {
 		cov.track(t)
-		s := sim.New(seed(t))
-		cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 		def := fake.DefaultTenantConfig()
 		cfg := fake.InstantTenantConfig()
 		cfg.Latency = def.Latency
 		cfg.Propagation = def.Propagation
 		cfg.AdminLag = fake.AdminLag{Probability: 0.5, Lag: fake.Uniform(0, 2*time.Minute)}
-		return &harness{s: s, cloud: cloud, settle: time.Minute,
-			driver: &simDriver{s: s, d: cloud.NewTenant("contoso", cfg).Driver("admin")},
-			other:  &simDriver{s: s, d: cloud.NewTenant("fabrikam", cfg).Driver("other-admin")}}, nil
+		return newHarness(t, time.Minute, cfg, func(s *sim.Scheduler, d mailops.Driver) mailops.Driver { return &simDriver{s: s, d: d} }), nil
 	})
 	cov.check(t)
 }

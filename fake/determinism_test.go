@@ -24,6 +24,7 @@ func busyRun(t *testing.T, seed uint64) []string {
 	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 	cfg := fake.DefaultTenantConfig()
 	cfg.Throttle = fake.Throttle{Rate: 2, Burst: 5}
+	cfg.SessionLimit = 3 // four workers per admin exceed it
 	cfg.Faults = fake.RandomFaults{Throttle: 0.05, Unavailable: 0.05, ReplyLost: 0.05, ThrottleRetryAfter: fake.Uniform(time.Second, 5*time.Second)}
 	tn := cloud.NewTenant("contoso", cfg)
 	admin := tn.Driver("root")

@@ -99,6 +99,8 @@ func TestVerifyAndRemoveErrors(t *testing.T) {
 	sub, err := w.d.AddDomain(bg, "sales.contoso.com")
 	require.NoError(t, err)
 	require.True(t, sub.Verified)
+	w.enableEmail(t, "contoso.com")
+	w.enableEmail(t, "sales.contoso.com")
 	w.mailbox(t, "owner@contoso.com")
 	require.NoError(t, w.d.CreateGroup(bg, mailops.Group{PrimaryAddress: "g@sales.contoso.com", Name: "G", Owners: []mailops.Address{"owner@contoso.com"}}))
 	err = w.d.RemoveDomain(bg, "sales.contoso.com")

@@ -24,6 +24,8 @@ func ExampleNewCloud() {
 		dom, _ := client.AddDomain(ctx, "contoso.com")
 		cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 		_, _ = client.VerifyDomain(ctx, "contoso.com")
+		_ = client.EnableEmail(ctx, "contoso.com")
+		_ = client.AwaitAccepted(ctx, "contoso.com")
 		_ = client.CreateRecipient(ctx, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice"})
 		err := client.CreateGroup(ctx, mailops.Group{PrimaryAddress: "sales@contoso.com", Name: "Sales",
 			Members: []mailops.Address{"alice@contoso.com"}, Owners: []mailops.Address{"alice@contoso.com"}})
@@ -56,6 +58,7 @@ func ExampleTenant_InjectFault() {
 	dom, _ := d.AddDomain(ctx, "contoso.com")
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, _ = d.VerifyDomain(ctx, "contoso.com")
+	_ = d.EnableEmail(ctx, "contoso.com") // no propagation: accepted at once
 
 	tenant.InjectFault(fake.Fault{Op: "CreateRecipient", Nth: 2, Kind: fake.FaultError,
 		Err: &mailops.ThrottledError{Op: "CreateRecipient", RetryAfter: time.Minute}})
@@ -72,8 +75,10 @@ func ExampleTenant_InjectFault() {
 	// c@contoso.com: throttled=false unavailable=true exists=true
 }
 
-// Taking a domain over from an unmanaged (self-service) tenant: it must be
-// released first, then another tenant may verify it an hour later.
+// A domain held by an unmanaged (self-service) tenant: it can be added but
+// not verified until it is released (and then only an hour later), or it
+// can be taken over at once (Entra's external admin takeover), which brings
+// the unmanaged tenant's users on the domain along.
 func ExampleCloud_HoldUnmanaged() {
 	s := sim.New(1)
 	defer s.Close()
@@ -82,22 +87,32 @@ func ExampleCloud_HoldUnmanaged() {
 	ctx := context.Background()
 
 	cloud.HoldUnmanaged("deptb.example.org")
-	_, err := d.AddDomain(ctx, "deptb.example.org")
-	fmt.Println("while held:", errors.Is(err, mailops.ErrDomainTaken))
+	dom, err := d.AddDomain(ctx, "deptb.example.org")
+	fmt.Println("added while held:", err == nil)
+	cloud.PublishProof("deptb.example.org", dom.VerificationRecords[0].Value)
+	_, err = d.VerifyDomain(ctx, "deptb.example.org")
+	fmt.Println("verify while held:", errors.Is(err, mailops.ErrDomainTaken))
 
 	cloud.ReleaseUnmanaged("deptb.example.org")
-	dom, _ := d.AddDomain(ctx, "deptb.example.org")
-	cloud.PublishProof("deptb.example.org", dom.VerificationRecords[0].Value)
 	_, err = d.VerifyDomain(ctx, "deptb.example.org")
 	fmt.Println("just released:", errors.Is(err, mailops.ErrDomainTaken))
 
 	_ = s.RunFor(time.Hour)
 	dom, err = d.VerifyDomain(ctx, "deptb.example.org")
 	fmt.Println("an hour later:", err == nil && dom.Verified)
+
+	cloud.HoldUnmanaged("deptc.example.org", mailops.Recipient{Address: "sato@deptc.example.org", Kind: mailops.Mailbox, DisplayName: "Sato"})
+	dom, _ = d.AddDomain(ctx, "deptc.example.org")
+	cloud.PublishProof("deptc.example.org", dom.VerificationRecords[0].Value)
+	dom, err = d.TakeOverDomain(ctx, "deptc.example.org")
+	_, uerr := d.GetRecipient(ctx, "sato@deptc.example.org")
+	fmt.Println("taken over:", err == nil && dom.Verified, "user moved:", uerr == nil)
 	// Output:
-	// while held: true
+	// added while held: true
+	// verify while held: true
 	// just released: true
 	// an hour later: true
+	// taken over: true user moved: true
 }
 
 // Mail flow sees a change only after its propagation delay; MailViewAt asks
@@ -108,12 +123,14 @@ func ExampleTenant_MailView() {
 	cloud := fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 	cfg := fake.InstantTenantConfig()
 	cfg.Propagation.Domain = fake.Fixed(3 * time.Minute)
+	cfg.Propagation.AcceptedDomain = fake.Fixed(3 * time.Minute)
 	tenant := cloud.NewTenant("contoso", cfg)
 	d := tenant.Driver("admin")
 	ctx := context.Background()
 	dom, _ := d.AddDomain(ctx, "contoso.com")
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, _ = d.VerifyDomain(ctx, "contoso.com")
+	_ = d.EnableEmail(ctx, "contoso.com")
 
 	_, ok := tenant.MailView().AcceptedDomain("contoso.com")
 	fmt.Println("accepted now:", ok)

@@ -1,6 +1,11 @@
 package fake
 
-import "github.com/mailops-dev/mailops/mailops"
+import (
+	"fmt"
+	"time"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
 
 // FaultKind says what a targeted fault does.
 type FaultKind int
@@ -73,8 +78,12 @@ func (t *Tenant) pickFault(op string, n int) (FaultKind, error) {
 
 // sessionError is the refusal of a call beyond the admin's session limit,
 // worded as Exchange Online's (exo-facts 8.1).
+// sessionError is the refusal of a call over the concurrency limit. Every
+// cmdlet goes through the REST transport since 2023, where overload is
+// answered as throttling (429 with Retry-After), not with the remote
+// PowerShell "Fail to create a runspace" error (fidelity audit C3, E1). It
+// matches both ErrThrottled (with its Retry-After) and ErrTooManySessions.
 func sessionError(op string, limit int) error {
-	return wrapf(mailops.ErrTooManySessions,
-		"%s: Fail to create a runspace because you have exceeded the maximum number of connections allowed : %d for the policy party : MaxConcurrency. Please close existing runspace and try again",
-		op, limit)
+	te := &mailops.ThrottledError{Op: op, RetryAfter: time.Second}
+	return fmt.Errorf("fake: %s: too many concurrent requests (more than %d in flight): 429, Retry-After 1: %w: %w", op, limit, te, mailops.ErrTooManySessions)
 }

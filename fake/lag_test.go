@@ -30,6 +30,7 @@ func TestLaggingReadsSeeASnapshot(t *testing.T) {
 	require.NoError(t, err)
 	_, err = d.GetDomain(bg, "fabrikam.com")
 	require.ErrorIs(t, err, mailops.ErrNotFound, "a snapshot from before the creation legitimately misses it")
+	require.NoError(t, d.EnableEmail(bg, "fabrikam.com"), "no propagation: accepted at once")
 	require.NoError(t, w.s.RunFor(2*time.Minute))
 
 	require.NoError(t, d.CreateRecipient(bg, mailops.Recipient{Address: "a@fabrikam.com", Kind: mailops.Mailbox, DisplayName: "A"}))

@@ -32,7 +32,9 @@ func newWorld(t testing.TB, cfg fake.TenantConfig) *world {
 	return &world{s: s, cloud: c, t: tn, d: tn.Driver("admin")}
 }
 
-// verified adds and verifies a domain.
+// verified adds and verifies a domain, enables Email on it and waits
+// (virtual time, only as long as the tenant's Propagation.AcceptedDomain
+// needs) until admin reads show it an accepted domain.
 func (w *world) verified(t *testing.T, name string) {
 	t.Helper()
 	dom, err := w.d.AddDomain(bg, name)
@@ -41,6 +43,22 @@ func (w *world) verified(t *testing.T, name string) {
 		w.cloud.PublishProof(name, dom.VerificationRecords[0].Value)
 		_, err = w.d.VerifyDomain(bg, name)
 		require.NoError(t, err)
+	}
+	w.enableEmail(t, name)
+}
+
+// enableEmail enables Email on a verified domain and advances virtual time
+// a minute at a time until admin reads show it an accepted domain.
+func (w *world) enableEmail(t *testing.T, name string) {
+	t.Helper()
+	require.NoError(t, w.d.EnableEmail(bg, name))
+	for i := 0; ; i++ {
+		got, err := w.d.GetDomain(bg, name)
+		if err == nil && got.Accepted() {
+			return
+		}
+		require.Less(t, i, 120, "domain %s is not an accepted domain two hours after EnableEmail (last read %+v, %v)", name, got, err)
+		require.NoError(t, w.s.RunFor(time.Minute))
 	}
 }
 
@@ -54,7 +72,7 @@ func TestDomainLifecycle(t *testing.T) {
 	dom, err := w.d.AddDomain(bg, "contoso.com")
 	require.NoError(t, err)
 	assert.False(t, dom.Verified)
-	assert.Equal(t, mailops.Authoritative, dom.Type, "a new domain is Authoritative")
+	assert.Equal(t, mailops.DomainType(""), dom.Type, "a new domain is not an accepted domain until Email is enabled")
 	require.Len(t, dom.VerificationRecords, 2)
 	assert.Regexp(t, `^MS=ms\d{8}$`, dom.VerificationRecords[0].Value)
 	assert.Equal(t, "contoso-com.mail.protection.outlook.com", dom.ServiceRecords[0].Value)
@@ -76,6 +94,8 @@ func TestDomainLifecycle(t *testing.T) {
 	sub, err := w.d.AddDomain(bg, "sales.contoso.com")
 	require.NoError(t, err)
 	assert.True(t, sub.Verified, "a subdomain of a verified domain needs no proof")
+	assert.ErrorIs(t, w.d.SetDomainType(bg, "sales.contoso.com", mailops.InternalRelay), mailops.ErrNotFound, "not an accepted domain before EnableEmail")
+	w.enableEmail(t, "sales.contoso.com")
 
 	require.NoError(t, w.d.SetDomainType(bg, "sales.contoso.com", mailops.InternalRelay))
 	got, err := w.d.GetDomain(bg, "sales.contoso.com")
@@ -97,16 +117,17 @@ func TestDomainTakeoverAcrossTenants(t *testing.T) {
 	w := newWorld(t, fake.InstantTenantConfig())
 	other := w.cloud.NewTenant("fabrikam", fake.InstantTenantConfig()).Driver("admin")
 	w.cloud.HoldUnmanaged("deptb.example.org")
-	_, err := w.d.AddDomain(bg, "deptb.example.org")
-	require.ErrorIs(t, err, mailops.ErrDomainTaken)
+	dom, err := w.d.AddDomain(bg, "deptb.example.org")
+	require.NoError(t, err, "a domain an unmanaged tenant holds can be added, to be taken over")
+	assert.False(t, dom.Verified)
 	held, err := w.t.HeldElsewhere(bg, "deptb.example.org")
 	require.NoError(t, err)
 	assert.True(t, held)
+	w.cloud.PublishProof("deptb.example.org", dom.VerificationRecords[0].Value)
+	_, err = w.d.VerifyDomain(bg, "deptb.example.org")
+	require.ErrorIs(t, err, mailops.ErrDomainTaken, "a plain verification does not take it from the unmanaged tenant")
 
 	w.cloud.ReleaseUnmanaged("deptb.example.org")
-	dom, err := w.d.AddDomain(bg, "deptb.example.org")
-	require.NoError(t, err)
-	w.cloud.PublishProof("deptb.example.org", dom.VerificationRecords[0].Value)
 	_, err = w.d.VerifyDomain(bg, "deptb.example.org")
 	require.ErrorIs(t, err, mailops.ErrDomainTaken, "within an hour of the release")
 	require.NoError(t, w.s.RunFor(61*time.Minute))
@@ -160,14 +181,20 @@ func TestPropagationToMailFlow(t *testing.T) {
 	cfg := fake.InstantTenantConfig()
 	cfg.Propagation.Group = fake.Fixed(40 * time.Minute)
 	cfg.Propagation.Domain = fake.Fixed(3 * time.Minute)
+	cfg.Propagation.AcceptedDomain = fake.Fixed(3 * time.Minute)
 	cfg.Propagation.Connector = fake.Uniform(time.Minute, time.Hour)
 	w := newWorld(t, cfg)
-	w.verified(t, "contoso.com")
-	w.mailbox(t, "alice@contoso.com")
-	assert.Empty(t, w.t.MailView().AcceptedDomains(), "the verified domain has not propagated yet")
+	dom, err := w.d.AddDomain(bg, "contoso.com")
+	require.NoError(t, err)
+	w.cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
+	_, err = w.d.VerifyDomain(bg, "contoso.com")
+	require.NoError(t, err)
+	require.NoError(t, w.d.EnableEmail(bg, "contoso.com"))
+	assert.Empty(t, w.t.MailView().AcceptedDomains(), "the accepted domain has not propagated yet")
 	require.NoError(t, w.s.RunFor(3*time.Minute))
 	_, ok := w.t.MailView().AcceptedDomain("contoso.com")
 	assert.True(t, ok)
+	w.mailbox(t, "alice@contoso.com")
 
 	require.NoError(t, w.d.SetDomainType(bg, "contoso.com", mailops.InternalRelay))
 	d, _ := w.t.MailView().AcceptedDomain("contoso.com")
@@ -247,7 +274,8 @@ func TestSessionLimitAndLatency(t *testing.T) {
 			ok++
 		} else {
 			require.ErrorIs(t, err, mailops.ErrTooManySessions)
-			assert.Contains(t, err.Error(), "maximum number of connections")
+			require.ErrorIs(t, err, mailops.ErrThrottled, "a 429 in the REST era")
+			assert.Contains(t, err.Error(), "too many concurrent requests")
 			refused++
 		}
 	}
@@ -358,14 +386,22 @@ func TestPropagationCoalesces(t *testing.T) {
 	cfg := fake.InstantTenantConfig()
 	cfg.Propagation.Domain = fake.Fixed(5 * time.Minute)
 	w := newWorld(t, cfg)
-	w.verified(t, "contoso.com") // verified version written now, visible in 5 minutes
-	require.NoError(t, w.s.RunFor(time.Minute))
-	require.NoError(t, w.d.SetDomainType(bg, "contoso.com", mailops.InternalRelay)) // written before the first reached mail flow
-	require.NoError(t, w.s.RunFor(4*time.Minute+30*time.Second))
-	_, ok := w.t.MailView().AcceptedDomain("contoso.com")
-	assert.False(t, ok, "the Authoritative state was superseded in flight: mail flow never sees it")
-	require.NoError(t, w.s.RunFor(time.Minute))
+	w.verified(t, "contoso.com") // Email enabled, accepted at once (no AcceptedDomain delay)
 	d, ok := w.t.MailView().AcceptedDomain("contoso.com")
+	require.True(t, ok)
+	require.Equal(t, mailops.Authoritative, d.Type)
+	require.NoError(t, w.d.SetDomainType(bg, "contoso.com", mailops.InternalRelay)) // written now, visible in 5 minutes
+	require.NoError(t, w.s.RunFor(time.Minute))
+	require.NoError(t, w.d.SetDomainType(bg, "contoso.com", mailops.Authoritative)) // written before the first reached mail flow
+	require.NoError(t, w.s.RunFor(4*time.Minute+30*time.Second))
+	d, _ = w.t.MailView().AcceptedDomain("contoso.com")
+	assert.Equal(t, mailops.Authoritative, d.Type, "the InternalRelay state was superseded in flight: mail flow never sees it")
+	require.NoError(t, w.s.RunFor(time.Minute))
+	d, _ = w.t.MailView().AcceptedDomain("contoso.com")
+	assert.Equal(t, mailops.Authoritative, d.Type)
+	require.NoError(t, w.d.SetDomainType(bg, "contoso.com", mailops.InternalRelay))
+	require.NoError(t, w.s.RunFor(5*time.Minute))
+	d, ok = w.t.MailView().AcceptedDomain("contoso.com")
 	require.True(t, ok)
 	assert.Equal(t, mailops.InternalRelay, d.Type)
 
@@ -392,6 +428,8 @@ func TestTenantOnTheWallExecutor(t *testing.T) {
 	cloud.PublishProof("contoso.com", dom.VerificationRecords[0].Value)
 	_, err = c.VerifyDomain(bg, "contoso.com")
 	require.NoError(t, err)
+	require.NoError(t, c.EnableEmail(bg, "contoso.com"))
+	require.NoError(t, c.AwaitAccepted(bg, "contoso.com"))
 	require.NoError(t, c.CreateRecipient(bg, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice"}))
 	require.NoError(t, c.CreateGroup(bg, mailops.Group{PrimaryAddress: "sales@contoso.com", Name: "Sales", Members: []mailops.Address{"alice@contoso.com"}, Owners: []mailops.Address{"alice@contoso.com"}}))
 	require.NoError(t, c.Await(bg, "the group reaches mail flow", func(context.Context) (bool, error) {

@@ -36,6 +36,12 @@ func (b *bucket) take(now time.Time) (time.Duration, bool) {
 	return ceilSeconds(time.Duration((1 - b.tokens) / b.cfg.Rate * float64(time.Second))), false
 }
 
+// microDelay reports whether a call just admitted should be slowed: the
+// bucket is below MicroDelayBelow of its burst.
+func (b *bucket) microDelay() bool {
+	return b.cfg.MicroDelay.Max > 0 && b.cfg.Burst > 0 && b.tokens < b.cfg.MicroDelayBelow*float64(b.cfg.Burst)
+}
+
 // ceilSeconds rounds d up to whole seconds, and to at least one second.
 func ceilSeconds(d time.Duration) time.Duration {
 	s := (d + time.Second - 1) / time.Second

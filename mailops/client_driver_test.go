@@ -121,6 +121,29 @@ func (d *scriptDriver) addVerified(names ...string) {
 	}
 }
 
+// putMailbox adds mailboxes (security principals) without a call.
+func (d *scriptDriver) putMailbox(addrs ...mailops.Address) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range addrs {
+		d.recipients[a] = mailops.Recipient{Address: a, Kind: mailops.Mailbox, DisplayName: a.Local()}
+	}
+}
+
+// countAfter counts the calls of op made after the first call of first.
+func (d *scriptDriver) countAfter(first, op string) int {
+	n, seen := 0, false
+	for _, c := range d.Calls() {
+		switch {
+		case c.Op == first:
+			seen = true
+		case seen && c.Op == op:
+			n++
+		}
+	}
+	return n
+}
+
 func (d *scriptDriver) Calls() []scriptCall {
 	d.mu.Lock()
 	defer d.mu.Unlock()

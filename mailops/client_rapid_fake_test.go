@@ -72,6 +72,12 @@ func seedTenant(t *rapid.T, s *sim.Scheduler, cloud *fake.Cloud, tn *fake.Tenant
 		if _, err = c.VerifyDomain(ctx, tenantDomain); err != nil {
 			return
 		}
+		if err = c.EnableEmail(ctx, tenantDomain); err != nil {
+			return
+		}
+		if err = c.AwaitAccepted(ctx, tenantDomain); err != nil {
+			return
+		}
 		for _, a := range memberPool {
 			if err = c.CreateRecipient(ctx, mailops.Recipient{Address: a, Kind: mailops.Mailbox, DisplayName: a.Local()}); err != nil {
 				return

@@ -35,11 +35,11 @@ type DomainDriver interface {
 	// domain held by an unmanaged (self-service) tenant: verification with
 	// forceTakeover (Graph beta POST /domains/{id}/verify
 	// {"forceTakeover": true}; Confirm-MgDomain -ForceTakeover). The
-	// domain moves to this tenant at once; the unmanaged tenant's users
-	// keep their accounts there but lose the domain (their addresses move
-	// to its initial domain). ErrForbidden when the holder is a managed
-	// tenant (takeover applies only to unmanaged ones); ErrNotVerified if
-	// the proof is not visible.
+	// domain moves to this tenant at once, and the resources moved are
+	// "Users, Subscriptions, License assignments" (domains-admin-takeover):
+	// the unmanaged tenant's users on the domain arrive here. ErrForbidden
+	// when the holder is a managed tenant (takeover applies only to
+	// unmanaged ones); ErrNotVerified if the proof is not visible.
 	TakeOverDomain(ctx context.Context, name string) (Domain, error)
 	// EnableEmail adds Email to the domain's supported services (Graph
 	// PATCH /domains/{id} supportedServices). Only then does Exchange

@@ -13,7 +13,9 @@ type testCase struct {
 
 func allCases() []testCase {
 	var cases []testCase
-	for _, cs := range [][]testCase{domainCases, recipientCases, groupCases, outboundCases, inboundCases, remoteDomainCases, failureCases} {
+	for _, cs := range [][]testCase{domainCases, acceptedCases, recipientCases, contactCases, forwardingCases, groupCases, groupTypeCases,
+		outboundCases, inboundCases, remoteDomainCases, remoteForwardCases, outboundSpamCases, dkimCases, traceCases,
+		takeoverCases, failureCases} {
 		cases = append(cases, cs...)
 	}
 	return cases

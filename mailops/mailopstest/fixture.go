@@ -160,3 +160,36 @@ func (f *fixture) createGroup(g mailops.Group) {
 		require.NoError(c, err)
 	})
 }
+
+// acceptedNotYet adds a fresh domain, proves and verifies it, and waits
+// until reads show it verified, without enabling Email: the domain is
+// verified but not an Exchange Online accepted domain.
+func (f *fixture) acceptedNotYet() string {
+	f.t.Helper()
+	name := f.newDomain()
+	dom := f.addDomain(name)
+	if !dom.Verified {
+		f.hook(f.h.ProveOwnership(f.ctx, name, dom.VerificationRecords), "prove ownership")
+		f.eventually("VerifyDomain "+name, func(c *check) {
+			_, err := f.d.VerifyDomain(f.ctx, name)
+			require.NoError(c, err)
+		})
+	}
+	f.eventually("domain "+name+" reads verified", func(c *check) {
+		got, err := f.d.GetDomain(f.ctx, name)
+		require.NoError(c, err)
+		require.True(c, got.Verified)
+	})
+	return name
+}
+
+// contact is a mail contact value (not created) for an external address.
+func contact(a mailops.Address) mailops.Recipient {
+	return mailops.Recipient{Address: a, Kind: mailops.MailContact, DisplayName: "Contact " + a.Local()}
+}
+
+// external is an address in a fresh domain that no tenant holds.
+func (f *fixture) external(local string) mailops.Address {
+	f.t.Helper()
+	return addr(local, f.newDomain())
+}

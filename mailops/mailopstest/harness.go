@@ -3,6 +3,7 @@ package mailopstest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
 )
@@ -64,3 +65,30 @@ type ForeignDomainHarness interface {
 
 // HarnessMaker makes the Harness for one case; t is the case's subtest.
 type HarnessMaker func(ctx context.Context, t *testing.T) (Harness, error)
+
+// UnmanagedDomainHarness is an optional Harness hook for the external admin
+// takeover cases: it makes an unmanaged (self-service sign-up) tenant hold a
+// fresh domain from NewDomain verified, with the given users (mailboxes) on
+// it. A harness that cannot return errors.ErrUnsupported (or does not
+// implement the interface): the takeover case is then skipped.
+type UnmanagedDomainHarness interface {
+	HoldUnmanaged(ctx context.Context, domain string, users []mailops.Recipient) error
+}
+
+// DkimDNSHarness is an optional Harness hook: it publishes a domain's DKIM
+// selector CNAMEs (selector1._domainkey and selector2._domainkey pointing at
+// cfg.Selector1CNAME and cfg.Selector2CNAME) where the backend looks for
+// them. It may return before they are visible: the suite settles and
+// retries. A harness without DNS returns errors.ErrUnsupported (or does not
+// implement the interface): the case that enables signing is then skipped.
+type DkimDNSHarness interface {
+	PublishDkimCNAMEs(ctx context.Context, cfg mailops.DkimSigningConfig) error
+}
+
+// NowHarness is an optional Harness hook: the backend's current time (fake:
+// virtual time; real tenant: the wall clock), for queries that must fall in
+// a window the service keeps, such as message trace (the last 90 days).
+// Without it the cases check only what does not depend on the time.
+type NowHarness interface {
+	Now() time.Time
+}
