@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -101,7 +102,16 @@ func (j *FileJournal) Entries(context.Context) ([]JournalEntry, error) {
 	return out, nil
 }
 
-// Append writes one line and syncs the file.
+// journalSync makes a journal write durable. Tests replace it to observe
+// that Append syncs before it returns.
+var journalSync = (*os.File).Sync
+
+// Append writes one line and syncs the file before returning: an entry is
+// recorded only once it is on disk. A torn last line left by a crash in the
+// middle of an earlier write (one Entries ignores) is cut off first, so the
+// new line never joins it; an unterminated last line that is a whole entry
+// (one Entries returns) gets its newline instead. A new file's directory is
+// synced too, so the file itself survives a crash.
 func (j *FileJournal) Append(_ context.Context, e JournalEntry) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -109,17 +119,96 @@ func (j *FileJournal) Append(_ context.Context, e JournalEntry) error {
 	if err != nil {
 		return fmt.Errorf("mailops: journal entry: %w", err)
 	}
-	f, err := os.OpenFile(j.Path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	_, statErr := os.Stat(j.Path)
+	created := errors.Is(statErr, os.ErrNotExist)
+	f, err := os.OpenFile(j.Path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("mailops: open journal: %w", err)
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	end, err := repairTail(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("mailops: journal %s: %w", j.Path, err)
+	}
+	if _, err := f.WriteAt(append(b, '\n'), end); err != nil {
 		f.Close()
 		return fmt.Errorf("mailops: write journal: %w", err)
 	}
-	if err := f.Sync(); err != nil {
+	if err := journalSync(f); err != nil {
 		f.Close()
 		return fmt.Errorf("mailops: sync journal: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("mailops: close journal: %w", err)
+	}
+	if created {
+		if err := syncDir(filepath.Dir(j.Path)); err != nil {
+			return fmt.Errorf("mailops: sync journal directory: %w", err)
+		}
+	}
+	return nil
+}
+
+// repairTail makes f end with a newline (or be empty) and returns where the
+// next line goes: an unterminated last line that holds a whole entry is
+// terminated, any other (a torn write) is cut off.
+func repairTail(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := fi.Size()
+	if size == 0 {
+		return 0, nil
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return 0, err
+	}
+	if last[0] == '\n' {
+		return size, nil
+	}
+	// Find the start of the last line, reading backwards in chunks.
+	const chunk = 4096
+	start := int64(0)
+	buf := make([]byte, chunk)
+	for off := size; off > 0; {
+		n := min(int64(chunk), off)
+		off -= n
+		if _, err := f.ReadAt(buf[:n], off); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			start = off + int64(i) + 1
+			break
+		}
+	}
+	tail := make([]byte, size-start)
+	if _, err := f.ReadAt(tail, start); err != nil {
+		return 0, err
+	}
+	var e JournalEntry
+	if t := bytes.TrimSpace(tail); len(t) > 0 && json.Unmarshal(t, &e) == nil {
+		if _, err := f.WriteAt([]byte{'\n'}, size); err != nil {
+			return 0, err
+		}
+		return size + 1, nil
+	}
+	if err := f.Truncate(start); err != nil {
+		return 0, err
+	}
+	return start, nil
+}
+
+// syncDir syncs a directory, so that a file created in it survives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
