@@ -29,6 +29,7 @@ type summary struct {
 	Sent         int `json:"sent"`
 	Delivered    int `json:"delivered"`
 	Bounced      int `json:"bounced"`
+	GapBounced   int `json:"gapBounced"` // of Bounced: in the documented verification gap
 	Lost         int `json:"lost"`
 	Duplicated   int `json:"duplicated"`
 	Misdelivered int `json:"misdelivered"`
@@ -84,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	r := res.report
 	if *asJSON {
-		b, _ := json.Marshal(summary{r.Sent, r.Delivered, r.Bounced, r.Lost, r.Duplicated, r.Misdelivered, r.Looped})
+		b, _ := json.Marshal(summary{r.Sent, r.Delivered, r.Bounced, r.GapBounced, r.Lost, r.Duplicated, r.Misdelivered, r.Looped})
 		fmt.Fprintln(stdout, string(b))
 		return 0
 	}

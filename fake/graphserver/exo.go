@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,75 +18,6 @@ type cmdletEnvelope struct {
 		CmdletName string                     `json:"CmdletName"`
 		Parameters map[string]json.RawMessage `json:"Parameters"`
 	} `json:"CmdletInput"`
-}
-
-// exoError is the admin API's error body, in the shapes clients parse:
-// error.message, error.details[].message, error.innererror.internalException.
-type exoError struct {
-	Error exoErrorBody `json:"error"`
-}
-
-type exoErrorBody struct {
-	Code       string           `json:"code"`
-	Message    string           `json:"message"`
-	Details    []exoErrorDetail `json:"details,omitempty"`
-	InnerError *exoInnerError   `json:"innererror,omitempty"`
-}
-
-type exoErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-type exoInnerError struct {
-	InternalException exoErrorDetail `json:"internalException"`
-}
-
-func writeEXOError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, exoError{Error: exoErrorBody{Code: code, Message: msg,
-		Details:    []exoErrorDetail{{Code: "Context", Message: msg}},
-		InnerError: &exoInnerError{InternalException: exoErrorDetail{Message: msg}}}})
-}
-
-// server name in "couldn't be found on ..." messages.
-const exoServer = "FAKEPR01MB0001.PROD.OUTLOOK.COM"
-
-func notFoundMsg(identity string) string {
-	return "|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object '" +
-		identity + "' couldn't be found on '" + exoServer + "'."
-}
-
-// writeBackingEXOError renders an error of the backing driver as the admin
-// API does.
-func writeBackingEXOError(w http.ResponseWriter, identity string, err error) {
-	var te *mailops.ThrottledError
-	switch {
-	case errors.As(err, &te):
-		secs := max(1, int((te.RetryAfter+time.Second-1)/time.Second))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		writeEXOError(w, http.StatusTooManyRequests, "TooManyRequests", "Request is throttled: "+err.Error())
-	case errors.Is(err, mailops.ErrTooManySessions):
-		writeEXOError(w, http.StatusBadRequest, "BadRequest",
-			"Fail to create a runspace because you have exceeded the maximum number of connections allowed : 3 for the policy party : MaxConcurrency. "+err.Error())
-	case errors.Is(err, mailops.ErrNotFound):
-		writeEXOError(w, http.StatusBadRequest, "BadRequest", notFoundMsg(identity)+" "+err.Error())
-	case errors.Is(err, mailops.ErrExists):
-		writeEXOError(w, http.StatusBadRequest, "BadRequest",
-			"|Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException|The object '"+identity+"' already exists. "+err.Error())
-	case errors.Is(err, mailops.ErrNotVerified):
-		writeEXOError(w, http.StatusBadRequest, "BadRequest",
-			"|Microsoft.Exchange.Data.DataValidationException|The domain of '"+identity+"' isn't an accepted domain for your organization. "+err.Error())
-	case errors.Is(err, mailops.ErrForbidden):
-		writeEXOError(w, http.StatusForbidden, "AccessDenied",
-			"|Microsoft.Exchange.Configuration.Tasks.TaskAccessDeniedException|Access denied: "+err.Error())
-	case errors.Is(err, mailops.ErrInvalid):
-		writeEXOError(w, http.StatusBadRequest, "BadRequest",
-			"|Microsoft.Exchange.Data.DataValidationException|Cannot validate argument: "+err.Error())
-	case errors.Is(err, mailops.ErrUnavailable):
-		writeEXOError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable: "+err.Error())
-	default:
-		writeEXOError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
-	}
 }
 
 // params are a cmdlet's parameters.
@@ -220,6 +150,11 @@ func stripSMTP(s string) string {
 	return s
 }
 
+// exoFail is a refusal with a given exception type and text (500).
+type exoFail struct{ exType, text string }
+
+func (e *exoFail) Error() string { return e.text }
+
 // cmdlet is one cmdlet of the fake: it returns the output objects.
 type cmdlet func(s *Server, r *http.Request, p params) ([]any, error)
 
@@ -242,23 +177,26 @@ func backing(identity string, err error) error {
 func (s *Server) serveEXO(w http.ResponseWriter, r *http.Request, env cmdletEnvelope) {
 	name := env.CmdletInput.CmdletName
 	fn, ok := cmdlets[strings.ToLower(name)]
-	if !ok {
-		writeEXOError(w, http.StatusBadRequest, "BadRequest",
-			"The term '"+name+"' is not recognized as a name of a cmdlet, function, script file, or executable program.")
+	if err := checkReference(name, env.CmdletInput.Parameters); err != nil || !ok {
+		writeReferenceError(w, name, err)
 		return
 	}
 	out, err := fn(s, r, params(env.CmdletInput.Parameters))
 	var be *backingErr
 	var ce cmdletErr
+	var xf *exoFail
 	switch {
+	case errors.As(err, &xf):
+		writeEXOError(w, http.StatusInternalServerError, "InternalServerError", xf.exType, xf.text)
+		return
 	case errors.As(err, &be):
 		writeBackingEXOError(w, be.identity, be.err)
 		return
 	case errors.As(err, &ce):
-		writeEXOError(w, http.StatusBadRequest, "BadRequest", "|System.Management.Automation.ParameterBindingException|"+string(ce))
+		writeEXOError(w, http.StatusBadRequest, "BadRequest", exParameterBinding, string(ce))
 		return
 	case err != nil:
-		writeEXOError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
+		writeEXOError(w, http.StatusInternalServerError, "InternalServerError", exInternal, err.Error())
 		return
 	}
 	if out == nil {
@@ -273,4 +211,17 @@ func (s *Server) serveEXO(w http.ResponseWriter, r *http.Request, env cmdletEnve
 		body["@odata.nextLink"] = nextLink(r, next)
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// date reads a DateTime parameter sent as an RFC 3339 string.
+func (p params) date(name string) (time.Time, error) {
+	s, err := p.str(name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, cmdletErr(fmt.Sprintf("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type System.DateTime.", name, s))
+	}
+	return t, nil
 }

@@ -10,34 +10,48 @@ import (
 )
 
 var cmdlets = map[string]cmdlet{
-	"get-accepteddomain":             getAcceptedDomain,
-	"set-accepteddomain":             setAcceptedDomain,
-	"get-recipient":                  getRecipient,
-	"get-mailbox":                    getRecipients(mailops.Mailbox),
-	"get-mailuser":                   getRecipients(mailops.MailUser),
-	"new-mailuser":                   newMailUser,
-	"set-mailbox":                    setRecipient(mailops.Mailbox),
-	"set-mailuser":                   setRecipient(mailops.MailUser),
-	"new-distributiongroup":          newDistributionGroup,
-	"get-distributiongroup":          getDistributionGroup,
-	"get-distributiongroupmember":    getDistributionGroupMember,
-	"update-distributiongroupmember": updateDistributionGroupMember,
-	"set-distributiongroup":          setDistributionGroup,
-	"remove-distributiongroup":       removeDistributionGroup,
-	"add-recipientpermission":        recipientPermission(true),
-	"remove-recipientpermission":     recipientPermission(false),
-	"get-recipientpermission":        getRecipientPermission,
-	"new-outboundconnector":          putOutbound(true),
-	"set-outboundconnector":          putOutbound(false),
-	"get-outboundconnector":          getOutbound,
-	"remove-outboundconnector":       removeOutbound,
-	"new-inboundconnector":           newInbound,
-	"get-inboundconnector":           getInbound,
-	"remove-inboundconnector":        removeInbound,
-	"new-remotedomain":               newRemoteDomain,
-	"set-remotedomain":               setRemoteDomain,
-	"get-remotedomain":               getRemoteDomain,
-	"remove-remotedomain":            removeRemoteDomain,
+	"get-accepteddomain":                 getAcceptedDomain,
+	"set-accepteddomain":                 setAcceptedDomain,
+	"get-recipient":                      getRecipient,
+	"get-mailbox":                        getRecipients(mailops.Mailbox),
+	"get-mailuser":                       getRecipients(mailops.MailUser),
+	"get-mailcontact":                    getRecipients(mailops.MailContact),
+	"new-mailbox":                        newAccount(mailops.Mailbox),
+	"new-mailuser":                       newAccount(mailops.MailUser),
+	"new-mailcontact":                    newMailContact,
+	"set-mailbox":                        setRecipient(mailops.Mailbox),
+	"set-mailuser":                       setRecipient(mailops.MailUser),
+	"set-mailcontact":                    setRecipient(mailops.MailContact),
+	"remove-mailbox":                     removeRecipient(mailops.Mailbox),
+	"remove-mailuser":                    removeRecipient(mailops.MailUser),
+	"remove-mailcontact":                 removeRecipient(mailops.MailContact),
+	"get-hostedoutboundspamfilterpolicy": getSpamPolicy,
+	"set-hostedoutboundspamfilterpolicy": setSpamPolicy,
+	"get-dkimsigningconfig":              getDkim,
+	"new-dkimsigningconfig":              newDkim,
+	"set-dkimsigningconfig":              setDkim,
+	"get-messagetracev2":                 getMessageTrace,
+	"new-distributiongroup":              newDistributionGroup,
+	"get-distributiongroup":              getDistributionGroup,
+	"get-distributiongroupmember":        getDistributionGroupMember,
+	"update-distributiongroupmember":     updateDistributionGroupMember,
+	"add-distributiongroupmember":        addDistributionGroupMember,
+	"set-distributiongroup":              setDistributionGroup,
+	"remove-distributiongroup":           removeDistributionGroup,
+	"add-recipientpermission":            recipientPermission(true),
+	"remove-recipientpermission":         recipientPermission(false),
+	"get-recipientpermission":            getRecipientPermission,
+	"new-outboundconnector":              putOutbound(true),
+	"set-outboundconnector":              putOutbound(false),
+	"get-outboundconnector":              getOutbound,
+	"remove-outboundconnector":           removeOutbound,
+	"new-inboundconnector":               newInbound,
+	"get-inboundconnector":               getInbound,
+	"remove-inboundconnector":            removeInbound,
+	"new-remotedomain":                   newRemoteDomain,
+	"set-remotedomain":                   setRemoteDomain,
+	"get-remotedomain":                   getRemoteDomain,
+	"remove-remotedomain":                removeRemoteDomain,
 }
 
 func acceptedDomainObject(d mailops.Domain) map[string]any {
@@ -49,8 +63,9 @@ func acceptedDomainObject(d mailops.Domain) map[string]any {
 		"Default": false, "MatchSubDomains": false, "SendingFromDomainDisabled": false}
 }
 
-// getAcceptedDomain lists verified domains only: a domain is an accepted
-// domain once verified.
+// getAcceptedDomain lists accepted domains only: a verified domain becomes
+// one after Email is among its supported services and Exchange has picked
+// it up.
 func getAcceptedDomain(s *Server, r *http.Request, p params) ([]any, error) {
 	if err := p.check("Identity", "ResultSize"); err != nil {
 		return nil, err
@@ -61,8 +76,8 @@ func getAcceptedDomain(s *Server, r *http.Request, p params) ([]any, error) {
 			return nil, err
 		}
 		d, err := s.d.GetDomain(r.Context(), strings.ToLower(id))
-		if err == nil && !d.Verified {
-			err = errors.Join(mailops.ErrNotFound, errors.New("domain "+id+" is not verified"))
+		if err == nil && !d.Accepted() {
+			err = errors.Join(mailops.ErrNotFound, errors.New("domain "+id+" is not an accepted domain (yet)"))
 		}
 		if err != nil {
 			return nil, backing(id, err)
@@ -75,7 +90,7 @@ func getAcceptedDomain(s *Server, r *http.Request, p params) ([]any, error) {
 	}
 	var out []any
 	for _, d := range list {
-		if d.Verified {
+		if d.Accepted() {
 			out = append(out, acceptedDomainObject(d))
 		}
 	}

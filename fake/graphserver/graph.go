@@ -100,6 +100,16 @@ func decodeBody(r *http.Request, v any) error {
 // serveGraph routes /v1.0/... requests.
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1.0/")
+	if beta, isBeta := strings.CutPrefix(r.URL.Path, "/beta/"); isBeta {
+		// The fake serves from beta only what v1.0 lacks: domain
+		// verification with forceTakeover.
+		if parts := strings.Split(beta, "/"); len(parts) == 3 && parts[0] == "domains" && parts[2] == "verify" {
+			s.serveDomains(w, r, parts[1:])
+			return
+		}
+		writeGraphError(w, http.StatusBadRequest, "BadRequest", "The fake Graph serves only POST /beta/domains/{id}/verify from beta")
+		return
+	}
 	if !ok {
 		writeGraphError(w, http.StatusNotFound, "BadRequest", "Invalid version: "+r.URL.Path)
 		return

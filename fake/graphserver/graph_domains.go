@@ -2,6 +2,7 @@ package graphserver
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -24,10 +25,7 @@ type graphDomain struct {
 }
 
 func toGraphDomain(d mailops.Domain) graphDomain {
-	svc := []string{}
-	if d.Verified {
-		svc = []string{"Email"}
-	}
+	svc := append([]string{}, d.SupportedServices...)
 	return graphDomain{ID: d.Name, AuthenticationType: "Managed", IsAdminManaged: true, IsRoot: true, IsVerified: d.Verified,
 		PasswordNotificationWindowInDays: 14, PasswordValidityPeriodInDays: 2147483647, SupportedServices: svc}
 }
@@ -115,8 +113,29 @@ func (s *Server) serveDomains(w http.ResponseWriter, r *http.Request, parts []st
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case sub == "" && r.Method == http.MethodPatch:
+		s.patchDomain(w, r, name)
 	case sub == "verify" && r.Method == http.MethodPost:
-		d, err := s.d.VerifyDomain(ctx, name)
+		var body struct {
+			ForceTakeover bool `json:"forceTakeover"`
+		}
+		if r.ContentLength != 0 {
+			if err := decodeBody(r, &body); err != nil {
+				writeGraphError(w, http.StatusBadRequest, "Request_BadRequest", "Invalid request body: "+err.Error())
+				return
+			}
+		}
+		if body.ForceTakeover && !strings.HasPrefix(r.URL.Path, "/beta/") {
+			// forceTakeover is a beta-only parameter of domain: verify.
+			writeGraphError(w, http.StatusBadRequest, "Request_BadRequest",
+				"The property 'forceTakeover' does not exist on type 'microsoft.graph.verify' in v1.0.")
+			return
+		}
+		verify := s.d.VerifyDomain
+		if body.ForceTakeover {
+			verify = s.d.TakeOverDomain
+		}
+		d, err := verify(ctx, name)
 		if err != nil {
 			writeBackingGraphError(w, err, "Domain verification failed: the verification DNS record was not found")
 			return
@@ -143,4 +162,37 @@ func (s *Server) serveDomains(w http.ResponseWriter, r *http.Request, parts []st
 	default:
 		methodNotAllowed(w, r)
 	}
+}
+
+// patchDomain is PATCH /domains/{id}: the fake supports only adding Email to
+// supportedServices (the services a domain had stay: Graph replaces the
+// collection, so a caller sends the old ones too).
+func (s *Server) patchDomain(w http.ResponseWriter, r *http.Request, name string) {
+	var body struct {
+		SupportedServices []string `json:"supportedServices"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		writeGraphError(w, http.StatusBadRequest, "Request_BadRequest", "Invalid request body: "+err.Error())
+		return
+	}
+	d, err := s.d.GetDomain(r.Context(), name)
+	if err != nil {
+		writeBackingGraphError(w, err, "")
+		return
+	}
+	for _, old := range d.SupportedServices {
+		if !slices.Contains(body.SupportedServices, old) {
+			writeGraphError(w, http.StatusBadRequest, "Request_BadRequest", "The fake Graph cannot remove the supported service "+old)
+			return
+		}
+	}
+	if !slices.Contains(body.SupportedServices, "Email") {
+		writeGraphError(w, http.StatusBadRequest, "Request_BadRequest", "The fake Graph can only add Email to supportedServices")
+		return
+	}
+	if err := s.d.EnableEmail(r.Context(), name); err != nil {
+		writeBackingGraphError(w, err, "The domain must be verified before its supported services can be set")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

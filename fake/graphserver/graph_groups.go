@@ -29,7 +29,7 @@ func toGraphGroup(g mailops.Group) graphGroup {
 		dn = g.Name
 	}
 	return graphGroup{ID: objectID("group", string(g.PrimaryAddress)), DisplayName: dn, Mail: string(g.PrimaryAddress),
-		MailEnabled: true, MailNickname: g.PrimaryAddress.Local(), GroupTypes: []string{},
+		MailEnabled: true, SecurityEnabled: g.Type.Or() == mailops.Security, MailNickname: g.PrimaryAddress.Local(), GroupTypes: []string{},
 		ProxyAddresses: proxyAddresses(g.PrimaryAddress, nil)}
 }
 
@@ -93,13 +93,14 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, parts []str
 	switch sub {
 	case "":
 		writeJSON(w, http.StatusOK, toGraphGroup(g))
-	case "members", "owners":
-		as := g.Members
-		if sub == "owners" {
-			as = g.Owners
-		}
-		out := make([]any, len(as))
-		for i, a := range as {
+	case "owners":
+		// "Owners are currently not available in Microsoft Graph for groups
+		// that were created in Exchange" (learn.microsoft.com/graph/api/group-list-owners):
+		// every group of the fake was created in Exchange.
+		writePage(w, r, s.opts.PageSize, "directoryObjects", []any{})
+	case "members":
+		out := make([]any, len(g.Members))
+		for i, a := range g.Members {
 			out[i] = s.directoryObject(r, a)
 		}
 		writePage(w, r, s.opts.PageSize, "directoryObjects", out)

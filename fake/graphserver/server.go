@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,22 @@ type Server struct {
 	mu       sync.Mutex
 	faults   []Fault
 	requests []string
+	calls    []Call
+}
+
+// Call is one InvokeCommand request as received: the cmdlet and its
+// parameter names, sorted.
+type Call struct {
+	Cmdlet     string
+	Parameters []string
+}
+
+// Calls returns every InvokeCommand request received so far, in order,
+// including refused ones.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
 }
 
 // New returns a Server that serves the tenant behind d.
@@ -124,14 +141,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	desc := r.Method + " " + r.URL.Path
 	if isEXO {
 		if r.URL.Path != exoPath || r.Method != http.MethodPost {
-			writeEXOError(w, http.StatusNotFound, "NotFound", "no such admin API endpoint: "+r.Method+" "+r.URL.Path)
+			writeEXOPlainError(w, http.StatusNotFound, "NotFound", "no such admin API endpoint: "+r.Method+" "+r.URL.Path)
 			return
 		}
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(&env); err != nil {
-			writeEXOError(w, http.StatusBadRequest, "BadRequest", "the request body is not a CmdletInput envelope: "+err.Error())
+			writeEXOPlainError(w, http.StatusBadRequest, "BadRequest", "the request body is not a CmdletInput envelope: "+err.Error())
 			return
 		}
 		desc = "EXO " + env.CmdletInput.CmdletName
+		names := make([]string, 0, len(env.CmdletInput.Parameters))
+		for k := range env.CmdletInput.Parameters {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		s.mu.Lock()
+		s.calls = append(s.calls, Call{Cmdlet: env.CmdletInput.CmdletName, Parameters: names})
+		s.mu.Unlock()
 	}
 	fault, faulty := s.record(desc)
 	if faulty && fault.Kind != TruncatedBody {
@@ -144,7 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			msg = "Access token is empty."
 		}
 		if isEXO {
-			writeEXOError(w, http.StatusUnauthorized, "Unauthorized", msg)
+			writeEXOPlainError(w, http.StatusUnauthorized, "Unauthorized", msg)
 		} else {
 			writeGraphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
 		}
@@ -185,14 +210,14 @@ func (s *Server) serveFault(w http.ResponseWriter, f Fault, isEXO bool) {
 		secs := int((f.RetryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		if isEXO {
-			writeEXOError(w, http.StatusTooManyRequests, "TooManyRequests", "Request is throttled. Retry after "+strconv.Itoa(secs)+" seconds.")
+			writeEXOPlainError(w, http.StatusTooManyRequests, "TooManyRequests", "Request is throttled. Retry after "+strconv.Itoa(secs)+" seconds.")
 		} else {
 			writeGraphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
 		}
 	case ExpiredToken:
 		msg := "Lifetime validation failed, the token is expired."
 		if isEXO {
-			writeEXOError(w, http.StatusUnauthorized, "Unauthorized", msg)
+			writeEXOPlainError(w, http.StatusUnauthorized, "Unauthorized", msg)
 		} else {
 			writeGraphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
 		}

@@ -112,17 +112,40 @@ func TestInvokeCommandShapesAndErrors(t *testing.T) {
 	assert.Equal(t, false, c["UseMXRecord"])
 	assert.Equal(t, "OnPremises", c["ConnectorType"])
 
+	// Errors as the service sends them: a generic message, the reason in
+	// details[].message as "ExNNNNNN|<exception type>|<text>".
+	detail := func(body map[string]any) string {
+		e := body["error"].(map[string]any)
+		assert.Equal(t, "Error executing cmdlet", e["message"])
+		ds := e["details"].([]any)
+		require.Len(t, ds, 1)
+		return ds[0].(map[string]any)["message"].(string)
+	}
 	st, _, body = do(t, "POST", url, "tok", invoke("Get-OutboundConnector", map[string]any{"Identity": "nothing"}))
-	assert.Equal(t, http.StatusBadRequest, st)
-	assert.Contains(t, body["error"].(map[string]any)["message"], "couldn't be found")
+	assert.Equal(t, http.StatusInternalServerError, st)
+	assert.Regexp(t, `^Ex[0-9A-F]{6}\|Microsoft\.Exchange\.Configuration\.Tasks\.ManagementObjectNotFoundException\|The operation couldn't be performed because object 'nothing' couldn't be found`, detail(body))
 
 	st, _, body = do(t, "POST", url, "tok", invoke("Get-OutboundConnector", map[string]any{"Bogus": 1}))
 	assert.Equal(t, http.StatusBadRequest, st)
-	assert.Contains(t, body["error"].(map[string]any)["message"], "A parameter cannot be found that matches parameter name 'Bogus'")
+	assert.Regexp(t, `^Ex[0-9A-F]{6}\|System\.Management\.Automation\.ParameterBindingException\|A parameter cannot be found that matches parameter name 'Bogus'\.$`, detail(body))
+
+	// New-MailUser -PrimarySmtpAddress is documented as on-premises only;
+	// Set-MailUser has no forwarding parameters.
+	for _, c := range []struct {
+		cmdlet, param string
+		ps            map[string]any
+	}{
+		{"New-MailUser", "PrimarySmtpAddress", map[string]any{"Name": "x", "ExternalEmailAddress": "x@ext.example", "PrimarySmtpAddress": "x@contoso.example"}},
+		{"Set-MailUser", "ForwardingSmtpAddress", map[string]any{"Identity": "x@contoso.example", "ForwardingSmtpAddress": "smtp:y@ext.example"}},
+	} {
+		st, _, body = do(t, "POST", url, "tok", invoke(c.cmdlet, c.ps))
+		assert.Equal(t, http.StatusBadRequest, st, c.cmdlet)
+		assert.Contains(t, detail(body), "ParameterBindingException|A parameter cannot be found that matches parameter name '"+c.param+"'.", c.cmdlet)
+	}
 
 	st, _, body = do(t, "POST", url, "tok", invoke("New-AcceptedDomain", nil))
 	assert.Equal(t, http.StatusBadRequest, st, "New-AcceptedDomain is on-premises only")
-	assert.Contains(t, body["error"].(map[string]any)["message"], "is not recognized")
+	assert.Contains(t, detail(body), "CommandNotFoundException|The term 'New-AcceptedDomain' is not recognized")
 
 	st, _, _ = do(t, "POST", url, "tok", `{"CmdletInput":`)
 	assert.Equal(t, http.StatusBadRequest, st, "a malformed envelope")

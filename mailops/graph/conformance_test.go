@@ -53,11 +53,21 @@ func (h *harness) Settle(context.Context) error { return h.w.s.RunFor(2 * 60 * 6
 
 func (h *harness) Close() {}
 
+// TestConformance runs the suite, then checks every InvokeCommand the
+// driver sent during it (as the fake server recorded them) against Exchange
+// Online's cmdlet reference.
 func TestConformance(t *testing.T) {
+	var worlds []*world
 	mailopstest.RunConformanceTests(t, func(_ context.Context, t *testing.T) (mailopstest.Harness, error) {
 		w := newWorld(t, uint64(len(t.Name())), 2)
+		worlds = append(worlds, w)
 		other := w.cloud.NewTenant("fabrikam", w.tenantConfig())
 		return &harness{w: w, other: other.Driver("other-admin")}, nil
 	})
 	assert.GreaterOrEqual(t, len(mailopstest.CaseNames()), 25)
+	n := 0
+	for _, w := range worlds {
+		n += checkCalls(t, w)
+	}
+	assert.Greater(t, n, 100, "the suite made InvokeCommand calls")
 }

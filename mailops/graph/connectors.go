@@ -221,11 +221,15 @@ type exoRemoteDomain struct {
 	Name                 string `json:"Name"`
 	DomainName           string `json:"DomainName"`
 	UseSimpleDisplayName bool   `json:"UseSimpleDisplayName"`
-	AutoForwardEnabled   bool   `json:"AutoForwardEnabled"`
+	AutoForwardEnabled   *bool  `json:"AutoForwardEnabled"`
 }
 
 func (e exoRemoteDomain) remoteDomain() mailops.RemoteDomain {
-	return mailops.RemoteDomain{Name: e.Name, DomainName: strings.ToLower(e.DomainName), UseSimpleDisplayName: e.UseSimpleDisplayName, AutoForwardEnabled: e.AutoForwardEnabled}
+	af := e.AutoForwardEnabled
+	if af == nil {
+		af = mailops.BoolPtr(true) // reads always return it; Exchange's default is $true
+	}
+	return mailops.RemoteDomain{Name: e.Name, DomainName: strings.ToLower(e.DomainName), UseSimpleDisplayName: e.UseSimpleDisplayName, AutoForwardEnabled: af}
 }
 
 // CreateRemoteDomain is New-RemoteDomain (name and domain only) then
@@ -278,14 +282,18 @@ func (d *Driver) ListRemoteDomains(ctx context.Context) ([]mailops.RemoteDomain,
 	return out, nil
 }
 
-// SetRemoteDomain is Set-RemoteDomain -UseSimpleDisplayName
-// -AutoForwardEnabled. The domain name of a remote domain cannot change.
+// SetRemoteDomain is Set-RemoteDomain -UseSimpleDisplayName, and
+// -AutoForwardEnabled only when set (nil leaves the current value). The
+// domain name of a remote domain cannot change.
 func (d *Driver) SetRemoteDomain(ctx context.Context, r mailops.RemoteDomain) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	_, err := d.exo.invoke(ctx, "Set-RemoteDomain", map[string]any{"Identity": r.Name, "UseSimpleDisplayName": r.UseSimpleDisplayName,
-		"AutoForwardEnabled": r.AutoForwardEnabled})
+	p := map[string]any{"Identity": r.Name, "UseSimpleDisplayName": r.UseSimpleDisplayName}
+	if r.AutoForwardEnabled != nil {
+		p["AutoForwardEnabled"] = *r.AutoForwardEnabled
+	}
+	_, err := d.exo.invoke(ctx, "Set-RemoteDomain", p)
 	return err
 }
 

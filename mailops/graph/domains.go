@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -35,7 +36,7 @@ func (d *Driver) AddDomain(ctx context.Context, name string) (mailops.Domain, er
 	if err != nil {
 		return mailops.Domain{}, d.graphErr(ctx, "POST /domains", err, nil)
 	}
-	dom := mailops.Domain{Name: strings.ToLower(str(got.GetId())), Type: mailops.Authoritative, Verified: boolv(got.GetIsVerified())}
+	dom := mailops.Domain{Name: strings.ToLower(str(got.GetId())), Verified: boolv(got.GetIsVerified()), SupportedServices: got.GetSupportedServices()}
 	if dom.Name == "" {
 		dom.Name = name
 	}
@@ -124,12 +125,15 @@ func relLabel(label, domain string) string {
 }
 
 // acceptedType reads the domain's DomainType from Get-AcceptedDomain. A
-// verified domain Exchange does not list yet gets Exchange's default,
-// Authoritative.
+// domain Exchange does not list (yet) is not an accepted domain: "".
+// Verifying through Graph does not make one ("Verifying a domain through
+// Microsoft Graph doesn't configure the domain for use with Office 365
+// services like Exchange", domain-verify); Email in supportedServices does,
+// after a delay.
 func (d *Driver) acceptedType(ctx context.Context, name string) (mailops.DomainType, error) {
 	raw, err := d.exo.invoke(ctx, "Get-AcceptedDomain", map[string]any{"Identity": name})
 	if errors.Is(err, mailops.ErrNotFound) {
-		return mailops.Authoritative, nil
+		return "", nil
 	}
 	if err != nil {
 		return "", err
@@ -167,12 +171,7 @@ func (d *Driver) VerifyDomain(ctx context.Context, name string) (mailops.Domain,
 	if !boolv(cur.GetIsVerified()) {
 		got, err := d.graph.Domains().ByDomainId(name).Verify().Post(ctx, nil)
 		if err != nil {
-			return mailops.Domain{}, d.graphErr(ctx, "POST /domains/"+name+"/verify", err, func(_, msg string) error {
-				if e := messageError(msg); e != nil && e != mailops.ErrInvalid {
-					return e
-				}
-				return mailops.ErrNotVerified
-			})
+			return mailops.Domain{}, d.graphErr(ctx, "POST /domains/"+name+"/verify", err, verifyOn400)
 		}
 		if !boolv(got.GetIsVerified()) {
 			return mailops.Domain{}, fmt.Errorf("graph: POST /domains/%s/verify answered isVerified false: %w", name, mailops.ErrNotVerified)
@@ -182,7 +181,7 @@ func (d *Driver) VerifyDomain(ctx context.Context, name string) (mailops.Domain,
 }
 
 // GetDomain is GET /domains/{id}, its records and, once verified, its
-// accepted-domain type.
+// accepted-domain type ("" until Get-AcceptedDomain finds it).
 func (d *Driver) GetDomain(ctx context.Context, name string) (mailops.Domain, error) {
 	if err := checkDomain(name); err != nil {
 		return mailops.Domain{}, err
@@ -191,7 +190,7 @@ func (d *Driver) GetDomain(ctx context.Context, name string) (mailops.Domain, er
 	if err != nil {
 		return mailops.Domain{}, d.graphErr(ctx, "GET /domains/"+name, err, nil)
 	}
-	dom := mailops.Domain{Name: name, Type: mailops.Authoritative, Verified: boolv(got.GetIsVerified())}
+	dom := mailops.Domain{Name: name, Verified: boolv(got.GetIsVerified()), SupportedServices: got.GetSupportedServices()}
 	if dom.Verified {
 		if dom.Type, err = d.acceptedType(ctx, name); err != nil {
 			return mailops.Domain{}, err
@@ -210,7 +209,7 @@ func (d *Driver) ListDomains(ctx context.Context) ([]mailops.Domain, error) {
 	var out []mailops.Domain
 	for pages := 0; ; pages++ {
 		for _, g := range resp.GetValue() {
-			out = append(out, mailops.Domain{Name: strings.ToLower(str(g.GetId())), Type: mailops.Authoritative, Verified: boolv(g.GetIsVerified())})
+			out = append(out, mailops.Domain{Name: strings.ToLower(str(g.GetId())), Verified: boolv(g.GetIsVerified()), SupportedServices: g.GetSupportedServices()})
 		}
 		nl := resp.GetOdataNextLink()
 		if nl == nil || *nl == "" {
@@ -282,4 +281,59 @@ func (d *Driver) RemoveDomain(ctx context.Context, name string) error {
 		}
 		return nil
 	})
+}
+
+// verifyOn400 maps a refused verification: the proof is not visible, or
+// another tenant holds the domain.
+func verifyOn400(_, msg string) error {
+	if e := messageError(msg); e != nil && e != mailops.ErrInvalid {
+		return e
+	}
+	return mailops.ErrNotVerified
+}
+
+// TakeOverDomain is the external admin takeover of a domain held by an
+// unmanaged tenant: Graph beta POST /domains/{id}/verify with
+// {"forceTakeover": true} (v1.0 and msgraph-sdk-go lack the parameter), sent
+// with the driver's Graph credential and transport.
+func (d *Driver) TakeOverDomain(ctx context.Context, name string) (mailops.Domain, error) {
+	if err := checkDomain(name); err != nil {
+		return mailops.Domain{}, err
+	}
+	var got struct {
+		ID         string `json:"id"`
+		IsVerified bool   `json:"isVerified"`
+	}
+	op := "POST /beta/domains/" + name + "/verify (forceTakeover)"
+	if err := d.rawPost(ctx, op, "/domains/"+url.PathEscape(name)+"/verify", map[string]bool{"forceTakeover": true}, &got, verifyOn400); err != nil {
+		return mailops.Domain{}, err
+	}
+	if !got.IsVerified {
+		return mailops.Domain{}, fmt.Errorf("graph: %s answered isVerified false: %w", op, mailops.ErrNotVerified)
+	}
+	return d.GetDomain(ctx, name)
+}
+
+// EnableEmail is PATCH /domains/{id} with supportedServices plus Email
+// (Graph replaces the collection, so the current services are read first).
+// Exchange Online then makes the domain an accepted domain after a delay.
+func (d *Driver) EnableEmail(ctx context.Context, name string) error {
+	if err := checkDomain(name); err != nil {
+		return err
+	}
+	cur, err := d.graph.Domains().ByDomainId(name).Get(ctx, nil)
+	if err != nil {
+		return d.graphErr(ctx, "GET /domains/"+name, err, nil)
+	}
+	if !boolv(cur.GetIsVerified()) {
+		return fmt.Errorf("graph: domain %s is not verified: supported services can be set only on a verified domain: %w", name, mailops.ErrNotVerified)
+	}
+	svc := cur.GetSupportedServices()
+	if slices.Contains(svc, "Email") {
+		return nil
+	}
+	body := models.NewDomain()
+	body.SetSupportedServices(append(slices.Clone(svc), "Email"))
+	_, err = d.graph.Domains().ByDomainId(name).Patch(ctx, body, nil)
+	return d.graphErr(ctx, "PATCH /domains/"+name, err, verifyOn400)
 }

@@ -35,8 +35,9 @@ type Config struct {
 	GraphURL string
 	// ExchangeURL is the admin API's base URL; default DefaultExchangeURL.
 	ExchangeURL string
-	// HTTPClient supplies the transport and timeout of both services;
-	// default http.DefaultTransport with a 100s timeout.
+	// HTTPClient supplies the transport of both services and the timeout
+	// of Graph calls; default http.DefaultTransport with a 100s timeout.
+	// Admin API calls ignore its timeout and use ReadTimeout/WriteTimeout.
 	HTTPClient *http.Client
 	// Clock reads the time for Retry-After given as a date; default
 	// mailops.WallClock.
@@ -53,7 +54,10 @@ type Driver struct {
 	graph   *msgraphsdk.GraphServiceClient
 	adapter *msgraphsdk.GraphRequestAdapter
 	exo     *exoClient
-	now     func() time.Time
+	// graphRaw sends the Graph beta requests the SDK (v1.0) lacks, with
+	// the same credential and transport.
+	graphRaw *rawGraph
+	now      func() time.Time
 }
 
 var _ mailops.Driver = (*Driver)(nil)
@@ -103,11 +107,20 @@ func New(cfg Config) (*Driver, error) {
 	}
 	adapter.SetBaseUrl(strings.TrimSuffix(gu.String(), "/"))
 	endpoint := eu.JoinPath("adminapi", "beta", cfg.TenantID, "InvokeCommand")
-	exoHC := &http.Client{Transport: cfg.HTTPClient.Transport, Timeout: cfg.HTTPClient.Timeout,
+	// No client-wide timeout for the admin API: each call gets ReadTimeout
+	// or WriteTimeout (above the service's 15-minute limit) from its context.
+	exoHC := &http.Client{Transport: cfg.HTTPClient.Transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	beta := strings.TrimSuffix(gu.String(), "/")
+	if strings.HasSuffix(beta, "/v1.0") {
+		beta = strings.TrimSuffix(beta, "/v1.0") + "/beta"
+	}
 	return &Driver{
 		graph:   msgraphsdk.NewGraphServiceClient(adapter),
 		adapter: adapter,
+		graphRaw: &rawGraph{base: beta, hc: &http.Client{Transport: cfg.HTTPClient.Transport, Timeout: cfg.HTTPClient.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+			ts: auth.ts, now: now},
 		exo: &exoClient{endpoint: endpoint, hc: exoHC, now: now, anchor: cfg.AnchorMailbox,
 			ts: &tokenSource{service: "Exchange", cred: cfg.Credential, scope: ExchangeScope, host: eu.Host}},
 		now: now,

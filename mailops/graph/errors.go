@@ -20,13 +20,20 @@ type ServiceError struct {
 	Status  int
 	Code    string
 	Message string
-	Err     error
+	// Exception is the Exchange exception type named in the error details
+	// (e.g. Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException);
+	// empty for Graph.
+	Exception string
+	Err       error
 }
 
 func (e *ServiceError) Error() string {
 	s := fmt.Sprintf("graph: %s %s: HTTP %d", e.Service, e.Op, e.Status)
 	if e.Code != "" {
 		s += " " + e.Code
+	}
+	if e.Exception != "" {
+		s += " " + e.Exception
 	}
 	if e.Message != "" {
 		s += ": " + e.Message
@@ -107,8 +114,6 @@ func retryAfter(h http.Header, now func() time.Time) time.Duration {
 func messageError(msg string) error {
 	m := strings.ToLower(msg)
 	switch {
-	case strings.Contains(m, "exceeded the maximum number of connections"):
-		return mailops.ErrTooManySessions
 	case strings.Contains(m, "couldn't be found"), strings.Contains(m, "could not be found"),
 		strings.Contains(m, "managementobjectnotfoundexception"), strings.Contains(m, "does not exist"):
 		return mailops.ErrNotFound
@@ -137,6 +142,29 @@ func classify(op string, status int, h http.Header, msg string, now func() time.
 		return e
 	}
 	return statusError(op, status, h, now)
+}
+
+// classifyEXO maps an admin API refusal: throttling and authentication by
+// status; then the exception type in the details (so that a 500 carrying
+// ManagementObjectNotFoundException is ErrNotFound, not ErrUnavailable),
+// where a validation type is refined by phrases that say more; then the
+// text; then the status alone.
+func classifyEXO(op string, status int, h http.Header, d exoDetail, now func() time.Time) error {
+	if status == http.StatusTooManyRequests || status == http.StatusUnauthorized || status == http.StatusForbidden {
+		return statusError(op, status, h, now)
+	}
+	typed := exceptionError(d.Type)
+	if typed == nil || typed == mailops.ErrInvalid {
+		// A validation exception about an accepted domain or a DKIM
+		// CNAME is a missing verification, not a bad argument.
+		if e := phraseError(d.Text); e != nil {
+			return e
+		}
+	}
+	if typed != nil {
+		return typed
+	}
+	return classify(op, status, h, d.Text, now)
 }
 
 func isJSON(contentType string) bool {

@@ -63,6 +63,11 @@ func hashAdd(values []string) map[string]any {
 // invoke runs one cmdlet and returns its output objects, following
 // @odata.nextLink (POSTing the same body) to the end.
 func (c *exoClient) invoke(ctx context.Context, cmdlet string, params map[string]any) ([]json.RawMessage, error) {
+	if err := checkCmdlet(cmdlet, params); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout(cmdlet))
+	defer cancel()
 	var in cmdletInput
 	in.CmdletInput.CmdletName = cmdlet
 	in.CmdletInput.Parameters = params
@@ -147,15 +152,9 @@ func (c *exoClient) post(ctx context.Context, cmdlet string, u *url.URL, body []
 			}
 			return cmdletReply{}, unusable("an error reply that is not the admin API's JSON error body")
 		}
-		msg := eb.Error.Message
-		if msg == "" && len(eb.Error.Details) > 0 {
-			msg = eb.Error.Details[0].Message
-		}
-		if msg == "" {
-			msg = eb.Error.InnerError.InternalException.Message
-		}
-		return cmdletReply{}, &ServiceError{Service: "Exchange", Op: cmdlet, Status: resp.StatusCode, Code: eb.Error.Code, Message: msg,
-			Err: classify(cmdlet, resp.StatusCode, resp.Header, msg, c.now)}
+		d := exoReason(eb)
+		return cmdletReply{}, &ServiceError{Service: "Exchange", Op: cmdlet, Status: resp.StatusCode, Code: eb.Error.Code, Message: d.Text,
+			Exception: d.Type, Err: classifyEXO(cmdlet, resp.StatusCode, resp.Header, d, c.now)}
 	}
 	if !isJSON(ct) {
 		return cmdletReply{}, unusable("not JSON (an error page from a proxy or gateway?)")

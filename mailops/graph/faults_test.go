@@ -148,7 +148,8 @@ func TestTenantRefusalsMapOntoPortableErrors(t *testing.T) {
 	w := newWorld(t, 6, 100)
 	w.tenant.InjectFault(fake.Fault{Op: "CreateOutboundConnector", Err: fmt.Errorf("fake: you have exceeded the maximum number of connections allowed : 3: %w", mailops.ErrTooManySessions)})
 	err := w.d.CreateOutboundConnector(ctx, outbound("To dept"))
-	assert.ErrorIs(t, err, mailops.ErrTooManySessions)
+	assert.ErrorIs(t, err, mailops.ErrThrottled, "session overload is REST throttling (429 + Retry-After), not an RPS runspace refusal")
+	assert.NotErrorIs(t, err, mailops.ErrTooManySessions)
 
 	w.tenant.InjectFault(fake.Fault{Op: "ListDomains", Err: &mailops.ThrottledError{Op: "ListDomains", RetryAfter: 3 * time.Second}})
 	_, err = w.d.ListDomains(ctx)

@@ -7,18 +7,25 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/microsoftgraph/msgraph-sdk-go/groups"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
-
 	"github.com/mailops-dev/mailops/mailops"
 )
 
 type exoGroup struct {
-	Name                               string `json:"Name"`
-	DisplayName                        string `json:"DisplayName"`
-	PrimarySmtpAddress                 string `json:"PrimarySmtpAddress"`
-	RequireSenderAuthenticationEnabled bool   `json:"RequireSenderAuthenticationEnabled"`
-	ExternalDirectoryObjectID          string `json:"ExternalDirectoryObjectId"`
+	Name                               string   `json:"Name"`
+	DisplayName                        string   `json:"DisplayName"`
+	PrimarySmtpAddress                 string   `json:"PrimarySmtpAddress"`
+	RequireSenderAuthenticationEnabled bool     `json:"RequireSenderAuthenticationEnabled"`
+	ManagedBy                          []string `json:"ManagedBy"`
+	SimpleDisplayName                  *string  `json:"SimpleDisplayName"`
+	RecipientTypeDetails               string   `json:"RecipientTypeDetails"`
+}
+
+// groupType reads the type from RecipientTypeDetails.
+func (e exoGroup) groupType() mailops.GroupType {
+	if e.RecipientTypeDetails == "MailUniversalSecurityGroup" || e.RecipientTypeDetails == "MailNonUniversalGroup" {
+		return mailops.Security
+	}
+	return mailops.Distribution
 }
 
 type exoMember struct {
@@ -40,26 +47,25 @@ func addrStrings(as []mailops.Address) []string {
 }
 
 // CreateGroup checks every SendAs trustee with Get-Recipient, runs
-// New-DistributionGroup with members, owners and
-// RequireSenderAuthenticationEnabled in one call, then
-// Add-RecipientPermission per trustee. A failed grant removes the new group
-// again.
+// New-DistributionGroup (-Type, -Alias = the local part of the primary
+// address, owners, RequireSenderAuthenticationEnabled and the first
+// mailops.MaxMembersPerCall members in one call), adds further members one
+// by one with Add-DistributionGroupMember, sets the simple display name
+// with Set-DistributionGroup, then Add-RecipientPermission per trustee. A
+// failure after the group exists removes it again.
 func (d *Driver) CreateGroup(ctx context.Context, g mailops.Group) error {
 	if err := g.Validate(); err != nil {
 		return err
-	}
-	if len(g.Members) > mailops.MaxMembersPerCall {
-		return &mailops.ValidationError{Field: "Group.Members", Value: fmt.Sprint(len(g.Members)),
-			Reason: fmt.Sprintf("at most %d in the creating call", mailops.MaxMembersPerCall)}
 	}
 	for _, t := range g.SendAs {
 		if _, err := d.exo.invoke(ctx, "Get-Recipient", map[string]any{"Identity": string(t)}); err != nil {
 			return fmt.Errorf("graph: group %s: SendAs trustee %s: %w", g.PrimaryAddress, t, err)
 		}
 	}
+	first, rest := splitMembers(g.Members)
 	params := map[string]any{
-		"Name": g.Name, "PrimarySmtpAddress": string(g.PrimaryAddress), "ManagedBy": addrStrings(g.Owners),
-		"Members": addrStrings(g.Members), "RequireSenderAuthenticationEnabled": g.RequireSenderAuthentication, "Type": "Distribution",
+		"Name": g.Name, "Alias": g.Alias(), "PrimarySmtpAddress": string(g.PrimaryAddress), "ManagedBy": addrStrings(g.Owners),
+		"Members": addrStrings(first), "RequireSenderAuthenticationEnabled": g.RequireSenderAuthentication, "Type": string(g.Type.Or()),
 	}
 	if g.DisplayName != "" {
 		params["DisplayName"] = g.DisplayName
@@ -67,21 +73,58 @@ func (d *Driver) CreateGroup(ctx context.Context, g mailops.Group) error {
 	if _, err := d.exo.invoke(ctx, "New-DistributionGroup", params); err != nil {
 		return err
 	}
+	undo := func(what string, err error) error {
+		if derr := d.DeleteGroup(ctx, g.PrimaryAddress); derr != nil {
+			return fmt.Errorf("graph: group %s: created, but %s: %w; removing the group again failed too: %v", g.PrimaryAddress, what, err, derr)
+		}
+		return fmt.Errorf("graph: group %s: %s: %w (the new group was removed again)", g.PrimaryAddress, what, err)
+	}
+	if err := d.addMembers(ctx, g.PrimaryAddress, rest); err != nil {
+		return undo("adding members", err)
+	}
+	if g.SimpleDisplayName != "" {
+		if err := d.SetGroupSimpleDisplayName(ctx, g.PrimaryAddress, g.SimpleDisplayName); err != nil {
+			return undo("setting the simple display name", err)
+		}
+	}
 	for _, t := range g.SendAs {
 		if err := d.GrantSendAs(ctx, g.PrimaryAddress, t); err != nil {
-			if derr := d.DeleteGroup(ctx, g.PrimaryAddress); derr != nil {
-				return fmt.Errorf("graph: group %s: created, but granting SendAs to %s: %w; removing the group again failed too: %v", g.PrimaryAddress, t, err, derr)
-			}
-			return fmt.Errorf("graph: group %s: granting SendAs to %s: %w (the new group was removed again)", g.PrimaryAddress, t, err)
+			return undo("granting SendAs to "+string(t), err)
+		}
+	}
+	return nil
+}
+
+// splitMembers cuts a member list at mailops.MaxMembersPerCall: the part for
+// the -Members parameter and the rest, added one by one as the
+// documentation's own example does (exchange-online-powershell-v2:
+// "Update-DistributionGroupMember -Identity DG01 -Members $Members[0..4999]"
+// then "$Members[5000..9999] | foreach {Add-DistributionGroupMember
+// -Identity DG01 -Member $_}").
+func splitMembers(ms []mailops.Address) (first, rest []mailops.Address) {
+	if len(ms) <= mailops.MaxMembersPerCall {
+		return ms, nil
+	}
+	return ms[:mailops.MaxMembersPerCall], ms[mailops.MaxMembersPerCall:]
+}
+
+// addMembers is Add-DistributionGroupMember -Member, once per member.
+func (d *Driver) addMembers(ctx context.Context, group mailops.Address, ms []mailops.Address) error {
+	for _, m := range ms {
+		if _, err := d.exo.invoke(ctx, "Add-DistributionGroupMember", map[string]any{"Identity": string(group), "Member": string(m),
+			"BypassSecurityGroupManagerCheck": true, "Confirm": false}); err != nil {
+			return fmt.Errorf("graph: group %s: adding member %s: %w", group, m, err)
 		}
 	}
 	return nil
 }
 
 // GetGroup reads Get-DistributionGroup, Get-DistributionGroupMember and
-// Get-RecipientPermission, and the owners through Graph
-// (GET /groups/{ExternalDirectoryObjectId}/owners: ManagedBy holds names,
-// Graph gives addresses).
+// Get-RecipientPermission. Owners come from ManagedBy, each entry (a name,
+// not an address) resolved with Get-Recipient; never from Graph's
+// /groups/{id}/owners, which is empty for groups created in Exchange
+// ("Owners are currently not available in Microsoft Graph for groups that
+// were created in Exchange", learn.microsoft.com/graph/api/group-list-owners).
 func (d *Driver) GetGroup(ctx context.Context, a mailops.Address) (mailops.Group, error) {
 	if err := a.Validate(); err != nil {
 		return mailops.Group{}, err
@@ -103,7 +146,11 @@ func (d *Driver) completeGroup(ctx context.Context, eg exoGroup) (mailops.Group,
 		return mailops.Group{}, &ResponseError{Service: "Exchange", Op: "Get-DistributionGroup", Status: 200, ContentType: "application/json",
 			Reason: "PrimarySmtpAddress is not an address: " + err.Error(), Err: mailops.ErrUnavailable}
 	}
-	g := mailops.Group{PrimaryAddress: prim, Name: eg.Name, DisplayName: eg.DisplayName, RequireSenderAuthentication: eg.RequireSenderAuthenticationEnabled}
+	g := mailops.Group{PrimaryAddress: prim, Type: eg.groupType(), Name: eg.Name, DisplayName: eg.DisplayName,
+		RequireSenderAuthentication: eg.RequireSenderAuthenticationEnabled}
+	if eg.SimpleDisplayName != nil {
+		g.SimpleDisplayName = *eg.SimpleDisplayName
+	}
 	raw, err := d.exo.invoke(ctx, "Get-DistributionGroupMember", map[string]any{"Identity": string(prim), "ResultSize": "Unlimited"})
 	if err != nil {
 		return mailops.Group{}, err
@@ -138,92 +185,33 @@ func (d *Driver) completeGroup(ctx context.Context, eg exoGroup) (mailops.Group,
 		}
 		g.SendAs = append(g.SendAs, t)
 	}
-	if g.Owners, err = d.owners(ctx, eg.ExternalDirectoryObjectID, prim); err != nil {
-		return mailops.Group{}, err
+	for _, o := range eg.ManagedBy {
+		oa, err := d.resolveAddress(ctx, o)
+		if err != nil {
+			return mailops.Group{}, fmt.Errorf("graph: group %s: resolving owner %q: %w", prim, o, err)
+		}
+		g.Owners = append(g.Owners, oa)
 	}
 	return g, nil
 }
 
-// owners reads GET /groups/{id}/owners, every page.
-func (d *Driver) owners(ctx context.Context, id string, group mailops.Address) ([]mailops.Address, error) {
-	if id == "" {
-		return nil, &ResponseError{Service: "Exchange", Op: "Get-DistributionGroup", Status: 200, ContentType: "application/json",
-			Reason: "no ExternalDirectoryObjectId for " + string(group), Err: mailops.ErrUnavailable}
-	}
-	op := "GET /groups/" + id + "/owners"
-	resp, err := d.graph.Groups().ByGroupId(id).Owners().Get(ctx, nil)
-	if err != nil {
-		return nil, d.graphErr(ctx, op, err, nil)
-	}
-	var out []mailops.Address
-	for pages := 0; ; pages++ {
-		for _, o := range resp.GetValue() {
-			var mail string
-			switch x := o.(type) {
-			case models.Userable:
-				mail = str(x.GetMail())
-			case models.Groupable:
-				mail = str(x.GetMail())
-			}
-			a, err := mailops.ParseAddress(mail)
-			if err != nil {
-				return nil, &ResponseError{Service: "Graph", Op: op, Status: 200, ContentType: "application/json",
-					Reason: fmt.Sprintf("owner %s has no usable mail address: %v", str(o.GetId()), err), Err: mailops.ErrUnavailable}
-			}
-			out = append(out, a)
-		}
-		nl := resp.GetOdataNextLink()
-		if nl == nil || *nl == "" {
-			return out, nil
-		}
-		if pages >= maxPages {
-			return nil, fmt.Errorf("graph: %s: more than %d pages: %w", op, maxPages, mailops.ErrUnavailable)
-		}
-		if resp, err = groups.NewItemOwnersRequestBuilder(*nl, d.adapter).Get(ctx, nil); err != nil {
-			return nil, d.graphErr(ctx, op+" (next page)", err, nil)
-		}
-	}
-}
-
-// ListGroups lists distribution groups through Graph (GET /groups filtered
-// to mail-enabled, non-security groups, every page), then reads each as
-// GetGroup does.
+// ListGroups is Get-DistributionGroup -ResultSize Unlimited (distribution
+// groups and mail-enabled security groups), each completed as GetGroup
+// does.
 func (d *Driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
-	filter := "mailEnabled eq true and securityEnabled eq false"
-	cfg := &groups.GroupsRequestBuilderGetRequestConfiguration{QueryParameters: &groups.GroupsRequestBuilderGetQueryParameters{
-		Filter: &filter, Select: []string{"id", "mail", "displayName", "groupTypes"}}}
-	resp, err := d.graph.Groups().Get(ctx, cfg)
+	raw, err := d.exo.invoke(ctx, "Get-DistributionGroup", map[string]any{"ResultSize": "Unlimited"})
 	if err != nil {
-		return nil, d.graphErr(ctx, "GET /groups", err, nil)
+		return nil, err
 	}
-	var addrs []mailops.Address
-	for pages := 0; ; pages++ {
-		for _, g := range resp.GetValue() {
-			if len(g.GetGroupTypes()) > 0 { // Microsoft 365 groups
-				continue
-			}
-			a, err := mailops.ParseAddress(str(g.GetMail()))
-			if err != nil {
-				continue // a group without mail is not a distribution group
-			}
-			addrs = append(addrs, a)
-		}
-		nl := resp.GetOdataNextLink()
-		if nl == nil || *nl == "" {
-			break
-		}
-		if pages >= maxPages {
-			return nil, fmt.Errorf("graph: GET /groups: more than %d pages: %w", maxPages, mailops.ErrUnavailable)
-		}
-		if resp, err = groups.NewGroupsRequestBuilder(*nl, d.adapter).Get(ctx, nil); err != nil {
-			return nil, d.graphErr(ctx, "GET /groups (next page)", err, nil)
-		}
+	list, err := decodeAll[exoGroup]("Get-DistributionGroup", raw)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]mailops.Group, 0, len(addrs))
-	for _, a := range addrs {
-		g, err := d.GetGroup(ctx, a)
+	out := make([]mailops.Group, 0, len(list))
+	for _, eg := range list {
+		g, err := d.completeGroup(ctx, eg)
 		if errors.Is(err, mailops.ErrNotFound) {
-			continue // deleted between the list and the read
+			continue // deleted between the list and the reads
 		}
 		if err != nil {
 			return nil, err
@@ -236,7 +224,9 @@ func (d *Driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
 	return out, nil
 }
 
-// SetGroupMembers is Update-DistributionGroupMember -Members (replaces all).
+// SetGroupMembers is Update-DistributionGroupMember -Members (replaces all)
+// with the first mailops.MaxMembersPerCall members, then
+// Add-DistributionGroupMember for each further one (see splitMembers).
 func (d *Driver) SetGroupMembers(ctx context.Context, a mailops.Address, members []mailops.Address) error {
 	if err := a.Validate(); err != nil {
 		return err
@@ -245,12 +235,29 @@ func (d *Driver) SetGroupMembers(ctx context.Context, a mailops.Address, members
 	if err := probe.Validate(); err != nil {
 		return err
 	}
-	if len(members) > mailops.MaxMembersPerCall {
-		return &mailops.ValidationError{Field: "Group.Members", Value: fmt.Sprint(len(members)),
-			Reason: fmt.Sprintf("at most %d in one call", mailops.MaxMembersPerCall)}
+	first, rest := splitMembers(members)
+	if _, err := d.exo.invoke(ctx, "Update-DistributionGroupMember", map[string]any{"Identity": string(a), "Members": addrStrings(first),
+		"BypassSecurityGroupManagerCheck": true, "Confirm": false}); err != nil {
+		return err
 	}
-	_, err := d.exo.invoke(ctx, "Update-DistributionGroupMember", map[string]any{"Identity": string(a), "Members": addrStrings(members),
-		"BypassSecurityGroupManagerCheck": true, "Confirm": false})
+	return d.addMembers(ctx, a, rest)
+}
+
+// SetGroupSimpleDisplayName is Set-DistributionGroup -SimpleDisplayName
+// ("" clears it).
+func (d *Driver) SetGroupSimpleDisplayName(ctx context.Context, a mailops.Address, name string) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if err := mailops.ValidateSimpleDisplayName(name); err != nil {
+		return err
+	}
+	var v any
+	if name != "" {
+		v = name
+	}
+	_, err := d.exo.invoke(ctx, "Set-DistributionGroup", map[string]any{"Identity": string(a), "SimpleDisplayName": v,
+		"BypassSecurityGroupManagerCheck": true})
 	return err
 }
 

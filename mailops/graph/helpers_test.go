@@ -83,6 +83,8 @@ func (w *world) verifiedDomain(t *testing.T, name string) {
 	_, err = w.d.VerifyDomain(ctx, name)
 	require.NoError(t, err)
 	w.settle(t)
+	require.NoError(t, w.d.EnableEmail(ctx, name))
+	w.settle(t)
 }
 
 var errCredRefused = errors.New("AADSTS7000215: Invalid client secret provided")

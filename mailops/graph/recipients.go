@@ -2,13 +2,9 @@ package graph
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/mailops-dev/mailops/mailops"
 )
@@ -21,6 +17,7 @@ type exoRecipient struct {
 	SimpleDisplayName          *string  `json:"SimpleDisplayName"`
 	EmailAddresses             []string `json:"EmailAddresses"`
 	ExternalEmailAddress       *string  `json:"ExternalEmailAddress"`
+	ForwardingAddress          *string  `json:"ForwardingAddress"`
 	ForwardingSmtpAddress      *string  `json:"ForwardingSmtpAddress"`
 	DeliverToMailboxAndForward bool     `json:"DeliverToMailboxAndForward"`
 	RecipientTypeDetails       string   `json:"RecipientTypeDetails"`
@@ -43,8 +40,11 @@ func (e exoRecipient) toRecipient(cmdlet string) (mailops.Recipient, error) {
 		return mailops.Recipient{}, bad("PrimarySmtpAddress", e.PrimarySmtpAddress, err)
 	}
 	r := mailops.Recipient{Address: a, Kind: mailops.Mailbox, DisplayName: e.DisplayName, DeliverToMailboxAndForward: e.DeliverToMailboxAndForward}
-	if e.RecipientTypeDetails == "MailUser" {
+	switch e.RecipientTypeDetails {
+	case "MailUser":
 		r.Kind = mailops.MailUser
+	case "MailContact":
+		r.Kind = mailops.MailContact
 	}
 	if e.SimpleDisplayName != nil {
 		r.SimpleDisplayName = *e.SimpleDisplayName
@@ -78,49 +78,56 @@ func (e exoRecipient) toRecipient(cmdlet string) (mailops.Recipient, error) {
 	return r, nil
 }
 
-// CreateRecipient creates a mailbox as a Graph user (POST /users; a real
-// tenant provisions the mailbox when a licence is assigned) or a mail user
-// with New-MailUser, then sets proxy addresses and the simple display name
-// with Set-Mailbox / Set-MailUser. If the second step fails the new object
-// is deleted again, so nothing is left half made.
+// CreateRecipient creates the recipient through Exchange, as the rendered
+// PowerShell does: New-Mailbox -Name -DisplayName -MicrosoftOnlineServicesID
+// -Password for a mailbox, New-MailUser with the same plus
+// -ExternalEmailAddress for a mail user (-PrimarySmtpAddress is on-premises
+// only), New-MailContact -Name -DisplayName -ExternalEmailAddress for a
+// contact. Then Set-Mailbox / Set-MailUser / Set-MailContact sets proxy
+// addresses and the simple display name. If that fails the new object is
+// removed again, so nothing is left half made. The password is random per
+// account (see newPassword) and never logged.
 func (d *Driver) CreateRecipient(ctx context.Context, r mailops.Recipient) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if r.ForwardingSmtpAddress != "" {
-		return &mailops.ValidationError{Field: "Recipient.ForwardingSmtpAddress", Value: string(r.ForwardingSmtpAddress),
+	if !r.Forwarding().IsZero() {
+		return &mailops.ValidationError{Field: "Recipient.ForwardingSmtpAddress", Value: string(r.ForwardsTo()),
 			Reason: "set forwarding with SetForwarding after creating the recipient"}
 	}
-	setCmd := "Set-Mailbox"
-	if r.Kind == mailops.Mailbox {
-		if err := d.createUser(ctx, r); err != nil {
+	var params map[string]any
+	switch r.Kind {
+	case mailops.MailContact:
+		params = map[string]any{"Name": recipientName(r), "DisplayName": r.DisplayName, "ExternalEmailAddress": "SMTP:" + string(r.External())}
+	default:
+		pw, err := newPassword()
+		if err != nil {
 			return err
 		}
-	} else {
-		setCmd = "Set-MailUser"
-		if _, err := d.exo.invoke(ctx, "New-MailUser", map[string]any{
-			"Name": mailUserName(r), "DisplayName": r.DisplayName,
-			"ExternalEmailAddress": "SMTP:" + string(r.ExternalAddress), "PrimarySmtpAddress": string(r.Address),
-		}); err != nil {
-			return err
+		params = map[string]any{"Name": recipientName(r), "DisplayName": r.DisplayName, "MicrosoftOnlineServicesID": string(r.Address), "Password": pw}
+		if r.Kind == mailops.MailUser {
+			params["ExternalEmailAddress"] = "SMTP:" + string(r.ExternalAddress)
 		}
 	}
-	params := map[string]any{"Identity": string(r.Address)}
+	if _, err := d.exo.invoke(ctx, newCmd(r.Kind), params); err != nil {
+		return err
+	}
+	set := map[string]any{"Identity": string(r.Address)}
 	if r.SimpleDisplayName != "" {
-		params["SimpleDisplayName"] = r.SimpleDisplayName
+		set["SimpleDisplayName"] = r.SimpleDisplayName
 	}
 	if len(r.ProxyAddresses) > 0 {
 		add := make([]string, len(r.ProxyAddresses))
 		for i, p := range r.ProxyAddresses {
 			add[i] = "smtp:" + string(p)
 		}
-		params["EmailAddresses"] = hashAdd(add)
+		set["EmailAddresses"] = hashAdd(add)
 	}
-	if len(params) == 1 {
+	if len(set) == 1 {
 		return nil
 	}
-	if _, err := d.exo.invoke(ctx, setCmd, params); err != nil {
-		if derr := d.DeleteRecipient(ctx, r.Address); derr != nil {
+	if _, err := d.exo.invoke(ctx, setCmd(r.Kind), set); err != nil {
+		if derr := d.remove(ctx, removeCmd(r.Kind), "Recipient.Address", string(r.Address)); derr != nil {
 			return fmt.Errorf("graph: recipient %s: created, but %w; deleting it again failed too: %v", r.Address, err, derr)
 		}
 		return fmt.Errorf("graph: recipient %s: %w (the new recipient was deleted again)", r.Address, err)
@@ -128,8 +135,9 @@ func (d *Driver) CreateRecipient(ctx context.Context, r mailops.Recipient) error
 	return nil
 }
 
-// mailUserName is a unique Name for New-MailUser (at most 64 characters).
-func mailUserName(r mailops.Recipient) string {
+// recipientName is a unique Name for a new recipient (at most 64
+// characters): its address.
+func recipientName(r mailops.Recipient) string {
 	n := string(r.Address)
 	if len(n) > mailops.MaxNameLen {
 		n = n[:mailops.MaxNameLen]
@@ -137,35 +145,14 @@ func mailUserName(r mailops.Recipient) string {
 	return n
 }
 
-func (d *Driver) createUser(ctx context.Context, r mailops.Recipient) error {
-	var pw [24]byte
-	_, _ = rand.Read(pw[:])
-	u := models.NewUser()
-	enabled := false
-	u.SetAccountEnabled(&enabled)
-	dn := r.DisplayName
-	u.SetDisplayName(&dn)
-	nick := r.Address.Local()
-	u.SetMailNickname(&nick)
-	upn := string(r.Address)
-	u.SetUserPrincipalName(&upn)
-	prof := models.NewPasswordProfile()
-	p := base64.RawURLEncoding.EncodeToString(pw[:]) + "aA1!"
-	force := true
-	prof.SetPassword(&p)
-	prof.SetForceChangePasswordNextSignIn(&force)
-	u.SetPasswordProfile(prof)
-	_, err := d.graph.Users().Post(ctx, u, nil)
-	return d.graphErr(ctx, "POST /users", err, nil)
-}
-
-// recipientKind resolves an address (primary or proxy) with Get-Recipient.
-func (d *Driver) recipientKind(ctx context.Context, a mailops.Address) (mailops.Address, mailops.RecipientKind, error) {
-	raw, err := d.exo.invoke(ctx, "Get-Recipient", map[string]any{"Identity": string(a)})
+// recipientKind resolves an identity (an address, primary or proxy, or a
+// Name) with Get-Recipient.
+func (d *Driver) recipientKind(ctx context.Context, id string) (mailops.Address, mailops.RecipientKind, error) {
+	raw, err := d.exo.invoke(ctx, "Get-Recipient", map[string]any{"Identity": id})
 	if err != nil {
 		return "", "", err
 	}
-	e, err := decodeOne[exoRecipient]("Get-Recipient", string(a), raw)
+	e, err := decodeOne[exoRecipient]("Get-Recipient", id, raw)
 	if err != nil {
 		return "", "", err
 	}
@@ -179,31 +166,39 @@ func (d *Driver) recipientKind(ctx context.Context, a mailops.Address) (mailops.
 		return prim, mailops.Mailbox, nil
 	case "MailUser":
 		return prim, mailops.MailUser, nil
+	case "MailContact":
+		return prim, mailops.MailContact, nil
 	}
-	return "", "", fmt.Errorf("graph: %s is a %s, not a mailbox or mail user: %w", a, e.RecipientTypeDetails, mailops.ErrNotFound)
+	return "", "", fmt.Errorf("graph: %s is a %s, not a mailbox, mail user or mail contact: %w", id, e.RecipientTypeDetails, mailops.ErrNotFound)
 }
 
-func getCmd(k mailops.RecipientKind) string {
-	if k == mailops.MailUser {
-		return "Get-MailUser"
+// recipientKinds lists the kinds in the order ListRecipients reads them.
+var recipientKinds = []mailops.RecipientKind{mailops.Mailbox, mailops.MailUser, mailops.MailContact}
+
+func newCmd(k mailops.RecipientKind) string    { return "New-" + exoNoun(k) }
+func getCmd(k mailops.RecipientKind) string    { return "Get-" + exoNoun(k) }
+func setCmd(k mailops.RecipientKind) string    { return "Set-" + exoNoun(k) }
+func removeCmd(k mailops.RecipientKind) string { return "Remove-" + exoNoun(k) }
+
+func exoNoun(k mailops.RecipientKind) string {
+	switch k {
+	case mailops.MailUser:
+		return "MailUser"
+	case mailops.MailContact:
+		return "MailContact"
 	}
-	return "Get-Mailbox"
+	return "Mailbox"
 }
 
-func setCmd(k mailops.RecipientKind) string {
-	if k == mailops.MailUser {
-		return "Set-MailUser"
-	}
-	return "Set-Mailbox"
-}
-
-// GetRecipient is Get-Recipient (any address) then Get-Mailbox or
-// Get-MailUser.
+// GetRecipient is Get-Recipient (any address) then Get-Mailbox,
+// Get-MailUser or Get-MailContact. A ForwardingAddress (a recipient's
+// name in Exchange's output) is resolved to its primary address with
+// Get-Recipient.
 func (d *Driver) GetRecipient(ctx context.Context, a mailops.Address) (mailops.Recipient, error) {
 	if err := a.Validate(); err != nil {
 		return mailops.Recipient{}, err
 	}
-	prim, kind, err := d.recipientKind(ctx, a)
+	prim, kind, err := d.recipientKind(ctx, string(a))
 	if err != nil {
 		return mailops.Recipient{}, err
 	}
@@ -216,13 +211,51 @@ func (d *Driver) GetRecipient(ctx context.Context, a mailops.Address) (mailops.R
 	if err != nil {
 		return mailops.Recipient{}, err
 	}
-	return e.toRecipient(cmd)
+	return d.toRecipient(ctx, cmd, e)
 }
 
-// ListRecipients is Get-Mailbox and Get-MailUser, every page.
+// toRecipient converts and resolves ForwardingAddress.
+func (d *Driver) toRecipient(ctx context.Context, cmd string, e exoRecipient) (mailops.Recipient, error) {
+	r, err := e.toRecipient(cmd)
+	if err != nil {
+		return r, err
+	}
+	if e.ForwardingAddress != nil && *e.ForwardingAddress != "" {
+		fa, err := d.resolveAddress(ctx, *e.ForwardingAddress)
+		if err != nil {
+			return mailops.Recipient{}, fmt.Errorf("graph: %s: resolving ForwardingAddress %q: %w", r.Address, *e.ForwardingAddress, err)
+		}
+		r.ForwardingAddress = fa
+	}
+	return r, nil
+}
+
+// resolveAddress turns a recipient or group identity as Exchange shows it
+// (a Name, rarely an address) into its PrimarySmtpAddress with
+// Get-Recipient.
+func (d *Driver) resolveAddress(ctx context.Context, id string) (mailops.Address, error) {
+	raw, err := d.exo.invoke(ctx, "Get-Recipient", map[string]any{"Identity": id})
+	if err != nil {
+		return "", err
+	}
+	e, err := decodeOne[exoRecipient]("Get-Recipient", id, raw)
+	if err != nil {
+		return "", err
+	}
+	a, err := mailops.ParseAddress(e.PrimarySmtpAddress)
+	if err != nil {
+		return "", &ResponseError{Service: "Exchange", Op: "Get-Recipient", Status: 200, ContentType: "application/json",
+			Reason: "PrimarySmtpAddress is not an address: " + err.Error(), Err: mailops.ErrUnavailable}
+	}
+	return a, nil
+}
+
+// ListRecipients is Get-Mailbox, Get-MailUser and Get-MailContact, every
+// page.
 func (d *Driver) ListRecipients(ctx context.Context) ([]mailops.Recipient, error) {
 	var out []mailops.Recipient
-	for _, cmd := range []string{"Get-Mailbox", "Get-MailUser"} {
+	for _, k := range recipientKinds {
+		cmd := getCmd(k)
 		raw, err := d.exo.invoke(ctx, cmd, map[string]any{"ResultSize": "Unlimited"})
 		if err != nil {
 			return nil, err
@@ -232,7 +265,7 @@ func (d *Driver) ListRecipients(ctx context.Context) ([]mailops.Recipient, error
 			return nil, err
 		}
 		for _, e := range list {
-			r, err := e.toRecipient(cmd)
+			r, err := d.toRecipient(ctx, cmd, e)
 			if err != nil {
 				return nil, err
 			}
@@ -243,7 +276,8 @@ func (d *Driver) ListRecipients(ctx context.Context) ([]mailops.Recipient, error
 	return out, nil
 }
 
-// SetSimpleDisplayName is Set-Mailbox / Set-MailUser -SimpleDisplayName.
+// SetSimpleDisplayName is Set-Mailbox / Set-MailUser / Set-MailContact
+// -SimpleDisplayName.
 func (d *Driver) SetSimpleDisplayName(ctx context.Context, a mailops.Address, name string) error {
 	if err := a.Validate(); err != nil {
 		return err
@@ -251,7 +285,7 @@ func (d *Driver) SetSimpleDisplayName(ctx context.Context, a mailops.Address, na
 	if err := mailops.ValidateSimpleDisplayName(name); err != nil {
 		return err
 	}
-	prim, kind, err := d.recipientKind(ctx, a)
+	prim, kind, err := d.recipientKind(ctx, string(a))
 	if err != nil {
 		return err
 	}
@@ -263,43 +297,49 @@ func (d *Driver) SetSimpleDisplayName(ctx context.Context, a mailops.Address, na
 	return err
 }
 
-// SetForwarding is -ForwardingSmtpAddress "smtp:..." with
-// -DeliverToMailboxAndForward; an empty fwd clears both.
-func (d *Driver) SetForwarding(ctx context.Context, a mailops.Address, fwd mailops.Address, keepCopy bool) error {
+// SetForwarding is Set-Mailbox -ForwardingAddress -ForwardingSmtpAddress
+// -DeliverToMailboxAndForward, all three always sent (an unset field is
+// $null), so that an ignored ForwardingSmtpAddress cannot come back later.
+// A mail user or contact is refused with ErrInvalid before any write:
+// Set-MailUser and Set-MailContact have no forwarding parameters.
+func (d *Driver) SetForwarding(ctx context.Context, a mailops.Address, f mailops.Forwarding) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if fwd != "" {
-		if err := fwd.Validate(); err != nil {
-			return &mailops.ValidationError{Field: "ForwardingSmtpAddress", Value: string(fwd), Reason: err.Error()}
-		}
-		if fwd == a {
-			return &mailops.ValidationError{Field: "ForwardingSmtpAddress", Value: string(fwd), Reason: "forwards to itself"}
-		}
-	} else {
-		keepCopy = false // an empty address clears forwarding, whatever keepCopy says (Driver contract)
+	if err := (mailops.SetForwarding{Address: a, Forwarding: f}).Validate(); err != nil {
+		return err
 	}
-	prim, kind, err := d.recipientKind(ctx, a)
+	prim, kind, err := d.recipientKind(ctx, string(a))
 	if err != nil {
 		return err
 	}
-	if fwd == prim {
-		return &mailops.ValidationError{Field: "ForwardingSmtpAddress", Value: string(fwd), Reason: "forwards to itself"}
+	if kind != mailops.Mailbox {
+		return fmt.Errorf("graph: %s is a %s: only a mailbox forwards (Set-%s has no forwarding parameters): %w", a, kind, exoNoun(kind), mailops.ErrInvalid)
 	}
-	var v any
-	if fwd != "" {
-		v = "smtp:" + string(fwd)
+	if f.Effective() == prim {
+		return &mailops.ValidationError{Field: "Forwarding", Value: string(prim), Reason: "forwards to itself"}
 	}
-	_, err = d.exo.invoke(ctx, setCmd(kind), map[string]any{"Identity": string(prim), "ForwardingSmtpAddress": v, "DeliverToMailboxAndForward": keepCopy})
+	var fa, fs any
+	if f.Address != "" {
+		fa = string(f.Address)
+	}
+	if f.SmtpAddress != "" {
+		fs = "smtp:" + string(f.SmtpAddress)
+	}
+	_, err = d.exo.invoke(ctx, "Set-Mailbox", map[string]any{"Identity": string(prim), "ForwardingAddress": fa, "ForwardingSmtpAddress": fs,
+		"DeliverToMailboxAndForward": f.KeepCopy && f.Effective() != ""})
 	return err
 }
 
-// DeleteRecipient deletes the Entra user behind the recipient (DELETE
-// /users/{upn}), which removes its mailbox or mail user.
+// DeleteRecipient is Remove-Mailbox (which removes the mailbox and its
+// user account), Remove-MailUser or Remove-MailContact.
 func (d *Driver) DeleteRecipient(ctx context.Context, a mailops.Address) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	err := d.graph.Users().ByUserId(string(a)).Delete(ctx, nil)
-	return d.graphErr(ctx, "DELETE /users/"+string(a), err, nil)
+	prim, kind, err := d.recipientKind(ctx, string(a))
+	if err != nil {
+		return err
+	}
+	return d.remove(ctx, removeCmd(kind), "Recipient.Address", string(prim))
 }

@@ -48,6 +48,9 @@ type File struct {
 	// Decisions are what the importer could not map, with file and line,
 	// kept for a person to resolve.
 	Decisions []legacy.Decision `yaml:"decisions,omitempty" json:"decisions,omitempty"`
+	// Expect holds, per legacy address, where the legacy server delivers
+	// (written by the importer): the differential check's legacy side.
+	Expect []Expectation `yaml:"expect,omitempty" json:"expect,omitempty"`
 }
 
 // Tenant is the Exchange Online organisation.
