@@ -1,7 +1,6 @@
 package mailops
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -76,28 +75,23 @@ func (j *FileJournal) Entries(context.Context) ([]JournalEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mailops: read journal: %w", err)
 	}
+	// Only the unterminated part after the last newline can be a torn
+	// write; every terminated line must be a whole entry or blank.
 	var out []JournalEntry
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
+	lines := bytes.Split(data, []byte("\n"))
+	for i, raw := range lines {
+		b := bytes.TrimSpace(raw)
 		if len(b) == 0 {
 			continue
 		}
 		var e JournalEntry
 		if err := json.Unmarshal(b, &e); err != nil {
-			last := !bytes.HasSuffix(data, []byte("\n")) && bytes.HasSuffix(bytes.TrimSpace(data), b)
-			if last {
+			if i == len(lines)-1 {
 				break // torn final write
 			}
-			return nil, fmt.Errorf("mailops: journal %s line %d: %w", j.Path, line, err)
+			return nil, fmt.Errorf("mailops: journal %s line %d: %w", j.Path, i+1, err)
 		}
 		out = append(out, e)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("mailops: read journal: %w", err)
 	}
 	return out, nil
 }
