@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
@@ -93,4 +94,16 @@ func TestAbuseThenDig(t *testing.T) {
 		assert.True(t, errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || err != nil && strings.Contains(err.Error(), "reset"), "conn %d: %v", i, err)
 	}
 	assert.Equal(t, want, dig(t, srv.Addr(), "+tcp", dom, "MX"), "and TCP still answers afterwards")
+}
+
+// With the default address the server listens on 127.0.0.1 only, for both
+// UDP and TCP.
+func TestDefaultServeIsLoopback(t *testing.T) {
+	srv := serve(t, zone(t))
+	ap, err := netip.ParseAddrPort(srv.Addr())
+	require.NoError(t, err)
+	assert.Equal(t, netip.MustParseAddr("127.0.0.1"), ap.Addr(), "default listen address")
+	for _, netw := range []string{"udp", "tcp"} {
+		assert.Len(t, exchange(t, netw, srv.Addr(), query(dom, dns.TypeMX)).Answer, 1, "%s on %s", netw, srv.Addr())
+	}
 }

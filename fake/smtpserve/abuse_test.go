@@ -326,3 +326,13 @@ func TestDeviceRelayRefusesOutsideNetworksFromSwaks(t *testing.T) {
 		assert.NotContains(t, e.Trail, "device:127.0.0.2", "nothing from outside was relayed")
 	}
 }
+
+// With the default configuration a host listens on 127.0.0.1 only.
+func TestDefaultListenIsLoopback(t *testing.T) {
+	_, srv := world(t)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: legacyHost})
+	ap, err := netip.ParseAddrPort(addr)
+	require.NoError(t, err)
+	assert.Equal(t, netip.MustParseAddr("127.0.0.1"), ap.Addr(), "default listen address")
+	assert.NotZero(t, ap.Port())
+}
