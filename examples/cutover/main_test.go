@@ -58,6 +58,10 @@ func TestTimelineReportAndPowerShell(t *testing.T) {
 	require.Equal(t, 0, run([]string{"-powershell"}, &out, &errOut))
 	assert.Contains(t, out.String(), "New-DistributionGroup")
 	assert.Contains(t, out.String(), "Set-AcceptedDomain -Identity 'depta.example.ac.jp' -DomainType InternalRelay")
+	// As the university does, members with tenant mailboxes may send as
+	// the departmental address.
+	assert.Regexp(t, `Add-RecipientPermission -Identity 'addr\d{3}@depta\.example\.ac\.jp' -AccessRights SendAs -Trustee 'user\d{2}@example\.ac\.jp' -Confirm:\$false`, out.String())
+	assert.NotContains(t, out.String(), "mail.protection.outlook.com", "the MX host comes from the service")
 }
 
 func TestBadFlags(t *testing.T) {

@@ -246,4 +246,15 @@ func TestCrashInTheVerificationGap(t *testing.T) {
 			assert.Contains(t, v.Cause, "5.1.10")
 		}
 	}
+	// The runbook's gap check lists the same bounces through message trace,
+	// as an operator would see them on a real tenant.
+	require.True(t, m.GapChecked, "the runbook listed what bounced in the gap")
+	listed := 0
+	for _, row := range m.GapBounces {
+		assert.Equal(t, mailops.TraceFailed, row.Status)
+		if strings.Contains(row.Detail, "5.1.10") {
+			listed++
+		}
+	}
+	assert.Equal(t, rep.GapBounced, listed, "message trace lists every bounce the oracle counts in the gap")
 }

@@ -35,6 +35,12 @@ type Migration struct {
 	Done      bool
 	Started   time.Time
 	Finished  time.Time
+	// GapBounces are the rows the runbook's gap check listed through
+	// message trace (Get-MessageTraceV2): mail to the domain that failed
+	// before InternalRelay reached mail flow.
+	GapBounces []mailops.TraceEntry
+	// GapChecked says the gap check ran.
+	GapChecked bool
 }
 
 // Gates answers the runbook's DNS gates with dnscheck through every
@@ -84,6 +90,9 @@ func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe
 	spec.Unsafe = unsafe
 	// A departmental domain holds no mailboxes: no autodiscover needed.
 	spec.Gates = c.Gates(spec.InitialDomain, nil, "autodiscover.missing")
+	spec.GapCheck = &runbook.GapCheck{Clock: c.s, Report: func(_ string, rows []mailops.TraceEntry) {
+		m.GapChecked, m.GapBounces = true, append(m.GapBounces, rows...)
+	}}
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/mailops-dev/mailops/fake"
@@ -201,7 +202,10 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 			c.Legacy.SetAlias(a, targets...)
 		}
 		external := r.IntN(3) > 0
-		spec.Addresses = append(spec.Addresses, runbook.AddressSpec{Address: a, DisplayName: fmt.Sprintf("DeptA %03d", i), Targets: targets, External: external})
+		// As the university does, the members (all with tenant mailboxes)
+		// may send as the address.
+		spec.Addresses = append(spec.Addresses, runbook.AddressSpec{Address: a, DisplayName: fmt.Sprintf("DeptA %03d", i), Targets: targets,
+			SendAs: slices.Clone(targets), External: external})
 		if external {
 			tos = append(tos, a)
 		}

@@ -23,15 +23,24 @@ import (
 //     queue), else Delivered once a copy was delivered in the tenant or handed
 //     on by it, else Pending.
 //
+// A copy forwarded by a mailbox's forwarding is a row of its own, for the
+// forwarding target, with the fate of that copy: Exchange Online resubmits
+// the message to the new recipient ([inference]: forwarded copies appear in
+// message trace under their new recipient).
+//
 // Not modelled: one row per expanded group member (a group is one row, by the
 // address the sender used), Subject, the 90-day retention and the
 // -MessageId, -FromIP and -ToIP filters. Rows come in the order received.
 
 // traceKey is one trace row: a message to one recipient, in one tenant.
+// via is "" for the copy as the sender addressed it, or the "forward:..."
+// hop of a forwarded copy (whose recipient is rcpt).
 type traceKey struct {
 	tenant string
 	msg    int
 	orig   mailops.Address
+	via    string
+	rcpt   mailops.Address
 }
 
 // traceRow is what the edge or transport saw first.
@@ -50,7 +59,16 @@ type traceLog struct {
 
 // traceReceived records that tenant t's edge or transport received a copy.
 func (w *World) traceReceived(t *fake.Tenant, env *envelope) *traceRow {
-	k := traceKey{t.Name(), env.msg.ID, env.orig}
+	return w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, "", env.orig})
+}
+
+// traceForwarded records a copy forwarded inside tenant t (env's last hop is
+// its "forward:..." step).
+func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
+	w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, env.trail[len(env.trail)-1], env.rcpt})
+}
+
+func (w *World) traceRow(k traceKey) *traceRow {
 	if r, ok := w.trace.rows[k]; ok {
 		return r
 	}
@@ -85,7 +103,7 @@ func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
 			}
 			m := w.ledger.msgs[k.msg-1]
 			e := mailops.TraceEntry{Received: row.received, MessageID: fmt.Sprintf("<%d@mailflow.invalid>", m.ID),
-				Sender: m.From, Recipient: k.orig}
+				Sender: m.From, Recipient: k.rcpt}
 			e.Status, e.Detail = w.traceStatus(row)
 			if matchesTrace(q, e) {
 				out = append(out, e)
@@ -105,13 +123,15 @@ func (w *World) traceStatus(row *traceRow) (mailops.TraceStatus, string) {
 		return mailops.TracePending, ""
 	}
 	hop := "exo:" + row.key.tenant
+	// A forwarded copy's row follows only the events of that copy.
+	ours := func(trail []string) bool { return row.key.via == "" || slices.Contains(trail, row.key.via) }
 	for _, d := range st.deliveries {
-		if slices.Contains(d.Trail, hop) {
+		if slices.Contains(d.Trail, hop) && ours(d.Trail) {
 			return mailops.TraceDelivered, ""
 		}
 	}
 	for _, b := range append(append([]Event(nil), st.bounces...), st.loops...) {
-		if b.Host == hop || (b.Host == "exo" || strings.HasPrefix(b.Host, "exo:")) && slices.Contains(b.Trail, hop) {
+		if (b.Host == hop || (b.Host == "exo" || strings.HasPrefix(b.Host, "exo:")) && slices.Contains(b.Trail, hop)) && ours(b.Trail) {
 			return mailops.TraceFailed, b.Reply.String()
 		}
 	}
