@@ -119,5 +119,5 @@ func TestThrottlingDoesNotUseUpAttempts(t *testing.T) {
 	}
 	err := c.SetGroupSenderAuthentication(context.Background(), sales, false)
 	require.ErrorIs(t, err, mailops.ErrThrottled)
-	assert.Equal(t, 11+24+3, d.count("SetGroupSenderAuthentication"), "24 refusals waited through, then the three attempts")
+	assert.Equal(t, 11+24+3, d.count("SetGroupSenderAuthentication"), "24 refusals waited through, then three more attempts")
 }

@@ -83,9 +83,8 @@ func (c *Client) do(ctx context.Context, cl call, fn func(ctx context.Context) e
 		// otherwise starve one of them), up to MaxThrottled of them.
 		if te := (*ThrottledError)(nil); errors.As(err, &te) && te.RetryAfter > 0 && throttled < c.maxThrottled() {
 			throttled++
-			attempt--
 		}
-		if attempt >= c.opts.Retry.MaxAttempts {
+		if attempt-throttled >= c.opts.Retry.MaxAttempts {
 			c.logAt(ctx, slog.LevelWarn, "mailops: giving up", cl, attempt, 0, err)
 			return fmt.Errorf("mailops: %s %s: giving up after %d attempts: %w", cl.op, cl.target, attempt, err)
 		}
