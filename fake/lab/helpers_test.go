@@ -28,7 +28,7 @@ type stepWall struct {
 	c  chan time.Time
 }
 
-func (w *stepWall) Now() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.t }
+func (w *stepWall) Now() time.Time                                { w.mu.Lock(); defer w.mu.Unlock(); return w.t }
 func (w *stepWall) Tick(time.Duration) (<-chan time.Time, func()) { return w.c, func() {} }
 func (w *stepWall) move(d time.Duration) {
 	w.mu.Lock()
