@@ -91,6 +91,12 @@ func (e *engine) stepTo(t time.Time) {
 // observe puts what happened since the last look on the timeline.
 func (e *engine) observe() {
 	now := e.now()
+	if e.w.legacyStopped.IsZero() {
+		e.w.noteLegacy()
+		if !e.w.legacyStopped.IsZero() {
+			e.tl.add(now, "step", "the legacy server has stopped")
+		}
+	}
 	for _, c := range e.dns.look(now) {
 		e.tl.add(now, "dns", fmt.Sprintf("MX of %s is now %v", c.Domain, c.MX))
 	}

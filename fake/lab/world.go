@@ -30,6 +30,36 @@ type world struct {
 	// addresses are the people and addresses of the scenario (IMAP users).
 	addresses []string
 	start     time.Time
+	// legacyStopped is when the legacy server stopped (zero: running).
+	legacyStopped time.Time
+}
+
+// legacyServed reports whether the legacy server was still running at t
+// (or is now, when t is in the future).
+func (w *world) legacyServed(t time.Time) bool {
+	if w.legacyStopped.IsZero() {
+		return true
+	}
+	return w.legacyStopped.After(t)
+}
+
+// noteLegacy records when the legacy server stopped (the cutover runbook
+// stops it at the end of its plan).
+func (w *world) noteLegacy() {
+	if !w.legacyStopped.IsZero() {
+		return
+	}
+	running := true
+	if w.cut != nil {
+		running = w.cut.Legacy.Running()
+	} else {
+		for _, l := range w.spec.Legacy {
+			running = running && l.Running()
+		}
+	}
+	if !running {
+		w.legacyStopped = w.Scheduler().Now()
+	}
 }
 
 // labTenant is the tenant's behaviour in the lab: the defaults of
