@@ -165,5 +165,6 @@ func (e *engine) act(a Action, clk *clock) (Action, error) {
 		msg = e.effect(a)
 	}
 	e.tl.add(a.At, "action", msg)
+	e.stepTo(a.At) // what the action started at this instant runs now
 	return a, nil
 }
