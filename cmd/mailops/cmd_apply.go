@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/spec"
 )
 
 func init() { register("apply", newApplyCmd) }
@@ -55,7 +57,13 @@ func newApplyCmd(a *app) *cobra.Command {
 				}
 				clk = &fastClock{}
 			}
-			cl, err := connect(target, clk)
+			// Groups may deliver to the mail contacts the spec lists: the
+			// preflight checked that every target is a tenant recipient.
+			sf, err := spec.Parse(strings.NewReader(pf.Spec), pf.SpecFile)
+			if err != nil {
+				return err
+			}
+			cl, err := connect(target, mailops.Options{Clock: clk, AllowExternalMembers: len(sf.Tenant.Contacts) > 0})
 			if err != nil {
 				return err
 			}

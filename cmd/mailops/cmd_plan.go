@@ -88,7 +88,7 @@ func newPlanCmd(a *app) *cobra.Command {
 			}
 			var d mailops.Driver
 			if target != "" {
-				cl, err := connect(target, mailops.WallClock{})
+				cl, err := connect(target, mailops.Options{})
 				if err != nil {
 					return err
 				}

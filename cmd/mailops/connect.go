@@ -76,16 +76,20 @@ func graphConfig(target string) (graph.Config, error) {
 }
 
 // connect builds the tenant driver for --graph behind a mailops.Client
-// (bounded sessions, retries that honour Retry-After) on clk.
-func connect(target string, clk mailops.Clock) (*mailops.Client, error) {
+// (bounded sessions, retries that honour Retry-After) with opts; the
+// driver shares opts.Clock.
+func connect(target string, opts mailops.Options) (*mailops.Client, error) {
 	cfg, err := graphConfig(target)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Clock = clk
+	if opts.Clock == nil {
+		opts.Clock = mailops.WallClock{}
+	}
+	cfg.Clock = opts.Clock
 	d, err := graph.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", target, err)
 	}
-	return mailops.NewClient(d, mailops.Options{Clock: clk}), nil
+	return mailops.NewClient(d, opts), nil
 }
