@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -37,8 +38,12 @@ func newImportCmd(a *app) *cobra.Command {
 			"What cannot map is written to the spec's decisions list and printed on stderr, with file and line.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.Kind = spec.Kind(kind)
-			if opts.Kind != spec.Consolidation && opts.Kind != spec.Cutover {
+			switch strings.ToLower(kind) {
+			case "consolidation":
+				opts.Kind = spec.Consolidation
+			case "cutover":
+				opts.Kind = spec.Cutover
+			default:
 				return fmt.Errorf("import: --kind must be consolidation or cutover, not %q", kind)
 			}
 			if out == "" {

@@ -166,6 +166,33 @@ func runImport(in importInputs, opts spec.ImportOptions) (*spec.ImportResult, er
 		return nil, err
 	}
 	res.File.Decisions = append(res.File.Decisions, decisions...)
+	addAdminMailboxes(res, opts)
 	slices.SortStableFunc(res.File.Decisions, func(x, y legacy.Decision) int { return strings.Compare(x.Address, y.Address) })
 	return res, nil
+}
+
+// addAdminMailboxes lists the admins named on the command line as tenant
+// mailboxes (an owner must be one), saying so among the assumptions.
+func addAdminMailboxes(res *spec.ImportResult, opts spec.ImportOptions) {
+	f := res.File
+	if f.Kind == spec.Cutover {
+		return // the cutover's admin is one of its users
+	}
+	have := map[string]bool{}
+	for _, m := range f.Tenant.Mailboxes {
+		have[m.Address] = true
+	}
+	for _, c := range f.Tenant.Contacts {
+		have[c.Address] = true
+	}
+	admins := slices.Concat(opts.Admins.Owners, opts.Admins.Members, opts.Admins.Mailboxes)
+	for _, a := range admins {
+		a = strings.ToLower(a)
+		if have[a] {
+			continue
+		}
+		have[a] = true
+		f.Tenant.Mailboxes = append(f.Tenant.Mailboxes, spec.Person{Address: a})
+		res.Assumptions = append(res.Assumptions, "admin "+a+" is taken for an existing tenant mailbox")
+	}
 }
