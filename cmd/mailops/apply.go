@@ -188,17 +188,42 @@ func applyPlan(ctx context.Context, pf *PlanFile, d mailops.Driver, opts applyOp
 }
 
 // manualRecords resolves a manual DNS step's records for a person to
-// publish: the ownership TXT record is read from the tenant.
+// publish: the ownership TXT record and late-bound values (the MX host from
+// the domain's service records, the DKIM selector targets) are read from
+// the tenant; a value that cannot be read yet says where it comes from.
 func manualRecords(ctx context.Context, d mailops.Driver, c mailops.DNSChange) []string {
-	if c.AddVerification {
-		if dom, err := d.GetDomain(ctx, c.Domain); err == nil {
-			for _, r := range dom.VerificationRecords {
-				if r.Type == "TXT" {
-					c.Add = append(c.Add, r)
-				}
+	dom, domErr := d.GetDomain(ctx, c.Domain)
+	if c.AddVerification && domErr == nil {
+		for _, r := range dom.VerificationRecords {
+			if r.Type == "TXT" {
+				c.Add = append(c.Add, r)
 			}
 		}
-		c.AddVerification = false
 	}
+	c.AddVerification = false
+	bind := func(rs []mailops.DNSRecord) []mailops.DNSRecord {
+		out := make([]mailops.DNSRecord, len(rs))
+		for i, r := range rs {
+			switch r.From {
+			case mailops.FromServiceMX:
+				if h, ok := dom.ServiceMX(); domErr == nil && ok {
+					r.Value = h
+				}
+			case mailops.FromDKIMSelector1, mailops.FromDKIMSelector2:
+				if cfg, err := d.GetDkimSigningConfig(ctx, c.Domain); err == nil {
+					r.Value = cfg.Selector1CNAME
+					if r.From == mailops.FromDKIMSelector2 {
+						r.Value = cfg.Selector2CNAME
+					}
+				}
+			}
+			if r.Value == "" && r.From != "" {
+				r.Value = "<" + r.From + ": not readable yet>"
+			}
+			out[i] = r
+		}
+		return out
+	}
+	c.Add, c.Remove = bind(c.Add), bind(c.Remove)
 	return zoneLines(c)
 }

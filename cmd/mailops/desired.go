@@ -49,7 +49,13 @@ func desiredState(sf *spec.File) (mailops.DesiredState, error) {
 			if dn == "" {
 				dn = u.Address.Local()
 			}
-			want.Recipients = append(want.Recipients, mailops.Recipient{Address: u.Address, Kind: mailops.Mailbox, DisplayName: dn, SimpleDisplayName: u.SimpleDisplayName})
+			sdn := u.SimpleDisplayName
+			if sdn == "" {
+				// the cutover gives every user an ASCII name for
+				// external recipients, derived from the address
+				sdn, _ = runbook.DeriveSimpleDisplayName(u.Address)
+			}
+			want.Recipients = append(want.Recipients, mailops.Recipient{Address: u.Address, Kind: mailops.Mailbox, DisplayName: dn, SimpleDisplayName: sdn})
 		}
 		if s.RelayAccount != "" {
 			want.Recipients = append(want.Recipients, mailops.Recipient{Address: s.RelayAccount, Kind: mailops.Mailbox, DisplayName: s.RelayAccount.Local()})

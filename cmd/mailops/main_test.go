@@ -107,6 +107,19 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
 }
 
+// cmdReplace: replace OLD NEW FILE replaces every OLD in FILE (an edit by
+// hand).
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace OLD NEW FILE")
+	}
+	data := ts.ReadFile(args[2])
+	if !strings.Contains(data, args[0]) {
+		ts.Fatalf("%s does not contain %q", args[2], args[0])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.ReplaceAll(data, args[0], args[1])), 0o644))
+}
+
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -114,6 +127,7 @@ func TestScripts(t *testing.T) {
 			"graphserver-start": cmdGraphserverStart,
 			"tenant":            cmdTenant,
 			"calls":             cmdCalls,
+			"replace":           cmdReplace,
 		},
 		RequireExplicitExec: true,
 		// UPDATE_SCRIPTS=1 rewrites the golden files that cmp compares with.
