@@ -12,12 +12,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/fake/mailflow"
+	"github.com/mailops-dev/mailops/fake/report"
 	"github.com/mailops-dev/mailops/mailops"
 	"github.com/mailops-dev/mailops/mailops/runbook"
 )
@@ -29,6 +29,7 @@ type summary struct {
 	Sent         int `json:"sent"`
 	Delivered    int `json:"delivered"`
 	Bounced      int `json:"bounced"`
+	GapBounced   int `json:"gapBounced"` // of Bounced: in the documented verification gap
 	Lost         int `json:"lost"`
 	Duplicated   int `json:"duplicated"`
 	Misdelivered int `json:"misdelivered"`
@@ -84,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	r := res.report
 	if *asJSON {
-		b, _ := json.Marshal(summary{r.Sent, r.Delivered, r.Bounced, r.Lost, r.Duplicated, r.Misdelivered, r.Looped})
+		b, _ := json.Marshal(summary{r.Sent, r.Delivered, r.Bounced, r.GapBounced, r.Lost, r.Duplicated, r.Misdelivered, r.Looped})
 		fmt.Fprintln(stdout, string(b))
 		return 0
 	}
@@ -116,24 +117,17 @@ func joinVariants() string {
 
 // result is one simulated run.
 type result struct {
-	seed    uint64
-	kind    string // "consolidation" or "cutover"
-	world   *mailflow.World
-	title   string
-	plan    *mailops.Plan
-	mig     *mailflow.Migration
-	report  mailflow.Report
-	start   time.Time
-	end     time.Time
-	unsafe  runbook.Unsafe
-	stepsAt []stepMark
-}
-
-type stepMark struct {
-	at    time.Time
-	id    string
-	title string
-	gate  string
+	seed   uint64
+	kind   string // "consolidation" or "cutover"
+	world  *mailflow.World
+	title  string
+	plan   *mailops.Plan
+	mig    *mailflow.Migration
+	report mailflow.Report
+	start  time.Time
+	end    time.Time
+	unsafe runbook.Unsafe
+	steps  []report.Step
 }
 
 func simulate(seed uint64, n int, kind string, u runbook.Unsafe, planOnly bool) (*result, error) {
@@ -193,7 +187,7 @@ func simulate(seed uint64, n int, kind string, u runbook.Unsafe, planOnly bool) 
 	res.end = s.Now()
 	res.report = res.world.Check()
 	for _, p := range res.mig.Progress {
-		if p.Event == "resumed" || (len(res.stepsAt) > 0 && res.stepsAt[len(res.stepsAt)-1].id == p.Step) {
+		if p.Event == "resumed" || (len(res.steps) > 0 && res.steps[len(res.steps)-1].ID == p.Step) {
 			continue
 		}
 		var gate string
@@ -202,7 +196,7 @@ func simulate(seed uint64, n int, kind string, u runbook.Unsafe, planOnly bool) 
 				gate = st.Gate
 			}
 		}
-		res.stepsAt = append(res.stepsAt, stepMark{at: p.At, id: p.Step, title: p.Title, gate: gate})
+		res.steps = append(res.steps, report.Step{At: p.At, ID: p.Step, Title: p.Title, Gate: gate})
 	}
 	return res, nil
 }
@@ -229,51 +223,5 @@ func (r *result) printTimeline(w io.Writer) {
 			fmt.Fprintf(w, "  [info] group.external-senders: %d addresses receive external mail: their groups accept unauthenticated senders\n", n)
 		}
 	}
-	marks := append([]stepMark{{at: r.start, id: "before", title: "before the migration"}}, r.stepsAt...)
-	marks = append(marks, stepMark{at: r.mig.Finished, id: "after", title: "after the migration"})
-	events := r.world.Ledger().Events()
-	for i, m := range marks {
-		until := r.end
-		if i+1 < len(marks) {
-			until = marks[i+1].at
-		}
-		fmt.Fprintf(w, "+%-8s %-14s %s\n", fmtDur(m.at.Sub(r.start)), m.id, m.title)
-		if m.gate != "" {
-			fmt.Fprintf(w, "          gate: %s\n", m.gate)
-		}
-		counts := map[string]int{}
-		for _, e := range events {
-			if !e.At.Before(m.at) && e.At.Before(until) {
-				counts[routeLabel(e)]++
-			}
-		}
-		var routes []string
-		for k := range counts {
-			routes = append(routes, k)
-		}
-		sort.Strings(routes)
-		for _, k := range routes {
-			fmt.Fprintf(w, "          %6d  %s\n", counts[k], k)
-		}
-	}
-}
-
-func routeLabel(e mailflow.Event) string {
-	switch e.Kind {
-	case mailflow.EvDeliver:
-		return e.Route
-	case mailflow.EvBounce:
-		return "bounced " + e.Reply.Enhanced
-	case mailflow.EvLoop:
-		return "looped " + e.Reply.Enhanced
-	case mailflow.EvDrop:
-		return "dropped"
-	}
-	return string(e.Kind)
-}
-
-func fmtDur(d time.Duration) string {
-	h := int(d.Hours())
-	m := int(d.Minutes()) % 60
-	return fmt.Sprintf("%02d:%02d", h, m)
+	report.Timeline(w, r.reportRun())
 }

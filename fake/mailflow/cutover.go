@@ -52,7 +52,6 @@ func NewCutover(cfg Config, sc CutoverScenario) (*Cutover, error) {
 	c := &Cutover{World: w, Scenario: sc}
 	d := sc.Domain
 	c.Legacy = w.AddLegacy(sc.LegacyHost, 24*time.Hour, d)
-	w.PointMXAtEXO("partner.example", time.Hour)
 	w.AddInternetDomain("gmail.example")
 	partner := []mailops.Address{"sato@partner.example"}
 	internet := []mailops.Address{"alice@gmail.example"}
@@ -62,6 +61,9 @@ func NewCutover(cfg Config, sc CutoverScenario) (*Cutover, error) {
 	})
 	if rerr := w.s.Run(); rerr != nil || err != nil {
 		return nil, fmt.Errorf("mailflow: cutover set-up: %v %w", rerr, err)
+	}
+	if err := w.PointMXAtEXO("partner.example", time.Hour); err != nil {
+		return nil, err
 	}
 	if err := w.s.RunFor(2 * time.Hour); err != nil {
 		return nil, err

@@ -107,12 +107,14 @@ func hwProvision(ctx context.Context, w *mailflow.World, c *mailops.Client, doma
 		if _, err := c.VerifyDomain(ctx, domain); err != nil {
 			return err
 		}
-		if err := c.EnableEmail(ctx, domain); err != nil {
-			return err
-		}
-		if err := c.AwaitAccepted(ctx, domain); err != nil {
-			return err
-		}
+	}
+	// A subdomain of a verified domain is verified at once, but Exchange
+	// Online accepts it only after Email is among its services.
+	if err := c.EnableEmail(ctx, domain); err != nil {
+		return err
+	}
+	if err := c.AwaitAccepted(ctx, domain); err != nil {
+		return err
 	}
 	for _, p := range people {
 		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: "利用者 " + p.Local(),
@@ -145,11 +147,11 @@ func newHW(p hwParams) (*hwWorld, error) {
 	}
 	h.partner = []mailops.Address{"sato@" + hwPartner, "suzuki@" + hwPartner}
 	h.internet = []mailops.Address{"alice@gmail.example", "bob@outside.example"}
-	w.PointMXAtEXO(hwOrg, time.Hour)
-	w.PointMXAtEXO(hwPartner, time.Hour)
 	w.AddInternetDomain("gmail.example")
 	w.AddInternetDomain("outside.example")
-	h.admins = mailops.Group{PrimaryAddress: "dept-admins@" + hwOrg, Name: "Dept admins", Members: h.people[:1], Owners: h.people[:1],
+	// The admin group owns the address groups: it must be a mail-enabled
+	// security group (New-DistributionGroup -ManagedBy).
+	h.admins = mailops.Group{PrimaryAddress: "dept-admins@" + hwOrg, Name: "Dept admins", Type: mailops.Security, Members: h.people[:1], Owners: h.people[:1],
 		RequireSenderAuthentication: true}
 	err := runProc(w, "setup", func(ctx context.Context) error {
 		c := hwClient(w, w.Tenant())
@@ -160,14 +162,23 @@ func newHW(p hwParams) (*hwWorld, error) {
 		if err := c.CreateRecipient(ctx, mailops.Recipient{Address: "relay@" + hwOrg, Kind: mailops.Mailbox, DisplayName: "Device relay"}); err != nil {
 			return err
 		}
-		// The university lets mail forward to its departmental servers.
-		if err := c.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + hwOrg, AutoForwardEnabled: mailops.BoolPtr(true)}); err != nil {
+		// People forward their mailboxes to departmental addresses that
+		// live outside the tenant until the department moves in. External
+		// automatic forwarding is decided by the outbound spam filter
+		// policy (Automatic means Off: 5.7.520), not by remote domains, so
+		// the university turns it On.
+		if err := c.SetOutboundSpamPolicy(ctx, mailops.OutboundSpamPolicy{Name: mailops.DefaultOutboundSpamPolicy, AutoForwardingMode: mailops.AutoForwardOn}); err != nil {
 			return err
 		}
 		return hwProvision(ctx, w, hwClient(w, w.Partner()), hwPartner, h.partner)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
+	}
+	for _, d := range []string{hwOrg, hwPartner} {
+		if err := w.PointMXAtEXO(d, time.Hour); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.Scheduler().RunFor(2 * time.Hour); err != nil { // everything propagates
 		return nil, err
@@ -392,11 +403,19 @@ func (h *hwWorld) migrate(v variant) *migration {
 					}
 				}
 			}
-			// (5) the MX to Exchange Online; resolvers drop the old one
-			// within its TTL.
+			// (5) the MX to Exchange Online, the host the domain's service
+			// records name; resolvers drop the old one within its TTL.
+			dom, err := c.GetDomain(ctx, hwDept)
+			if err != nil {
+				return err
+			}
+			exoMX, ok := dom.ServiceMX()
+			if !ok {
+				return fmt.Errorf("%s has no MX service record", hwDept)
+			}
 			if err := w.DNS().Publish(ctx, mailops.DNSChange{Domain: hwDept,
 				Remove: []mailops.DNSRecord{{Type: "MX", Label: "@", Value: hwLegacy, Preference: 10}},
-				Add:    []mailops.DNSRecord{{Type: "MX", Label: "@", Value: mailflow.EXOMXHost(hwDept), Preference: 0, TTL: 3600}}}); err != nil {
+				Add:    []mailops.DNSRecord{{Type: "MX", Label: "@", Value: exoMX, Preference: 0, TTL: 3600}}}); err != nil {
 				return err
 			}
 			m.switched = w.Scheduler().Now()

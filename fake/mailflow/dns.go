@@ -33,6 +33,17 @@ type DNS interface {
 type wireDNS struct {
 	clk mailops.Clock
 	a   *dnsserver.Authority
+	// beforeQuery runs before the authority answers a question in-process
+	// (the world publishes Exchange Online hosts there, exohosts.go).
+	beforeQuery func(name string)
+}
+
+// Exchange answers a query from the authority, after beforeQuery.
+func (d *wireDNS) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+	if d.beforeQuery != nil && len(m.Question) > 0 {
+		d.beforeQuery(m.Question[0].Name)
+	}
+	return d.a.Exchange(ctx, m)
 }
 
 func newWireDNS(clk mailops.Clock) *wireDNS {
@@ -62,7 +73,7 @@ func (d *wireDNS) SetMX(domain string, ttl time.Duration, mxs ...MX) {
 func (d *wireDNS) authoritative(domain string, qtype uint16) []dns.RR {
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(domain), qtype)
-	m, err := d.a.Exchange(context.Background(), q)
+	m, err := d.Exchange(context.Background(), q)
 	if err != nil {
 		return nil
 	}
@@ -100,7 +111,7 @@ func (d *wireDNS) Publish(ctx context.Context, c mailops.DNSChange) error {
 }
 
 func (d *wireDNS) NewResolver(name string) Resolver {
-	return wireResolver{dnsserver.NewResolver(name, d.a, d.clk)}
+	return wireResolver{dnsserver.NewResolver(name, d, d.clk)}
 }
 
 type wireResolver struct{ r *dnsserver.Resolver }
@@ -117,6 +128,11 @@ func (w wireResolver) LookupMX(ctx context.Context, domain string) ([]MX, error)
 		out[i] = MX{Host: m.Host, Pref: m.Pref}
 	}
 	return out, nil
+}
+
+// LookupHost answers through the sender's own cache.
+func (w wireResolver) LookupHost(ctx context.Context, host string) ([]string, error) {
+	return w.r.LookupHost(ctx, host)
 }
 
 // proofChecker answers the cloud's ownership questions from the zone.

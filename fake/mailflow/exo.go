@@ -7,8 +7,8 @@ import (
 	"github.com/mailops-dev/mailops/mailops"
 )
 
-// exo is Exchange Online's edge: one host for every *.mail.protection.outlook.com
-// name, shared by all tenants of the cloud.
+// exo is Exchange Online's edge: one host behind every MX host the service
+// hands out (exohosts.go), shared by all tenants of the cloud.
 type exo struct {
 	w   *World
 	out *outbound
@@ -36,12 +36,22 @@ func (x *exo) receive(env *envelope) Reply {
 	}
 	t, dom, ok := x.tenantFor(env.rcpt.Domain())
 	if !ok {
-		return ReplyRelayDenied
+		if t, ok := x.attribute(env); ok {
+			x.relayAttributed(t, env)
+			return OK
+		}
+		return x.relayRefusal(env)
 	}
 	v := t.MailView()
+	if r := partnerRestriction(v, env); r.Code != 0 {
+		x.w.traceRefused(t, env, r)
+		return r
+	}
 	if dom.Type == mailops.Authoritative && !known(v, env.rcpt) {
+		x.w.traceRefused(t, env, ReplyDBEB)
 		return ReplyDBEB // directory-based edge blocking
 	}
+	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = "" // from outside: unauthenticated
 	x.w.s.After(0, "exo transport", func() { x.transport(t, e) })
@@ -58,6 +68,7 @@ func known(v fake.MailView, a mailops.Address) bool {
 
 // submit is an authenticated submission by a user of tenant t.
 func (x *exo) submit(t *fake.Tenant, env *envelope) {
+	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = t.Name()
 	x.transport(t, e)
@@ -101,37 +112,6 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 		return
 	}
 	w.bounce(env, "exo:"+t.Name(), ReplyNotFoundEXO)
-}
-
-func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mailops.Recipient) {
-	w := x.w
-	if r.Kind == mailops.MailUser {
-		c := env.child(r.ExternalAddress, "mailuser:"+string(r.Address))
-		c.hops++
-		x.external(t, v, c)
-		return
-	}
-	if r.ForwardingSmtpAddress == "" || r.DeliverToMailboxAndForward {
-		w.deliver(env, EXOMailbox(t.Name(), r.Address))
-	}
-	if r.ForwardingSmtpAddress == "" {
-		return
-	}
-	c := env.child(r.ForwardingSmtpAddress, "forward:"+string(r.Address))
-	c.hops++
-	if _, internal := v.AcceptedDomain(r.ForwardingSmtpAddress.Domain()); internal {
-		x.transport(t, c)
-		return
-	}
-	// External automatic forwarding is decided by the outbound spam filter
-	// policy (Automatic now means Off): 5.7.520. A remote domain's
-	// AutoForwardEnabled does not apply to forwarding an admin set
-	// (outbound-spam-policies-external-email-forwarding; remote-domains).
-	if !v.OutboundSpamPolicy().AutoForwardingMode.AllowsExternal() {
-		w.bounce(c, "exo:"+t.Name(), ReplyExternalForward)
-		return
-	}
-	x.external(t, v, c)
 }
 
 // remoteDomain returns the most specific remote domain for a domain.
@@ -228,7 +208,10 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 			c := env.via("exo:" + other.Name())
 			c.hops++
 			c.auth = ""
-			w.s.After(w.cfg.HopDelay, "exo cross-tenant", func() { x.transport(other, c) })
+			w.s.After(w.cfg.HopDelay, "exo cross-tenant", func() {
+				w.traceReceived(other, c)
+				x.transport(other, c)
+			})
 			return
 		}
 	}

@@ -69,7 +69,6 @@ func TestLowPriorityEXOMXLosesPartnerMail(t *testing.T) {
 	legacy := w.AddLegacy("mail."+dom, time.Hour, dom)
 	taro := mailops.Address("taro@" + dom)
 	legacy.AddMailbox(taro)
-	w.PointMXAtEXO("partner.example", time.Hour)
 	w.Expect().Address(taro, "taro")
 	w.Expect().Reads("taro", mailflow.LegacyMailbox(taro), time.Time{}, time.Time{})
 	// Taro will read his Exchange Online mailbox only after the switch.
@@ -83,9 +82,12 @@ func TestLowPriorityEXOMXLosesPartnerMail(t *testing.T) {
 	})
 	require.NoError(t, w.Scheduler().Run())
 	require.NoError(t, err)
+	require.NoError(t, w.PointMXAtEXO("partner.example", time.Hour))
 	require.NoError(t, w.Scheduler().RunFor(time.Hour))
 	// The mistake: Exchange Online added as a low-priority MX.
-	require.NoError(t, w.DNS().Publish(context.Background(), mailops.DNSChange{Domain: dom, Add: []mailops.DNSRecord{{Type: "MX", Label: "@", Value: mailflow.EXOMXHost(dom), Preference: 20, TTL: 3600}}}))
+	exoMX, err := w.ServiceMX(dom)
+	require.NoError(t, err)
+	require.NoError(t, w.DNS().Publish(context.Background(), mailops.DNSChange{Domain: dom, Add: []mailops.DNSRecord{{Type: "MX", Label: "@", Value: exoMX, Preference: 20, TTL: 3600}}}))
 	w.SendFromInternet("alice@gmail.example", "Alice", taro)
 	w.SendFromTenant(w.Partner(), "sato@partner.example", "Sato", taro)
 	require.NoError(t, w.Scheduler().RunFor(72*time.Hour))
@@ -144,7 +146,7 @@ func TestInternalRelayWithoutConnectorLoops(t *testing.T) {
 	require.NoError(t, w.Scheduler().Run())
 	require.NoError(t, err)
 	require.NoError(t, w.Scheduler().RunFor(time.Hour))
-	w.PointMXAtEXO(dom, 300*time.Second)
+	require.NoError(t, w.PointMXAtEXO(dom, 300*time.Second))
 	require.NoError(t, w.Scheduler().RunFor(2*time.Hour))
 	w.SendFromInternet("alice@gmail.example", "Alice", office)
 	require.NoError(t, w.Scheduler().RunFor(72*time.Hour))
@@ -244,4 +246,15 @@ func TestCrashInTheVerificationGap(t *testing.T) {
 			assert.Contains(t, v.Cause, "5.1.10")
 		}
 	}
+	// The runbook's gap check lists the same bounces through message trace,
+	// as an operator would see them on a real tenant.
+	require.True(t, m.GapChecked, "the runbook listed what bounced in the gap")
+	listed := 0
+	for _, row := range m.GapBounces {
+		assert.Equal(t, mailops.TraceFailed, row.Status)
+		if strings.Contains(row.Detail, "5.1.10") {
+			listed++
+		}
+	}
+	assert.Equal(t, rep.GapBounced, listed, "message trace lists every bounce the oracle counts in the gap")
 }

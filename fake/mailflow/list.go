@@ -1,6 +1,7 @@
 package mailflow
 
 import (
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -9,16 +10,18 @@ import (
 )
 
 // ListServer is a mailing-list server: each list address expands to its
-// members, and the copies go on by MX through the server's own resolver,
-// with the list's bounce address as envelope sender. With onlyFromEXO it
-// accepts only mail that Exchange Online relays to it (DESIGN.md section 8:
-// lists live on their own domain behind connectors that accept only EXO), and
-// refuses every other sender with 5.7.1.
+// members, and the copies go on by MX through the server's own resolver (or
+// all to one smart host), with the list's bounce address as envelope sender.
+// With onlyFromEXO it accepts only mail that Exchange Online relays to it
+// (DESIGN.md section 8: lists live on their own domain behind connectors that
+// accept only EXO), and refuses every other sender with 5.7.1.
 type ListServer struct {
 	w           *World
 	host        string
 	onlyFromEXO bool
 	out         *outbound
+	// smartHost, when set, receives all the server's outgoing mail.
+	smartHost string
 
 	mu      sync.Mutex
 	domains map[string]bool
@@ -39,6 +42,22 @@ func (w *World) AddListServer(host string, ttl time.Duration, onlyFromEXO bool, 
 	for _, d := range domains {
 		l.domains[d] = true
 		w.dns.SetMX(d, ttl, MX{Host: host, Pref: 10})
+	}
+	w.hosts[host] = l
+	return l
+}
+
+// AddListServerBehindEXO adds a list server for domains whose MX is
+// Exchange Online: it accepts mail only from Exchange Online (an outbound
+// connector sends it the domains by smart host), and sends all its outgoing
+// mail, from its address addr, to Exchange Online through smartHost (an MX
+// host the service handed out), where an OnPremises inbound connector for
+// addr must accept it. It publishes no MX.
+func (w *World) AddListServerBehindEXO(host string, addr netip.Addr, smartHost string, domains ...string) *ListServer {
+	l := &ListServer{w: w, host: host, onlyFromEXO: true, smartHost: smartHost, domains: map[string]bool{}, lists: map[mailops.Address][]mailops.Address{}}
+	l.out = &outbound{w: w, from: host, resolver: w.Resolver(host), addr: addr}
+	for _, d := range domains {
+		l.domains[d] = true
 	}
 	w.hosts[host] = l
 	return l
@@ -98,7 +117,11 @@ func (l *ListServer) receive(env *envelope) Reply {
 			c := env.child(m, "list:"+string(list))
 			c.from = mailops.Address(list.Local() + "-bounces@" + list.Domain())
 			c.hops++
-			l.out.send(c, l.out.mxRoute(m.Domain()), 0)
+			route := l.out.mxRoute(m.Domain())
+			if l.smartHost != "" {
+				route = fixedRoute(l.smartHost)
+			}
+			l.out.send(c, route, 0)
 		}
 	})
 	return OK

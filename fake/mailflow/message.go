@@ -52,6 +52,12 @@ var (
 	ReplyTooBig          = Reply{552, "5.3.4", "Message size exceeds fixed maximum message size"}
 )
 
+// ReplyHostNotFound is a sender's deferral when an MX host has no address
+// (NXDOMAIN): it retries until its horizon.
+func ReplyHostNotFound(host string) Reply {
+	return Reply{451, "4.4.3", "Host or domain name not found. Name service error for name=" + host + " type=A: Host not found"}
+}
+
 // Mailbox identifies where a delivered copy landed: "legacy:<addr>",
 // "exo:<tenant>:<addr>", "internet:<addr>".
 type Mailbox string

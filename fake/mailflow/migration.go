@@ -2,12 +2,14 @@ package mailflow
 
 import (
 	"context"
-	"github.com/mailops-dev/mailops/dnscheck"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"time"
 
+	"github.com/mailops-dev/mailops/dnscheck"
 	"github.com/mailops-dev/mailops/mailops"
 	"github.com/mailops-dev/mailops/mailops/runbook"
 )
@@ -33,6 +35,12 @@ type Migration struct {
 	Done      bool
 	Started   time.Time
 	Finished  time.Time
+	// GapBounces are the rows the runbook's gap check listed through
+	// message trace (Get-MessageTraceV2): mail to the domain that failed
+	// before InternalRelay reached mail flow.
+	GapBounces []mailops.TraceEntry
+	// GapChecked says the gap check ran.
+	GapChecked bool
 }
 
 // Gates answers the runbook's DNS gates with dnscheck through every
@@ -49,7 +57,22 @@ func (w *World) Gates(initialDomain string, legacy []string, ignore ...string) r
 	for _, n := range names {
 		rs = append(rs, w.resolvr[n].(wireResolver).r)
 	}
-	return runbook.DNSGates(dnscheck.Spec{InitialDomain: initialDomain, LegacyHosts: legacy, LegacySends: len(legacy) > 0}, ignore, rs...)
+	template := dnscheck.Spec{InitialDomain: initialDomain, LegacyHosts: legacy, LegacySends: len(legacy) > 0}
+	g := runbook.DNSGates(template, ignore, rs...)
+	// The stage gates expect the DKIM selector targets the tenant shows
+	// (Get-DkimSigningConfig): since July 2026 they are under
+	// dkim.mail.microsoft, not derived from the initial domain.
+	d := w.tenant.Driver("dnscheck")
+	g.Stage = func(ctx context.Context, domain, stage string) error {
+		spec := template
+		if c, err := d.GetDkimSigningConfig(ctx, domain); err == nil {
+			spec.Selector1CNAME, spec.Selector2CNAME = c.Selector1CNAME, c.Selector2CNAME
+		} else if !errors.Is(err, mailops.ErrNotFound) {
+			return fmt.Errorf("mailflow: reading the DKIM targets of %s: %w", domain, err)
+		}
+		return runbook.DNSGates(spec, ignore, rs...).Stage(ctx, domain, stage)
+	}
+	return g
 }
 
 // StartRunbook runs the consolidation runbook (or a known-bad variant) from
@@ -67,6 +90,9 @@ func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe
 	spec.Unsafe = unsafe
 	// A departmental domain holds no mailboxes: no autodiscover needed.
 	spec.Gates = c.Gates(spec.InitialDomain, nil, "autodiscover.missing")
+	spec.GapCheck = &runbook.GapCheck{Clock: c.s, Report: func(_ string, rows []mailops.TraceEntry) {
+		m.GapChecked, m.GapBounces = true, append(m.GapBounces, rows...)
+	}}
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -21,6 +21,8 @@ type MX struct {
 // fake/dnsserver's caching resolvers satisfy it through an adapter.
 type Resolver interface {
 	LookupMX(ctx context.Context, domain string) ([]MX, error)
+	// LookupHost returns a host's addresses (an error for NXDOMAIN).
+	LookupHost(ctx context.Context, host string) ([]string, error)
 }
 
 // envelope is one copy of a message on its way to one recipient.
@@ -68,6 +70,9 @@ type outbound struct {
 	w        *World
 	from     string   // sending host, for the trail
 	resolver Resolver // nil: targets must be fixed hosts
+	// addr is the sending host's address, which receiving hosts see (zero:
+	// the envelope's client is left as it is).
+	addr netip.Addr
 }
 
 // send delivers env to the hosts that route returns, now and on retries.
@@ -81,6 +86,12 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 	targets, rerr := route()
 	last := rerr
 	for _, name := range targets {
+		if isEXOName(name) && !w.resolvesEXO(o.resolver, name) {
+			// No address: the host was built from the domain name, not
+			// taken from the domain's service records.
+			last = ReplyHostNotFound(name)
+			continue
+		}
 		h := w.hostByName(name)
 		if h == nil {
 			last = Reply{451, "4.4.1", "no answer from " + name}
@@ -88,7 +99,11 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 		}
 		r := w.faults.before(h.Name(), env.rcpt)
 		if r.Code == 0 {
-			r = h.receive(env.via(h.Name()))
+			e := env.via(h.Name())
+			if o.addr.IsValid() {
+				e.client = o.addr
+			}
+			r = h.receive(e)
 		}
 		if r.Positive() {
 			w.hop(env, o.from, h.Name())

@@ -203,7 +203,6 @@ func TestPropertyLowPriorityEXOMXLosesPartnerMail(t *testing.T) {
 		w := mailflow.NewWorld(cfg)
 		const dom = "maker.example"
 		legacy := w.AddLegacy("mail."+dom, time.Hour, dom)
-		w.PointMXAtEXO(hwPartner, time.Hour)
 		w.AddInternetDomain("gmail.example")
 		var addrs []mailops.Address
 		for i := 0; i < users; i++ {
@@ -225,11 +224,18 @@ func TestPropertyLowPriorityEXOMXLosesPartnerMail(t *testing.T) {
 		if err != nil {
 			rt.Fatalf("setup: %v", err)
 		}
+		if err := w.PointMXAtEXO(hwPartner, time.Hour); err != nil {
+			rt.Fatalf("partner MX: %v", err)
+		}
 		if err := w.Scheduler().RunFor(time.Hour); err != nil {
 			rt.Fatalf("run: %v", err)
 		}
+		exoMX, err := w.ServiceMX(dom)
+		if err != nil {
+			rt.Fatalf("service MX: %v", err)
+		}
 		if err := w.DNS().Publish(context.Background(), mailops.DNSChange{Domain: dom, Add: []mailops.DNSRecord{{Type: "MX", Label: "@",
-			Value: mailflow.EXOMXHost(dom), Preference: rapid.IntRange(11, 100).Draw(rt, "exoPreference"), TTL: 3600}}}); err != nil {
+			Value: exoMX, Preference: rapid.IntRange(11, 100).Draw(rt, "exoPreference"), TTL: 3600}}}); err != nil {
 			rt.Fatalf("publish: %v", err)
 		}
 		if err := w.Scheduler().RunFor(minutes(rapid.IntRange(0, 120).Draw(rt, "sendAfterMinutes"))); err != nil {

@@ -167,12 +167,12 @@ func TestLegacyServerAliasesForwardingAndUnknownUsers(t *testing.T) {
 // an internet domain.
 func exoWorld(t *testing.T, cfg mailflow.Config) (*mailflow.World, mailops.Address) {
 	w := instantWorld(cfg)
-	w.PointMXAtEXO(hwOrg, time.Hour)
 	w.AddInternetDomain("gmail.example")
 	taro := mailops.Address("taro@" + hwOrg)
 	admin(t, w, w.Tenant(), func(ctx context.Context, c *mailops.Client) error {
 		return hwProvision(ctx, w, c, hwOrg, []mailops.Address{taro})
 	})
+	require.NoError(t, w.PointMXAtEXO(hwOrg, time.Hour))
 	return w, taro
 }
 
@@ -297,11 +297,11 @@ func TestEXOForwardingSimpleDisplayNamesAndCrossTenantDelivery(t *testing.T) {
 			const d = "maker.example"
 			u := mailops.Address("u@" + d)
 			w.AddLegacy("mail."+d, time.Hour, d).AddMailbox(u)
-			w.PointMXAtEXO(hwPartner, time.Hour)
 			sato := mailops.Address("sato@" + hwPartner)
 			admin(t, w, w.Partner(), func(ctx context.Context, cl *mailops.Client) error {
 				return hwProvision(ctx, w, cl, hwPartner, []mailops.Address{sato})
 			})
+			require.NoError(t, w.PointMXAtEXO(hwPartner, time.Hour))
 			admin(t, w, w.Tenant(), func(ctx context.Context, cl *mailops.Client) error {
 				return hwProvision(ctx, w, cl, d, []mailops.Address{u})
 			})

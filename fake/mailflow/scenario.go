@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/mailops-dev/mailops/fake"
@@ -71,13 +72,11 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 	for i := 0; i < sc.People; i++ {
 		c.People = append(c.People, mailops.Address(fmt.Sprintf("user%02d@%s", i, org)))
 	}
-	c.Admins = mailops.Group{PrimaryAddress: mailops.Address("depta-admins@" + org), Name: "DeptA admins",
+	c.Admins = mailops.Group{PrimaryAddress: mailops.Address("depta-admins@" + org), Name: "DeptA admins", Type: mailops.Security,
 		Members: []mailops.Address{c.People[0]}, Owners: []mailops.Address{c.People[0]}, RequireSenderAuthentication: true}
 
 	// The tenant: the organisation's domain, verified, its MX at Exchange
 	// Online, and the people's mailboxes. The partner on Exchange Online.
-	w.PointMXAtEXO(org, time.Hour)
-	w.PointMXAtEXO("partner.example", time.Hour)
 	for _, d := range []string{"gmail.example", "outside.example"} {
 		w.AddInternetDomain(d)
 	}
@@ -122,6 +121,11 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 	if setupErr != nil {
 		return nil, fmt.Errorf("mailflow: scenario set-up: %w", setupErr)
 	}
+	for _, d := range []string{org, "partner.example"} {
+		if err := w.PointMXAtEXO(d, time.Hour); err != nil {
+			return nil, err
+		}
+	}
 	// Let everything propagate, then start the scenario clock.
 	if err := w.s.RunFor(2 * time.Hour); err != nil {
 		return nil, err
@@ -132,8 +136,12 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 		if setupErr = cl.CreateRecipient(ctx, mailops.Recipient{Address: mailops.Address("it@" + org), Kind: mailops.Mailbox, DisplayName: "IT"}); setupErr != nil {
 			return
 		}
-		// The university lets mail forward to its departmental servers.
-		setupErr = cl.CreateRemoteDomain(ctx, mailops.RemoteDomain{Name: "Departments", DomainName: "*." + org, AutoForwardEnabled: mailops.BoolPtr(true)})
+		// People forward their mailboxes to departmental addresses on the
+		// legacy server, outside the tenant until the department moves in.
+		// External automatic forwarding is decided by the outbound spam
+		// filter policy (Automatic means Off: 5.7.520), not by remote
+		// domains, so the university turns it On.
+		setupErr = cl.SetOutboundSpamPolicy(ctx, mailops.OutboundSpamPolicy{Name: mailops.DefaultOutboundSpamPolicy, AutoForwardingMode: mailops.AutoForwardOn})
 	})
 	if err := w.s.Run(); err != nil {
 		return nil, err
@@ -194,7 +202,10 @@ func NewConsolidation(cfg Config, sc ConsolidationScenario) (*Consolidation, err
 			c.Legacy.SetAlias(a, targets...)
 		}
 		external := r.IntN(3) > 0
-		spec.Addresses = append(spec.Addresses, runbook.AddressSpec{Address: a, DisplayName: fmt.Sprintf("DeptA %03d", i), Targets: targets, External: external})
+		// As the university does, the members (all with tenant mailboxes)
+		// may send as the address.
+		spec.Addresses = append(spec.Addresses, runbook.AddressSpec{Address: a, DisplayName: fmt.Sprintf("DeptA %03d", i), Targets: targets,
+			SendAs: slices.Clone(targets), External: external})
 		if external {
 			tos = append(tos, a)
 		}

@@ -212,7 +212,13 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 	case *exo:
 		t, dom, ok := h.tenantFor(a.Domain())
 		if !ok {
-			return ReplyRelayDenied
+			if _, ok := h.attribute(env); ok {
+				return OK
+			}
+			return h.relayRefusal(env)
+		}
+		if r := partnerRestriction(t.MailView(), env); r.Code != 0 {
+			return r
 		}
 		if dom.Type == mailops.Authoritative && !known(t.MailView(), a) {
 			return ReplyDBEB

@@ -2,7 +2,6 @@ package mailflow
 
 import (
 	"context"
-	"github.com/mailops-dev/mailops/dnscheck"
 	"net/netip"
 	"strings"
 	"time"
@@ -15,6 +14,10 @@ import (
 // Config sets up a World.
 type Config struct {
 	Seed uint64
+	// Start is when the world's virtual clock starts (default DefaultStart).
+	// Domains added on or after fake.MXMicrosoftDate get mx.microsoft MX
+	// hosts.
+	Start time.Time
 	// Tenant and Partner configure our tenant and the partner's tenant.
 	Tenant, Partner fake.TenantConfig
 	// HopDelay is the time one SMTP hop takes (default 2s).
@@ -34,7 +37,15 @@ type Config struct {
 	KeepEvents bool
 }
 
+// DefaultStart is when a world's clock starts unless Config.Start says
+// otherwise: a current date, after Exchange Online began handing out
+// mx.microsoft hosts.
+var DefaultStart = time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)
+
 func (c Config) withDefaults() Config {
+	if c.Start.IsZero() {
+		c.Start = DefaultStart
+	}
 	if c.HopDelay == 0 {
 		c.HopDelay = 2 * time.Second
 	}
@@ -68,6 +79,12 @@ type World struct {
 	// msgIDs maps the Message-ID of messages submitted over SMTP sessions
 	// to their message, so that a retry is the same message (smtp.go).
 	msgIDs map[string]*Message
+	// exoHosts are the Exchange Online MX hosts the DNS publishes;
+	// noCache resolves for senders without a resolver (exohosts.go).
+	exoHosts exoHosts
+	noCache  Resolver
+	// trace holds the message trace rows (trace.go).
+	trace traceLog
 }
 
 // NewWorld makes a world: a cloud with our tenant ("ours") and a partner
@@ -75,13 +92,17 @@ type World struct {
 // expectations. Add legacy servers, internet domains and traffic next.
 func NewWorld(cfg Config) *World {
 	cfg = cfg.withDefaults()
-	s := sim.New(cfg.Seed)
+	s := sim.NewAt(cfg.Seed, cfg.Start)
 	w := &World{cfg: cfg, s: s, ledger: NewLedger(cfg.KeepEvents), expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
 	w.dns = newWireDNS(s)
+	w.dns.beforeQuery = w.beforeDNSQuery
 	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
 	w.cloud.SetProofChecker(proofChecker{w.dns})
 	w.tenant = w.cloud.NewTenant("ours", cfg.Tenant)
 	w.partner = w.cloud.NewTenant("partner", cfg.Partner)
+	for _, t := range w.tenants() {
+		t.SetTraceSource(w.traceSource(t))
+	}
 	w.exo = &exo{w: w}
 	w.exo.out = &outbound{w: w, from: "exo", resolver: w.Resolver("exo")}
 	return w
@@ -108,9 +129,6 @@ func (w *World) Resolver(sender string) Resolver {
 	}
 	return r
 }
-
-// EXOMXHost is the Exchange Online MX target of a domain.
-func EXOMXHost(domain string) string { return dnscheck.EXOMXHost(domain) }
 
 func (w *World) hostByName(name string) Host {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
@@ -144,11 +162,6 @@ func (w *World) AddInternetDomain(domain string) {
 	}
 	h.domains[domain] = true
 	w.dns.SetMX(domain, time.Hour, MX{Host: host, Pref: 10})
-}
-
-// PointMXAtEXO publishes a domain's Exchange Online MX.
-func (w *World) PointMXAtEXO(domain string, ttl time.Duration) {
-	w.dns.SetMX(domain, ttl, MX{Host: EXOMXHost(domain), Pref: 0})
 }
 
 func (w *World) newMessage(origin string, from mailops.Address, name string, to []mailops.Address) *Message {
@@ -294,7 +307,7 @@ func (w *World) routeOf(origin string, trail []string) string {
 				continue // EXO's relay decision; the connector or MX hop follows
 			}
 			kind = "device-relay"
-		case "group", "alias", "forward", "connector", "mailuser":
+		case "group", "alias", "forward", "connector", "mailuser", "contact":
 		default:
 			switch w.hosts[h].(type) {
 			case *Legacy:

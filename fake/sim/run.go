@@ -20,7 +20,7 @@ func (s *Scheduler) Run() error { return s.run(math.MaxInt64, false) }
 // the clock to t (if it is later). Parked processes stay parked, and Run or
 // RunUntil continue from there. It reports panics like Run, but not
 // deadlocks.
-func (s *Scheduler) RunUntil(t time.Time) error { return s.run(offset(t), true) }
+func (s *Scheduler) RunUntil(t time.Time) error { return s.run(s.offset(t), true) }
 
 // RunFor is RunUntil(Now()+d).
 func (s *Scheduler) RunFor(d time.Duration) error {

@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// epoch is the virtual time every Scheduler starts at.
+// epoch is the virtual time a Scheduler made by New starts at.
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Epoch returns the virtual time every Scheduler starts at,
-// 2026-01-01T00:00:00Z.
+// Epoch returns the virtual time a Scheduler made by New starts at,
+// 2026-01-01T00:00:00Z (NewAt starts elsewhere).
 func Epoch() time.Time { return epoch }
 
 // Scheduler is the discrete-event loop. It implements mailops.Clock and Env.
@@ -24,9 +24,10 @@ func Epoch() time.Time { return epoch }
 // Sleep with d <= 0 are safe from any goroutine at any time (a loopback
 // server's goroutine may read the virtual clock while the loop runs).
 type Scheduler struct {
-	seed uint64
+	seed  uint64
+	start time.Time // the virtual time at offset zero
 
-	now atomic.Int64 // virtual nanoseconds since epoch; written by the loop
+	now atomic.Int64 // virtual nanoseconds since start; written by the loop
 
 	mu     sync.Mutex // guards seq and events
 	seq    uint64
@@ -51,9 +52,20 @@ type Scheduler struct {
 }
 
 // New returns a Scheduler at Epoch whose randomness all derives from seed.
-func New(seed uint64) *Scheduler {
-	return &Scheduler{seed: seed, yield: make(chan struct{}), live: map[*proc]struct{}{}}
+func New(seed uint64) *Scheduler { return NewAt(seed, epoch) }
+
+// NewAt returns a Scheduler whose virtual time starts at start (a zero start
+// means Epoch) and whose randomness all derives from seed. The start changes
+// no random draw: only the dates the clock reads.
+func NewAt(seed uint64, start time.Time) *Scheduler {
+	if start.IsZero() {
+		start = epoch
+	}
+	return &Scheduler{seed: seed, start: start, yield: make(chan struct{}), live: map[*proc]struct{}{}}
 }
+
+// Start returns the virtual time the Scheduler started at.
+func (s *Scheduler) Start() time.Time { return s.start }
 
 // Seed returns the seed the Scheduler was made with.
 func (s *Scheduler) Seed() uint64 { return s.seed }
@@ -100,14 +112,14 @@ func (s *Scheduler) Pending() int {
 }
 
 // Now returns the virtual time. Safe from any goroutine.
-func (s *Scheduler) Now() time.Time { return epoch.Add(time.Duration(s.now.Load())) }
+func (s *Scheduler) Now() time.Time { return s.start.Add(time.Duration(s.now.Load())) }
 
-// offset converts t to virtual nanoseconds since epoch, saturating.
-func offset(t time.Time) int64 {
-	if t.Before(epoch) {
+// offset converts t to virtual nanoseconds since the start, saturating.
+func (s *Scheduler) offset(t time.Time) int64 {
+	if t.Before(s.start) {
 		return math.MinInt64
 	}
-	return int64(t.Sub(epoch)) // Sub saturates at the maximum Duration
+	return int64(t.Sub(s.start)) // Sub saturates at the maximum Duration
 }
 
 // addSat returns a+d, saturating at the maximum.
@@ -159,7 +171,7 @@ func (t *Timer) Stop() bool {
 // processes.
 func (s *Scheduler) At(t time.Time, name string, fn func()) *Timer {
 	e := &Timer{kind: evFunc, fn: fn, name: name, s: s}
-	s.schedule(e, offset(t))
+	s.schedule(e, s.offset(t))
 	return e
 }
 

@@ -376,7 +376,6 @@ func exoTenant(t *testing.T, w *mailflow.World, srv *smtpserve.Server) mailops.A
 	t.Helper()
 	const org = "uni.example"
 	taro := mailops.Address("taro@" + org)
-	w.PointMXAtEXO(org, time.Hour)
 	var err error
 	w.Scheduler().GoNamed("setup", func() {
 		ctx := context.Background()
@@ -401,6 +400,7 @@ func exoTenant(t *testing.T, w *mailflow.World, srv *smtpserve.Server) mailops.A
 	})
 	srv.Do(func() { require.NoError(t, w.Scheduler().Run()) })
 	require.NoError(t, err)
+	srv.Do(func() { require.NoError(t, w.PointMXAtEXO(org, time.Hour)) })
 	return taro
 }
 

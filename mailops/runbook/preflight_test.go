@@ -147,3 +147,25 @@ func TestCutoverRollbackRestoresWhatWasRead(t *testing.T) {
 	assert.Equal(t, before, got)
 	assert.Contains(t, rollback[0].Op.PowerShell()[0], "-AutoForwardEnabled $false", "the value read before the change")
 }
+
+// A loop through ForwardingAddress (what the classic admin center sets, and
+// what wins over ForwardingSmtpAddress) is found and fixed like one through
+// ForwardingSmtpAddress; the fix clears both fields.
+func TestPreflightFindsLoopsThroughEitherForwardingField(t *testing.T) {
+	_, uni, _, d := preflightWorld(t)
+	ctx := context.Background()
+	require.NoError(t, d.CreateRecipient(ctx, mailops.Recipient{Address: "carol@example.ac.jp", Kind: mailops.Mailbox, DisplayName: "carol"}))
+	// bob forwards (ForwardingAddress) to alice; alice's ignored
+	// ForwardingSmtpAddress names the departmental address.
+	require.NoError(t, d.SetForwarding(ctx, "bob@example.ac.jp", mailops.Forwarding{Address: "alice@example.ac.jp"}))
+	require.NoError(t, d.SetForwarding(ctx, "alice@example.ac.jp", mailops.Forwarding{Address: "it@example.ac.jp", SmtpAddress: "office@depta.example.org"}))
+	pf, err := runbook.RunPreflight(ctx, d, deptSpec(), uni)
+	require.NoError(t, err)
+	require.Contains(t, findingIDs(pf), "forwarding.loop", "an ignored ForwardingSmtpAddress comes back to life when ForwardingAddress is cleared")
+	fixes := pf.LoopFixes["office@depta.example.org"]
+	require.Len(t, fixes, 1)
+	fix := fixes[0].(mailops.SetForwarding)
+	assert.Equal(t, mailops.Address("alice@example.ac.jp"), fix.Address)
+	assert.True(t, fix.Forwarding.IsZero(), "the fix clears both fields")
+	assert.Contains(t, fix.PowerShell()[0], "-ForwardingAddress $null -ForwardingSmtpAddress $null")
+}

@@ -39,17 +39,28 @@ func (b *builder) dnsGate(name string, run func(ctx context.Context) error) []ma
 	return []mailops.Action{{Check: &mailops.Check{Name: name, Run: run, Poll: b.t.DNSPoll, Timeout: b.t.DNSTimeout}}}
 }
 
-// check is a run-time check through the driver, or nothing when the plan has
-// no driver (rendering only).
+// check is a run-time check through the driver, polled every DNSPoll.
 func (b *builder) check(name string, timeout time.Duration, run func(ctx context.Context, d mailops.Driver) error) []mailops.Action {
+	return b.checkEvery(name, b.t.DNSPoll, timeout, run)
+}
+
+// checkEvery is a run-time check through the driver polled every poll; a
+// plan built without a driver (for rendering) fails it when run.
+func (b *builder) checkEvery(name string, poll, timeout time.Duration, run func(ctx context.Context, d mailops.Driver) error) []mailops.Action {
 	if b.d == nil {
 		return []mailops.Action{{Check: &mailops.Check{Name: name, Run: func(context.Context) error {
 			return errors.New("runbook: plan built without a driver cannot run its checks")
-		}, Poll: b.t.DNSPoll, Timeout: timeout}}}
+		}, Poll: poll, Timeout: timeout}}}
 	}
 	d := b.d
-	return []mailops.Action{{Check: &mailops.Check{Name: name, Run: func(ctx context.Context) error { return run(ctx, d) }, Poll: b.t.DNSPoll, Timeout: timeout}}}
+	return []mailops.Action{{Check: &mailops.Check{Name: name, Run: func(ctx context.Context) error { return run(ctx, d) }, Poll: poll, Timeout: timeout}}}
 }
+
+// AcceptedPoll is how often the runbook reads whether Exchange has made the
+// domain an accepted domain: the domain is Authoritative from then until
+// InternalRelay reaches mail flow, so the sooner the runbook sees it the
+// shorter that gap.
+const AcceptedPoll = 30 * time.Second
 
 // DomainMode says how the runbook makes the domain the tenant's.
 type DomainMode string
@@ -100,7 +111,7 @@ func (b *builder) stepAddDomain(dom string, mode DomainMode) {
 		s.Actions = append(s.Actions, op(mailops.VerifyDomain{Name: dom}))
 	}
 	s.Actions = append(s.Actions, op(mailops.EnableEmail{Name: dom}))
-	s.Actions = append(s.Actions, b.check("Exchange Online lists "+dom+" as an accepted domain (Get-AcceptedDomain)", mailops.AcceptedTimeout,
+	s.Actions = append(s.Actions, b.checkEvery("Exchange Online lists "+dom+" as an accepted domain (Get-AcceptedDomain)", AcceptedPoll, mailops.AcceptedTimeout,
 		func(ctx context.Context, d mailops.Driver) error {
 			got, err := d.GetDomain(ctx, dom)
 			if err != nil {

@@ -1,0 +1,174 @@
+// Package campaign runs a migration spec through the simulator under many
+// seeds, on every core: each seed is an independent world (its own
+// scheduler, tenant, DNS and traffic), so seeds run in parallel and a seed
+// reproduces its run bit for bit whatever the parallelism.
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/mailops-dev/mailops/fake/mailflow"
+	"github.com/mailops-dev/mailops/fake/report"
+	"github.com/mailops-dev/mailops/mailops/spec"
+)
+
+// Options configure a campaign.
+type Options struct {
+	// Workers run seeds in parallel; default runtime.GOMAXPROCS(0).
+	Workers int
+	// Horizon is how long each world runs after the migrations start
+	// before the probes, and again after them; default 72h.
+	Horizon time.Duration
+	// Progress, if set, is called after each seed (from any goroutine,
+	// serialised by the campaign).
+	Progress func(done, total int)
+	// Keep says which runs keep their ledger events for a report: by
+	// default only failing ones.
+	KeepAll bool
+}
+
+// SeedResult is one seed's outcome.
+type SeedResult struct {
+	Seed   uint64               `json:"seed"`
+	Report mailflow.Report      `json:"-"`
+	Counts Counts               `json:"counts"`
+	Diff   []mailflow.Mismatch  `json:"mismatches,omitempty"`
+	Errors []string             `json:"errors,omitempty"`
+	Run    *report.Run          `json:"-"`
+	Events []mailflow.Event     `json:"-"`
+	Gap    []mailflow.Violation `json:"-"`
+}
+
+// Counts are the oracle's counts for one seed.
+type Counts struct {
+	Sent         int `json:"sent"`
+	Delivered    int `json:"delivered"`
+	Bounced      int `json:"bounced"`
+	GapBounced   int `json:"gapBounced"`
+	Lost         int `json:"lost"`
+	Duplicated   int `json:"duplicated"`
+	Misdelivered int `json:"misdelivered"`
+	Looped       int `json:"looped"`
+}
+
+// Safe reports whether the seed lost, looped, misdelivered or bounced no
+// valid mail (bounces inside the documented verification gap are reported,
+// not unsafe), its plans ran to the end, and the differential check found
+// no address delivering differently from the legacy server.
+func (r SeedResult) Safe() bool {
+	c := r.Counts
+	return len(r.Errors) == 0 && len(r.Diff) == 0 && c.Lost == 0 && c.Looped == 0 && c.Misdelivered == 0 && c.Bounced == c.GapBounced
+}
+
+// Run simulates the spec once per seed and returns the results in seed
+// order. A seed whose world cannot even be built is an error of the whole
+// campaign (the spec is at fault, not the seed).
+func Run(ctx context.Context, f *spec.File, seeds []uint64, opts Options) ([]SeedResult, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	horizon := opts.Horizon
+	if horizon <= 0 {
+		horizon = 72 * time.Hour
+	}
+	out := make([]SeedResult, len(seeds))
+	errs := make([]error, len(seeds))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for range min(workers, max(len(seeds), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				out[i], errs[i] = one(f, seeds[i], horizon, opts.KeepAll)
+				if opts.Progress != nil {
+					mu.Lock()
+					done++
+					opts.Progress(done, len(seeds))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for i := range seeds {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("campaign: seed %d: %w", seeds[i], err)
+		}
+	}
+	return out, nil
+}
+
+// one runs one seed.
+func one(f *spec.File, seed uint64, horizon time.Duration, keep bool) (SeedResult, error) {
+	w, err := mailflow.NewSpecWorld(mailflow.Config{Seed: seed, KeepEvents: true}, f)
+	if err != nil {
+		return SeedResult{}, err
+	}
+	res := SeedResult{Seed: seed}
+	start := w.Start
+	ms := w.StartMigrations(start.Add(30*time.Minute), nil)
+	if err := w.Scheduler().RunFor(horizon); err != nil {
+		res.Errors = append(res.Errors, err.Error())
+	}
+	var finished time.Time
+	var steps []report.Step
+	for _, m := range ms {
+		switch {
+		case m.Err != nil:
+			res.Errors = append(res.Errors, m.Err.Error())
+		case !m.Done:
+			res.Errors = append(res.Errors, "a migration did not finish within the horizon")
+		}
+		if m.Finished.After(finished) {
+			finished = m.Finished
+		}
+		last := ""
+		for _, p := range m.Progress {
+			if p.Step != last && p.Event != "resumed" {
+				steps = append(steps, report.Step{At: p.At, ID: p.Step, Title: p.Title})
+				last = p.Step
+			}
+		}
+	}
+	w.Probe(w.Scheduler().Now())
+	if err := w.Scheduler().RunFor(horizon); err != nil {
+		res.Errors = append(res.Errors, err.Error())
+	}
+	rep := w.Check()
+	res.Report = rep
+	res.Counts = Counts{Sent: rep.Sent, Delivered: rep.Delivered, Bounced: rep.Bounced, GapBounced: rep.GapBounced, Lost: rep.Lost,
+		Duplicated: rep.Duplicated, Misdelivered: rep.Misdelivered, Looped: rep.Looped}
+	res.Diff = w.Differential()
+	if keep || !res.Safe() {
+		run := report.Run{Title: fmt.Sprintf("%s migration", f.Kind), Seed: seed, Events: w.Ledger().Events(), Report: rep,
+			Start: start, End: w.Scheduler().Now(), Finished: finished, Steps: steps}
+		for _, m := range res.Diff {
+			run.Notes = append(run.Notes, "differs from the legacy server: "+m.String())
+		}
+		for _, e := range res.Errors {
+			run.Notes = append(run.Notes, "plan: "+e)
+		}
+		res.Run = &run
+	}
+	return res, nil
+}

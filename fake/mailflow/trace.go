@@ -1,0 +1,158 @@
+package mailflow
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mailops-dev/mailops/fake"
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// Message trace from the ledger (Get-MessageTraceV2): the world plugs a trace
+// source into each tenant (fake.Tenant.SetTraceSource), so Client.MessageTrace
+// answers with one row per (message, recipient as the sender addressed it)
+// that reached the tenant's edge or transport:
+//
+//   - Received is when Exchange Online first received the copy: at the edge
+//     (even if it refused it there) or at submission;
+//   - Status is Failed when Exchange Online refused or bounced it (the reply
+//     in Detail, e.g. "550 5.4.1 ..." at the edge, "550 5.1.10 ..." or
+//     "550 5.7.520 ..." in transport, 5.4.14 for a loop, the expiry of its own
+//     queue), else Delivered once a copy was delivered in the tenant or handed
+//     on by it, else Pending.
+//
+// A copy forwarded by a mailbox's forwarding is a row of its own, for the
+// forwarding target, with the fate of that copy: Exchange Online resubmits
+// the message to the new recipient ([inference]: forwarded copies appear in
+// message trace under their new recipient).
+//
+// Not modelled: one row per expanded group member (a group is one row, by the
+// address the sender used), Subject, the 90-day retention and the
+// -MessageId, -FromIP and -ToIP filters. Rows come in the order received.
+
+// traceKey is one trace row: a message to one recipient, in one tenant.
+// via is "" for the copy as the sender addressed it, or the "forward:..."
+// hop of a forwarded copy (whose recipient is rcpt).
+type traceKey struct {
+	tenant string
+	msg    int
+	orig   mailops.Address
+	via    string
+	rcpt   mailops.Address
+}
+
+// traceRow is what the edge or transport saw first.
+type traceRow struct {
+	key      traceKey
+	received time.Time
+	// refused is the edge's refusal, when it refused the copy.
+	refused Reply
+}
+
+// traceLog keeps the rows in the order received.
+type traceLog struct {
+	rows  map[traceKey]*traceRow
+	order []traceKey
+}
+
+// traceReceived records that tenant t's edge or transport received a copy.
+func (w *World) traceReceived(t *fake.Tenant, env *envelope) *traceRow {
+	return w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, "", env.orig})
+}
+
+// traceForwarded records a copy forwarded inside tenant t (env's last hop is
+// its "forward:..." step).
+func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
+	w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, env.trail[len(env.trail)-1], env.rcpt})
+}
+
+func (w *World) traceRow(k traceKey) *traceRow {
+	if r, ok := w.trace.rows[k]; ok {
+		return r
+	}
+	if w.trace.rows == nil {
+		w.trace.rows = map[traceKey]*traceRow{}
+	}
+	r := &traceRow{key: k, received: w.s.Now()}
+	w.trace.rows[k] = r
+	w.trace.order = append(w.trace.order, k)
+	return r
+}
+
+// traceRefused records the edge's refusal of a copy for tenant t.
+func (w *World) traceRefused(t *fake.Tenant, env *envelope, r Reply) {
+	row := w.traceReceived(t, env)
+	if row.refused.Code == 0 {
+		row.refused = r
+	}
+}
+
+// traceSource answers tenant t's message trace queries from the ledger.
+func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
+	return func(q mailops.TraceQuery) []mailops.TraceEntry {
+		var out []mailops.TraceEntry
+		for _, k := range w.trace.order {
+			if k.tenant != t.Name() {
+				continue
+			}
+			row := w.trace.rows[k]
+			if row.received.Before(q.Start) || !row.received.Before(q.End) {
+				continue
+			}
+			m := w.ledger.msgs[k.msg-1]
+			e := mailops.TraceEntry{Received: row.received, MessageID: fmt.Sprintf("<%d@mailflow.invalid>", m.ID),
+				Sender: m.From, Recipient: k.rcpt}
+			e.Status, e.Detail = w.traceStatus(row)
+			if matchesTrace(q, e) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+}
+
+// traceStatus reads a row's status from the ledger.
+func (w *World) traceStatus(row *traceRow) (mailops.TraceStatus, string) {
+	if row.refused.Code != 0 {
+		return mailops.TraceFailed, row.refused.String()
+	}
+	st := w.ledger.pairs[pairKey{row.key.msg, row.key.orig}]
+	if st == nil {
+		return mailops.TracePending, ""
+	}
+	hop := "exo:" + row.key.tenant
+	// A forwarded copy's row follows only the events of that copy.
+	ours := func(trail []string) bool { return row.key.via == "" || slices.Contains(trail, row.key.via) }
+	for _, d := range st.deliveries {
+		if slices.Contains(d.Trail, hop) && ours(d.Trail) {
+			return mailops.TraceDelivered, ""
+		}
+	}
+	for _, b := range append(append([]Event(nil), st.bounces...), st.loops...) {
+		if (b.Host == hop || (b.Host == "exo" || strings.HasPrefix(b.Host, "exo:")) && slices.Contains(b.Trail, hop)) && ours(b.Trail) {
+			return mailops.TraceFailed, b.Reply.String()
+		}
+	}
+	return mailops.TracePending, ""
+}
+
+// matchesTrace applies the query's recipient, sender and status filters.
+func matchesTrace(q mailops.TraceQuery, e mailops.TraceEntry) bool {
+	match := func(patterns []string, a mailops.Address) bool {
+		if len(patterns) == 0 {
+			return true
+		}
+		for _, p := range patterns {
+			if mailops.MatchesRecipient(strings.ToLower(p), a) {
+				return true
+			}
+		}
+		return false
+	}
+	if !match(q.Recipients, e.Recipient) || !match(q.Senders, e.Sender) {
+		return false
+	}
+	return len(q.Status) == 0 || slices.Contains(q.Status, e.Status)
+}
