@@ -104,7 +104,9 @@ func groupSummary(g Group) string {
 
 // Apply creates the group, or finishes one an interrupted create left
 // part-made (see partialGroup).
-func (o CreateGroup) Apply(ctx context.Context, d Driver) error { return applyCreateGroup(ctx, d, o.Group) }
+func (o CreateGroup) Apply(ctx context.Context, d Driver) error {
+	return applyCreateGroup(ctx, d, o.Group)
+}
 
 // SetGroupMembers replaces a group's members (Update-DistributionGroupMember).
 type SetGroupMembers struct {
