@@ -27,7 +27,7 @@ type importOutput struct {
 func newImportCmd(a *app) *cobra.Command {
 	var in importInputs
 	var opts spec.ImportOptions
-	var kind, out string
+	var kind, out, devices, relay string
 	c := &cobra.Command{
 		Use:   "import --domain D [inputs] -o spec.yaml",
 		Short: "Write a migration spec from a legacy server's aliases, virtual tables, .forward files and a CSV",
@@ -52,6 +52,13 @@ func newImportCmd(a *app) *cobra.Command {
 			res, err := runImport(in, opts)
 			if err != nil {
 				return err
+			}
+			if err := addDevices(res.File, devices, relay); err != nil {
+				return err
+			}
+			if err := res.File.Validate(); err != nil {
+				// written anyway: a draft to complete by hand
+				a.note("warning: %s is not valid yet (complete it, then run mailops validate): %v", out, err)
 			}
 			data, err := spec.Marshal(res.File)
 			if err != nil {
@@ -98,6 +105,8 @@ func newImportCmd(a *app) *cobra.Command {
 	f.StringSliceVar(&opts.Admins.Mailboxes, "admin-mailbox", nil, "consolidation: an admin mailbox owning the groups directly, instead of an admin group (repeatable)")
 	f.StringVar(&opts.Admin, "admin", "", "cutover: the mailbox that owns the department groups")
 	f.StringSliceVar(&opts.Addresses, "address", nil, "migrate only this address (repeatable; default: every address of --domain found)")
+	f.StringVar(&devices, "devices", "", "device list: networks or addresses that send without authentication, one per line")
+	f.StringVar(&relay, "relay-account", "", "with --devices: the mailbox the device relay submits as")
 	f.StringVarP(&out, "output", "o", "", "the spec file to write")
 	return c
 }
