@@ -58,7 +58,8 @@ func desiredState(sf *spec.File) (mailops.DesiredState, error) {
 			want.Recipients = append(want.Recipients, mailops.Recipient{Address: u.Address, Kind: mailops.Mailbox, DisplayName: dn, SimpleDisplayName: sdn})
 		}
 		if s.RelayAccount != "" {
-			want.Recipients = append(want.Recipients, mailops.Recipient{Address: s.RelayAccount, Kind: mailops.Mailbox, DisplayName: s.RelayAccount.Local()})
+			// named as the cutover runbook creates it
+			want.Recipients = append(want.Recipients, mailops.Recipient{Address: s.RelayAccount, Kind: mailops.Mailbox, DisplayName: "Device relay", SimpleDisplayName: "Device relay"})
 		}
 		for _, d := range s.Departments {
 			g := mailops.Group{PrimaryAddress: d.Address, Name: groupName(d.DisplayName, d.Address, ""), DisplayName: d.DisplayName,
