@@ -10,7 +10,10 @@ import (
 
 // EncodedOperation is an operation as data: its registered type name and its
 // fields as JSON. A saved plan holds its operations this way; Decode turns
-// one back into the typed value.
+// one back into the typed value. The registry lives here, beside the
+// operation types, so that a new operation cannot be added without it: a
+// test reads this package's source for every type with an Apply method and
+// fails when one is not registered or does not round-trip.
 type EncodedOperation struct {
 	Type   string          `json:"type"`
 	Fields json.RawMessage `json:"fields"`
