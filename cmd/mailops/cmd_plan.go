@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,7 @@ func loadSpec(path string) (*spec.File, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	sf.Dir = filepath.Dir(path) // relative zone files resolve beside the spec
 	return sf, data, nil
 }
 
