@@ -77,3 +77,4 @@ func Move(from, to State) error {
 	}
 	return nil
 }
+

@@ -5,6 +5,9 @@ import (
 	"errors"
 )
 
+// ErrBusy means another request for the same address is being applied.
+var ErrBusy = errors.New("delegate: another request for the address is being applied")
+
 // ErrConflict means a write lost to a concurrent change (a stale If-Match, an
 // idempotency key reused for a different request).
 var ErrConflict = errors.New("delegate: conflict")
@@ -30,6 +33,12 @@ type Store interface {
 	// the entry's From and To are filled from the states. An error from
 	// change aborts the transaction and is returned.
 	Update(ctx context.Context, id string, change func(r *Request) (Entry, error), hook TxHook) (Request, error)
+	// Claim moves a queued request to applying (or resumes one already
+	// applying), counts the attempt and appends e, unless another request
+	// for the same address is applying: then nothing is written and the
+	// error matches ErrBusy. One request per address applies at a time,
+	// across every service instance sharing the store.
+	Claim(ctx context.Context, id string, e Entry) (Request, error)
 	// Get reads a request; mailops.ErrNotFound if there is none.
 	Get(ctx context.Context, id string) (Request, error)
 	// List reads a domain's requests, oldest first.

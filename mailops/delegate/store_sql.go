@@ -205,6 +205,10 @@ func (s *SQLStore) Insert(ctx context.Context, r Request, e Entry, hook TxHook) 
 
 // Update changes a request and appends its audit entry; see Store.
 func (s *SQLStore) Update(ctx context.Context, id string, change func(r *Request) (Entry, error), hook TxHook) (Request, error) {
+	return s.update(ctx, id, func(_ sqlTx, r *Request) (Entry, error) { return change(r) }, hook)
+}
+
+func (s *SQLStore) update(ctx context.Context, id string, change func(tx sqlTx, r *Request) (Entry, error), hook TxHook) (Request, error) {
 	var out Request
 	err := s.b.inTx(ctx, func(tx sqlTx) error {
 		if _, _, err := s.head(ctx, tx); err != nil {
@@ -215,7 +219,7 @@ func (s *SQLStore) Update(ctx context.Context, id string, change func(r *Request
 			return err
 		}
 		from := r.State
-		e, err := change(&r)
+		e, err := change(tx, &r)
 		if err != nil {
 			return err
 		}
@@ -245,6 +249,31 @@ func (s *SQLStore) Update(ctx context.Context, id string, change func(r *Request
 		return nil
 	})
 	return out, err
+}
+
+// Claim starts (or resumes) applying a request; see Store.
+func (s *SQLStore) Claim(ctx context.Context, id string, e Entry) (Request, error) {
+	return s.update(ctx, id, func(tx sqlTx, r *Request) (Entry, error) {
+		if r.State != Queued && r.State != Applying {
+			return Entry{}, fmt.Errorf("%w: claim of a request that is %s", ErrTransition, r.State)
+		}
+		var other string
+		err := tx.queryRow(ctx, `SELECT id FROM delegate_requests WHERE domain = $1 AND local = $2 AND state = $3 AND id <> $4`,
+			[]any{r.Domain, r.Local, string(Applying), id}, &other)
+		switch {
+		case err == nil:
+			return Entry{}, fmt.Errorf("%w: %s waits for %s", ErrBusy, id, other)
+		case !errors.Is(err, errNoRows):
+			return Entry{}, fmt.Errorf("delegate: claim %s: %w", id, err)
+		}
+		r.State = Applying
+		r.Attempts++
+		r.UpdatedAt = e.At
+		if e.Detail == "" {
+			e.Detail = fmt.Sprintf("attempt %d", r.Attempts)
+		}
+		return e, nil
+	}, nil)
 }
 
 // Get reads a request.

@@ -181,6 +181,7 @@ func storeSuite(t *testing.T, h storeHarness) {
 			t.Fatalf("verify: %d %v, want %d", got, err, n*4)
 		}
 	})
+	t.Run("ClaimOnePerAddress", func(t *testing.T) { claimSuite(t, h) })
 	t.Run("TamperingDetected", func(t *testing.T) {
 		for _, q := range []string{
 			`UPDATE delegate_audit SET detail = 'nothing happened' WHERE seq = 2`,
@@ -220,4 +221,44 @@ func splitSQL(q string) []string {
 		}
 	}
 	return append(out, q[start:])
+}
+
+func claimSuite(t *testing.T, h storeHarness) {
+	ctx := context.Background()
+	s := h.open(t)
+	for _, id := range []string{"r1", "r2", "r3"} {
+		r := newReq(id, "depta.example.ac.jp", "alice", "")
+		if id == "r3" {
+			r.Local = "other"
+		}
+		r.State = Queued
+		if _, _, err := s.Insert(ctx, r, Entry{At: t0}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := func(id string) (Request, error) { return s.Claim(ctx, id, Entry{At: t0, Actor: "worker", Event: "claim"}) }
+	if r, err := claim("r1"); err != nil || r.State != Applying || r.Attempts != 1 {
+		t.Fatalf("claim r1: %+v %v", r, err)
+	}
+	if _, err := claim("r2"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("r2 while r1 applies: %v, want ErrBusy", err)
+	}
+	if _, err := claim("r3"); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	if r, err := claim("r1"); err != nil || r.Attempts != 2 {
+		t.Fatalf("resume r1: %+v %v", r, err)
+	}
+	if _, err := s.Update(ctx, "r1", moveTo(Failed, "worker"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := claim("r2"); err != nil || r.State != Applying {
+		t.Fatalf("r2 after r1 ended: %+v %v", r, err)
+	}
+	if _, err := claim("r1"); !errors.Is(err, ErrTransition) {
+		t.Fatalf("claim of a failed request: %v", err)
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
