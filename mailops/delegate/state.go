@@ -77,4 +77,3 @@ func Move(from, to State) error {
 	}
 	return nil
 }
-

@@ -30,6 +30,9 @@ func OpenSQLite(ctx context.Context, path string) (*SQLStore, *sql.DB, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("delegate: open sqlite %s: %w", path, err)
 	}
+	// One connection: SQLite has one writer, and River's SQLite driver
+	// avoids SQLITE_BUSY this way; transactions never need a second one.
+	db.SetMaxOpenConns(1)
 	s := &SQLStore{b: sqliteBackend{db: db}}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()

@@ -236,7 +236,9 @@ func claimSuite(t *testing.T, h storeHarness) {
 			t.Fatal(err)
 		}
 	}
-	claim := func(id string) (Request, error) { return s.Claim(ctx, id, Entry{At: t0, Actor: "worker", Event: "claim"}) }
+	claim := func(id string) (Request, error) {
+		return s.Claim(ctx, id, Entry{At: t0, Actor: "worker", Event: "claim"})
+	}
 	if r, err := claim("r1"); err != nil || r.State != Applying || r.Attempts != 1 {
 		t.Fatalf("claim r1: %+v %v", r, err)
 	}
