@@ -1,0 +1,378 @@
+package delegate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// AddressBook reads the tenant's groups (a *mailops.Client is one).
+type AddressBook interface {
+	GetGroup(ctx context.Context, addr mailops.Address) (mailops.Group, error)
+	ListGroups(ctx context.Context) ([]mailops.Group, error)
+}
+
+// Authenticate turns an HTTP request into its actor (Authenticator does it
+// with OIDC bearer tokens).
+type Authenticate func(r *http.Request) (Actor, error)
+
+type actorKey struct{}
+
+func actorOf(ctx context.Context) (Actor, error) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	if !ok {
+		return Actor{}, fmt.Errorf("%w: no actor", ErrUnauthenticated)
+	}
+	return a, nil
+}
+
+// API is the REST API: huma v2 on net/http's ServeMux.
+type API struct {
+	svc  *Service
+	book AddressBook
+	auth Authenticate
+	huma huma.API
+	h    http.Handler
+}
+
+// NewAPI builds the API over the service. Every /v1/ path needs a bearer
+// token; /openapi.json is public.
+func NewAPI(svc *Service, book AddressBook, auth Authenticate) *API {
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("mailops delegated address management", "1.0.0")
+	cfg.DocsPath = "" // the docs page loads scripts from a CDN
+	cfg.Info.Description = "Department admins manage their own domain's addresses; writes answer 202 with the request's location."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
+	}
+	cfg.Security = []map[string][]string{{"bearer": {}}}
+	cfg.Transformers = append(cfg.Transformers, problemTransformer)
+	a := &API{svc: svc, book: book, auth: auth}
+	a.huma = humago.New(mux, cfg)
+	a.register()
+	a.h = a.authenticate(mux)
+	return a
+}
+
+// ServeHTTP serves the API.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.ServeHTTP(w, r) }
+
+// OpenAPI returns the API's OpenAPI 3.1 document.
+func (a *API) OpenAPI() *huma.OpenAPI { return a.huma.OpenAPI() }
+
+// problemTransformer gives huma's own errors (bad input) the portable code.
+func problemTransformer(_ huma.Context, _ string, v any) (any, error) {
+	if e, ok := v.(*huma.ErrorModel); ok {
+		code := "invalid"
+		switch e.Status {
+		case http.StatusNotFound:
+			code = "not_found"
+		case http.StatusUnauthorized:
+			code = "unauthenticated"
+		case http.StatusInternalServerError:
+			code = "internal"
+		}
+		return &Problem{Type: "urn:mailops:delegate:" + code, Title: e.Title, Status: e.Status, Detail: e.Error(), Code: code}, nil
+	}
+	return v, nil
+}
+
+func (a *API) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/openapi.json" || r.URL.Path == "/openapi.yaml" || len(r.URL.Path) < 4 || r.URL.Path[:4] != "/v1/" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		actor, err := a.auth(r)
+		if err != nil {
+			p := problemOf(err)
+			if p.Code == "internal" {
+				p = problemOf(fmt.Errorf("%w: %w", ErrUnauthenticated, err))
+			}
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(p.Status)
+			_, _ = fmt.Fprintf(w, `{"type":%q,"title":%q,"status":%d,"detail":%q,"code":%q}`, p.Type, p.Title, p.Status, p.Detail, p.Code)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
+	})
+}
+
+// Inputs and outputs.
+
+type domainIn struct {
+	Domain string `path:"domain" doc:"The delegated domain"`
+}
+
+type addressIn struct {
+	Domain string `path:"domain"`
+	Local  string `path:"local"`
+}
+
+type createIn struct {
+	Domain string `path:"domain"`
+	Key    string `header:"Idempotency-Key" required:"true" minLength:"1" maxLength:"200" doc:"Makes the write safe to repeat"`
+	Body   struct {
+		Local   string   `json:"local" minLength:"1" maxLength:"64"`
+		Targets []string `json:"targets" minItems:"1" maxItems:"1000"`
+	}
+}
+
+type targetsIn struct {
+	Domain  string `path:"domain"`
+	Local   string `path:"local"`
+	IfMatch string `header:"If-Match" doc:"The address's ETag as last read; refused with 412 if it changed"`
+	Key     string `header:"Idempotency-Key" required:"true" minLength:"1" maxLength:"200" doc:"Makes the write safe to repeat"`
+	Body    struct {
+		Targets []string `json:"targets" minItems:"1" maxItems:"1000"`
+	}
+}
+
+type deleteIn struct {
+	Domain string `path:"domain"`
+	Local  string `path:"local"`
+	Key    string `header:"Idempotency-Key" required:"true" minLength:"1" maxLength:"200" doc:"Makes the write safe to repeat"`
+}
+
+type requestIn struct {
+	ID string `path:"id"`
+}
+
+type decideIn struct {
+	ID  string `path:"id"`
+	Key string `header:"Idempotency-Key" required:"true" minLength:"1" maxLength:"200" doc:"Makes the write safe to repeat"`
+}
+
+type rejectIn struct {
+	ID   string `path:"id"`
+	Key  string `header:"Idempotency-Key" required:"true" minLength:"1" maxLength:"200" doc:"Makes the write safe to repeat"`
+	Body *struct {
+		Reason string `json:"reason,omitempty" maxLength:"1000"`
+	}
+}
+
+type listOut struct {
+	Body []AddressView
+}
+
+type addressOut struct {
+	ETag string `header:"ETag"`
+	Body AddressView
+}
+
+type requestOut struct {
+	Body RequestView
+}
+
+type acceptedOut struct {
+	Location string `header:"Location"`
+	Body     RequestView
+}
+
+type meOut struct {
+	Body Actor
+}
+
+func (a *API) register() {
+	api := a.huma
+	huma.Register(api, huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/v1/me", Summary: "The caller and their domains"},
+		func(ctx context.Context, _ *struct{}) (*meOut, error) {
+			actor, err := actorOf(ctx)
+			if err != nil {
+				return nil, problemOf(err)
+			}
+			if actor.Domains == nil {
+				actor.Domains = []string{}
+			}
+			return &meOut{Body: actor}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "list-addresses", Method: http.MethodGet, Path: "/v1/domains/{domain}/addresses", Summary: "List a domain's addresses"},
+		a.listAddresses)
+	huma.Register(api, huma.Operation{OperationID: "create-address", Method: http.MethodPost, Path: "/v1/domains/{domain}/addresses", Summary: "Ask for a new address with its targets", DefaultStatus: http.StatusAccepted},
+		func(ctx context.Context, in *createIn) (*acceptedOut, error) {
+			return a.submit(ctx, in.Key, Request{Kind: CreateAddress, Domain: in.Domain, Local: in.Body.Local, Targets: toAddresses(in.Body.Targets)})
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-address", Method: http.MethodGet, Path: "/v1/domains/{domain}/addresses/{local}", Summary: "Read an address's targets"},
+		a.getAddress)
+	huma.Register(api, huma.Operation{OperationID: "delete-address", Method: http.MethodDelete, Path: "/v1/domains/{domain}/addresses/{local}", Summary: "Ask for an address's deletion", DefaultStatus: http.StatusAccepted},
+		func(ctx context.Context, in *deleteIn) (*acceptedOut, error) {
+			return a.submit(ctx, in.Key, Request{Kind: DeleteAddress, Domain: in.Domain, Local: in.Local})
+		})
+	huma.Register(api, huma.Operation{OperationID: "replace-targets", Method: http.MethodPut, Path: "/v1/domains/{domain}/addresses/{local}/targets", Summary: "Ask to replace an address's targets", DefaultStatus: http.StatusAccepted},
+		a.replaceTargets)
+	huma.Register(api, huma.Operation{OperationID: "get-request", Method: http.MethodGet, Path: "/v1/requests/{id}", Summary: "A request's status, plan, PowerShell and attempts"},
+		func(ctx context.Context, in *requestIn) (*requestOut, error) {
+			actor, err := actorOf(ctx)
+			if err != nil {
+				return nil, problemOf(err)
+			}
+			r, err := a.svc.Get(ctx, actor, in.ID)
+			if err != nil {
+				return nil, problemOf(err)
+			}
+			return &requestOut{Body: a.svc.Config.view(r)}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "approve-request", Method: http.MethodPost, Path: "/v1/requests/{id}/approve", Summary: "Approve a request (IT)", DefaultStatus: http.StatusAccepted},
+		func(ctx context.Context, in *decideIn) (*acceptedOut, error) {
+			return a.decide(ctx, in.ID, ActApprove, "")
+		})
+	huma.Register(api, huma.Operation{OperationID: "reject-request", Method: http.MethodPost, Path: "/v1/requests/{id}/reject", Summary: "Reject a request (IT)", DefaultStatus: http.StatusAccepted},
+		func(ctx context.Context, in *rejectIn) (*acceptedOut, error) {
+			reason := ""
+			if in.Body != nil {
+				reason = in.Body.Reason
+			}
+			return a.decide(ctx, in.ID, ActReject, reason)
+		})
+	huma.Register(api, huma.Operation{OperationID: "cancel-request", Method: http.MethodPost, Path: "/v1/requests/{id}/cancel", Summary: "Cancel a request not yet applied", DefaultStatus: http.StatusAccepted},
+		func(ctx context.Context, in *decideIn) (*acceptedOut, error) {
+			return a.decide(ctx, in.ID, ActCancel, "")
+		})
+}
+
+func toAddresses(ss []string) []mailops.Address {
+	out := make([]mailops.Address, len(ss))
+	for i, s := range ss {
+		out[i] = mailops.Address(s)
+	}
+	return out
+}
+
+func (a *API) accepted(r Request) *acceptedOut {
+	return &acceptedOut{Location: "/v1/requests/" + r.ID, Body: a.svc.Config.view(r)}
+}
+
+func (a *API) submit(ctx context.Context, key string, r Request) (*acceptedOut, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	r.IdempotencyKey = key
+	got, existing, err := a.svc.Submit(ctx, actor, r)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	if existing && (got.Kind != r.Kind || got.Domain != r.Domain || got.Local != r.Local) {
+		return nil, problemOf(fmt.Errorf("%w: Idempotency-Key %q was used for request %s", ErrConflict, key, got.ID))
+	}
+	return a.accepted(got), nil
+}
+
+// readable checks that actor may read domain's table.
+func readable(ctx context.Context, domain string) error {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return err
+	}
+	return Allow(actor, ActRead, Request{Domain: domain})
+}
+
+func (a *API) listAddresses(ctx context.Context, in *domainIn) (*listOut, error) {
+	if err := readable(ctx, in.Domain); err != nil {
+		return nil, problemOf(err)
+	}
+	dc, ok := a.svc.Config.Domain(in.Domain)
+	if !ok {
+		return nil, problemOf(fmt.Errorf("delegate: domain %s: %w", in.Domain, mailops.ErrNotFound))
+	}
+	gs, err := a.book.ListGroups(ctx)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	out := []AddressView{}
+	for _, g := range gs {
+		if g.PrimaryAddress.Domain() == in.Domain && g.PrimaryAddress != dc.AdminGroup {
+			out = append(out, addressView(g))
+		}
+	}
+	slices.SortFunc(out, func(x, y AddressView) int { return cmpString(x.Local, y.Local) })
+	return &listOut{Body: out}, nil
+}
+
+func cmpString(x, y string) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+func (a *API) readAddress(ctx context.Context, domain, local string) (mailops.Group, error) {
+	if err := readable(ctx, domain); err != nil {
+		return mailops.Group{}, err
+	}
+	addr, err := mailops.ParseAddress(local + "@" + domain)
+	if err != nil {
+		return mailops.Group{}, err
+	}
+	return a.book.GetGroup(ctx, addr)
+}
+
+func (a *API) getAddress(ctx context.Context, in *addressIn) (*addressOut, error) {
+	g, err := a.readAddress(ctx, in.Domain, in.Local)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	v := addressView(g)
+	return &addressOut{ETag: v.ETag, Body: v}, nil
+}
+
+func (a *API) replaceTargets(ctx context.Context, in *targetsIn) (*acceptedOut, error) {
+	g, err := a.readAddress(ctx, in.Domain, in.Local)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	if in.IfMatch != "" && in.IfMatch != "*" && in.IfMatch != etag(g.Members) {
+		return nil, problemOf(fmt.Errorf("%w: If-Match %s, the targets are now %s", ErrPrecondition, in.IfMatch, etag(g.Members)))
+	}
+	return a.submit(ctx, in.Key, Request{Kind: ReplaceTargets, Domain: in.Domain, Local: in.Local,
+		Targets: toAddresses(in.Body.Targets), From: g.Members})
+}
+
+// decide approves, rejects or cancels. Repeating a decision already taken by
+// the same actor answers as the first time did.
+func (a *API) decide(ctx context.Context, id string, act Action, reason string) (*acceptedOut, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	var r Request
+	switch act {
+	case ActApprove:
+		r, err = a.svc.Approve(ctx, actor, id)
+	case ActReject:
+		r, err = a.svc.Reject(ctx, actor, id, reason)
+	default:
+		r, err = a.svc.Cancel(ctx, actor, id)
+	}
+	if errors.Is(err, ErrTransition) {
+		if cur, gerr := a.svc.Get(ctx, actor, id); gerr == nil && repeated(cur, actor, act) {
+			return a.accepted(cur), nil
+		}
+	}
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	return a.accepted(r), nil
+}
+
+// repeated reports whether r already shows actor's decision act.
+func repeated(r Request, actor Actor, act Action) bool {
+	switch act {
+	case ActApprove:
+		return r.DecidedBy == actor.Subject && r.State != Rejected && r.State != Cancelled && r.NeedsApproval
+	case ActReject:
+		return r.DecidedBy == actor.Subject && r.State == Rejected
+	}
+	return r.State == Cancelled
+}
