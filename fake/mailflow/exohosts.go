@@ -65,7 +65,7 @@ func (w *World) beforeDNSQuery(name string) {
 // tenant accepts in mail flow now.
 func (w *World) syncEXOHosts() {
 	for _, t := range w.tenants() {
-		for _, d := range t.MailView().AcceptedDomains() {
+		for _, d := range t.ReadOnlyMailView().AcceptedDomains() {
 			if h, ok := d.ServiceMX(); ok {
 				w.publishEXOHost(h)
 			}
@@ -122,7 +122,7 @@ func (w *World) ServiceMX(domain string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("mailflow: no tenant holds %s", domain)
 	}
-	d, ok := t.MailView().AcceptedDomain(domain)
+	d, ok := t.ReadOnlyMailView().AcceptedDomain(domain)
 	if !ok {
 		return "", fmt.Errorf("mailflow: %s is not an accepted domain of tenant %s yet", domain, t.Name())
 	}

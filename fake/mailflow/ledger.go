@@ -37,11 +37,16 @@ type Event struct {
 	Mailbox Mailbox
 	Reply   Reply
 	Route   string
-	Trail   []string
+	// Trail is the hops the copy took, first hop first. The ledger keeps
+	// trails shared (see trail.go) and spells them out when its events are
+	// read (Events); the oracle spells out the trails of violations.
+	Trail []string
 	// Detail explains a drop; FromDisplay is the From display name the
 	// recipient sees.
 	Detail      string
 	FromDisplay string
+
+	hops *trail
 }
 
 type pairKey struct {
@@ -64,6 +69,8 @@ type Ledger struct {
 	pairs  map[pairKey]*pairState
 	order  []pairKey
 	keep   bool
+	// spelt is how many of events have their Trail spelt out.
+	spelt int
 }
 
 // NewLedger returns an empty ledger. With keepEvents false only the per-pair
@@ -121,7 +128,15 @@ func (l *Ledger) Messages() []*Message { return l.msgs }
 // Events returns the recorded events in the order they happened (deliveries,
 // bounces and loops always; submissions, hops and deferrals when the ledger
 // keeps every event).
-func (l *Ledger) Events() []Event { return l.events }
+func (l *Ledger) Events() []Event {
+	for i := l.spelt; i < len(l.events); i++ {
+		if l.events[i].Trail == nil {
+			l.events[i].Trail = l.events[i].hops.strings()
+		}
+	}
+	l.spelt = len(l.events)
+	return l.events
+}
 
 // RouteCounts buckets deliveries and bounces by route over time, for a
 // timeline: bucket start → route → count.

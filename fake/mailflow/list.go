@@ -95,11 +95,11 @@ func (l *ListServer) check(env *envelope) Reply {
 
 // fromEXO reports whether the hop before the last one in a trail (the
 // sending host of the current transaction) is Exchange Online.
-func fromEXO(trail []string) bool {
-	if len(trail) < 2 {
+func fromEXO(t *trail) bool {
+	if t.len() < 2 {
 		return false
 	}
-	p := trail[len(trail)-2]
+	p := t.last(1)
 	return p == "exo" || p == "relay" || strings.HasPrefix(p, "exo:") || strings.HasPrefix(p, "connector:")
 }
 

@@ -189,16 +189,16 @@ func Check(l *Ledger, e *Expectations, seed uint64) Report {
 			rep.Looped++
 		}
 		if cls != Delivered && cls != ExpectedBounce {
-			rep.Violations = append(rep.Violations, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: trail})
+			rep.Violations = append(rep.Violations, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: trail.strings()})
 		}
 	}
 	sort.SliceStable(rep.Violations, func(i, j int) bool { return rep.Violations[i].Msg < rep.Violations[j].Msg })
 	return rep
 }
 
-func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, string, []string) {
+func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, string, *trail) {
 	if len(st.loops) > 0 {
-		return Looped, st.loops[0].Reply.String(), st.loops[0].Trail
+		return Looped, st.loops[0].Reply.String(), st.loops[0].hops
 	}
 	people, valid := e.people[orig]
 	got := map[string]int{}
@@ -215,7 +215,7 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 				unread = &st.deliveries[i]
 			}
 		default:
-			return Misdelivered, "delivered to " + string(d.Mailbox) + ", which is not a mailbox of " + string(orig), d.Trail
+			return Misdelivered, "delivered to " + string(d.Mailbox) + ", which is not a mailbox of " + string(orig), d.hops
 		}
 	}
 	if !valid {
@@ -223,7 +223,7 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 			return ExpectedBounce, "", nil
 		}
 		if unread != nil {
-			return Misdelivered, "mail to an invalid address was delivered to " + string(unread.Mailbox), unread.Trail
+			return Misdelivered, "mail to an invalid address was delivered to " + string(unread.Mailbox), unread.hops
 		}
 		return Lost, "mail to an invalid address neither bounced nor delivered", nil
 	}
@@ -238,13 +238,13 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 					all = all && e.inGap(x)
 				}
 				if all {
-					return GapBounced, b.Reply.String() + " at " + b.Host + " in the verification gap of " + b.Rcpt.Domain(), b.Trail
+					return GapBounced, b.Reply.String() + " at " + b.Host + " in the verification gap of " + b.Rcpt.Domain(), b.hops
 				}
-				return Bounced, b.Reply.String() + " at " + b.Host, b.Trail
+				return Bounced, b.Reply.String() + " at " + b.Host, b.hops
 			case unread != nil:
-				return Lost, "delivered to " + string(unread.Mailbox) + " while its owner did not read it", unread.Trail
+				return Lost, "delivered to " + string(unread.Mailbox) + " while its owner did not read it", unread.hops
 			case len(st.drops) > 0:
-				return Lost, st.drops[0].Detail, st.drops[0].Trail
+				return Lost, st.drops[0].Detail, st.drops[0].hops
 			default:
 				cause := "neither delivered nor bounced by the horizon"
 				if st.deferrals > 0 {
@@ -258,7 +258,7 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 		}
 	}
 	if dup {
-		return Duplicated, "delivered more than once", st.deliveries[0].Trail
+		return Duplicated, "delivered more than once", st.deliveries[0].hops
 	}
 	return Delivered, "", nil
 }

@@ -64,7 +64,7 @@ func (r *authRelay) submit(env *envelope, attempt int) {
 		w.exo.submit(s.tenant, env)
 		return
 	}
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: r.host, Reply: rep, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: r.host, Reply: rep, hops: env.trail})
 	delay := min(w.cfg.RetryBase<<min(attempt, 8), w.cfg.RetryMax)
 	if w.s.Now().Add(delay).Sub(env.msg.Submitted) > w.cfg.GiveUp {
 		w.bounce(env, r.host, ReplyExpired)

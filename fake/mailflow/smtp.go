@@ -118,7 +118,7 @@ func (s *Session) Authenticate(user string) Reply {
 	if !ok {
 		return ReplyAuthFailed
 	}
-	r, ok := t.MailView().Recipient(a)
+	r, ok := t.ReadOnlyMailView().Recipient(a)
 	if !ok || r.Kind != mailops.Mailbox {
 		return ReplyAuthFailed
 	}
@@ -128,7 +128,7 @@ func (s *Session) Authenticate(user string) Reply {
 
 // mayUseSender reports whether the authenticated user may send as from.
 func (s *Session) mayUseSender(from mailops.Address) bool {
-	v := s.tenant.MailView()
+	v := s.tenant.ReadOnlyMailView()
 	if r, ok := v.Recipient(from); ok && r.Address == s.user {
 		return true
 	}
@@ -217,10 +217,10 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 			}
 			return h.relayRefusal(env)
 		}
-		if r := partnerRestriction(t.MailView(), env); r.Code != 0 {
+		if r := partnerRestriction(t.ReadOnlyMailView(), env); r.Code != 0 {
 			return r
 		}
-		if dom.Type == mailops.Authoritative && !known(t.MailView(), a) {
+		if dom.Type == mailops.Authoritative && !known(t.ReadOnlyMailView(), a) {
 			return ReplyDBEB
 		}
 	case *internet:
@@ -379,5 +379,5 @@ func (w *World) hop(env *envelope, from, to string) {
 		return
 	}
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvHop, Msg: env.msg.ID, Orig: env.orig, Host: to, Detail: "from " + from,
-		Trail: env.via(to).trail})
+		hops: env.trail.push(to)})
 }

@@ -32,7 +32,7 @@ type SpecWorld struct {
 	Runbooks []runbook.ConsolidationSpec
 	// legacySide maps each migrated address to its legacy deliveries.
 	legacySide map[mailops.Address][]string
-	probes map[mailops.Address]*Message
+	probes     map[mailops.Address]*Message
 }
 
 // NewSpecWorld builds the world for a Consolidation or University spec and

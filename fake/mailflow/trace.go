@@ -65,7 +65,7 @@ func (w *World) traceReceived(t *fake.Tenant, env *envelope) *traceRow {
 // traceForwarded records a copy forwarded inside tenant t (env's last hop is
 // its "forward:..." step).
 func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
-	w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, env.trail[len(env.trail)-1], env.rcpt})
+	w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, env.trail.last(0), env.rcpt})
 }
 
 func (w *World) traceRow(k traceKey) *traceRow {
@@ -124,14 +124,14 @@ func (w *World) traceStatus(row *traceRow) (mailops.TraceStatus, string) {
 	}
 	hop := "exo:" + row.key.tenant
 	// A forwarded copy's row follows only the events of that copy.
-	ours := func(trail []string) bool { return row.key.via == "" || slices.Contains(trail, row.key.via) }
+	ours := func(t *trail) bool { return row.key.via == "" || t.contains(row.key.via) }
 	for _, d := range st.deliveries {
-		if slices.Contains(d.Trail, hop) && ours(d.Trail) {
+		if d.hops.contains(hop) && ours(d.hops) {
 			return mailops.TraceDelivered, ""
 		}
 	}
 	for _, b := range append(append([]Event(nil), st.bounces...), st.loops...) {
-		if (b.Host == hop || (b.Host == "exo" || strings.HasPrefix(b.Host, "exo:")) && slices.Contains(b.Trail, hop)) && ours(b.Trail) {
+		if (b.Host == hop || (b.Host == "exo" || strings.HasPrefix(b.Host, "exo:")) && b.hops.contains(hop)) && ours(b.hops) {
 			return mailops.TraceFailed, b.Reply.String()
 		}
 	}

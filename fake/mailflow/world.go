@@ -85,6 +85,11 @@ type World struct {
 	noCache  Resolver
 	// trace holds the message trace rows (trace.go).
 	trace traceLog
+	// routes interns route names; routeBuf is routeOf's scratch space.
+	routes   map[string]string
+	routeBuf []byte
+	// senders are the internet senders' queues, by domain.
+	senders map[string]*outbound
 }
 
 // NewWorld makes a world: a cloud with our tenant ("ours") and a partner
@@ -175,7 +180,14 @@ func (w *World) newMessage(origin string, from mailops.Address, name string, to 
 // the recipients' MX up through its own resolver.
 func (w *World) SendFromInternet(from mailops.Address, name string, to ...mailops.Address) *Message {
 	m := w.newMessage("internet", from, name, to)
-	out := &outbound{w: w, from: "internet:" + from.Domain(), resolver: w.Resolver("internet:" + from.Domain())}
+	out := w.senders[from.Domain()]
+	if out == nil {
+		out = &outbound{w: w, from: "internet:" + from.Domain(), resolver: w.Resolver("internet:" + from.Domain())}
+		if w.senders == nil {
+			w.senders = map[string]*outbound{}
+		}
+		w.senders[from.Domain()] = out
+	}
 	for _, rcpt := range to {
 		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
 		out.send(env, out.mxRoute(rcpt.Domain()), 0)
@@ -221,19 +233,19 @@ func (w *World) deliversInside(domain string) bool {
 
 func (w *World) deliver(env *envelope, mb Mailbox) {
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.orig, Mailbox: mb,
-		Route: w.routeOf(env.msg.Origin, env.trail), Trail: env.trail, FromDisplay: env.fromDisplay})
+		Route: w.routeOf(env.msg.Origin, env.trail), hops: env.trail, FromDisplay: env.fromDisplay})
 }
 
 func (w *World) bounce(env *envelope, host string, r Reply) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, hops: env.trail})
 }
 
 func (w *World) loop(env *envelope, host string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, hops: env.trail})
 }
 
 func (w *World) drop(env *envelope, host, why string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, hops: env.trail})
 }
 
 // Check runs the oracle over everything so far.
@@ -292,9 +304,20 @@ func (w *World) SendFromDevice(relayHost string, client netip.Addr, from mailops
 
 // routeOf names a copy's route for timelines: the origin, then each kind of
 // hop (EXO, group, alias, forward, connector, legacy, internet, device relay).
-func (w *World) routeOf(origin string, trail []string) string {
-	parts := []string{origin}
-	for _, h := range trail {
+// Routes are interned: a route seen before costs no allocation.
+func (w *World) routeOf(origin string, t *trail) string {
+	var stack [32]string
+	hops := stack[:0]
+	if t.len() > len(stack) {
+		hops = make([]string, 0, t.len())
+	}
+	for ; t != nil; t = t.prev {
+		hops = append(hops, t.hop)
+	}
+	buf := append(w.routeBuf[:0], origin...)
+	lastKind := origin
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := hops[i]
 		kind := h
 		if i := strings.IndexByte(h, ':'); i > 0 {
 			kind = h[:i]
@@ -320,9 +343,20 @@ func (w *World) routeOf(origin string, trail []string) string {
 				kind = "list"
 			}
 		}
-		if parts[len(parts)-1] != kind {
-			parts = append(parts, kind)
+		if lastKind != kind {
+			buf = append(buf, "→"...)
+			buf = append(buf, kind...)
+			lastKind = kind
 		}
 	}
-	return strings.Join(parts, "→")
+	w.routeBuf = buf
+	if r, ok := w.routes[string(buf)]; ok {
+		return r
+	}
+	if w.routes == nil {
+		w.routes = map[string]string{}
+	}
+	r := string(buf)
+	w.routes[r] = r
+	return r
 }
