@@ -54,7 +54,19 @@ type pairKey struct {
 	orig mailops.Address
 }
 
+// pairState is what the ledger knows about one (message, intended
+// recipient): its outcome events (deliveries, bounces, loops, drops) as
+// indexes into the ledger's events when it keeps every event, or as its own
+// copies under a bounded retention, and how often it was deferred.
 type pairState struct {
+	seq       int // creation order among pairs
+	idx       []int32
+	own       []Event
+	deferrals int
+}
+
+// outcomes is a pair's outcome events sorted by kind, for the oracle.
+type outcomes struct {
 	deliveries []Event
 	bounces    []Event
 	loops      []Event
@@ -62,73 +74,271 @@ type pairState struct {
 	deferrals  int
 }
 
-// Ledger records everything that happens to every message.
-type Ledger struct {
-	msgs   []*Message
-	events []Event
-	pairs  map[pairKey]*pairState
-	order  []pairKey
-	keep   bool
-	// spelt is how many of events have their Trail spelt out.
-	spelt int
+// Retention says what a world's ledger keeps (Config.Retention). The oracle's
+// verdicts are the same under every retention: counts of every kind, and
+// every violation with its cause and trail.
+type Retention struct {
+	// Keep chooses what is kept; the zero value keeps every event.
+	Keep RetentionKind
+	// Last is how many recent events RetainLast keeps (default 1,000).
+	Last int
+	// SettleAfter is, under a bounded retention, the age of a message at
+	// which its (message, recipient) pairs are settled: classified by the
+	// oracle and forgotten, except for the counts and, for a violation, its
+	// verdict, cause and trail. Default: Config.GiveUp + Config.RetryMax +
+	// one hour, by when every sender has delivered, bounced or given up.
+	// Expectations about a message (a verification gap, for example) must be
+	// declared before it settles; an event for a settled pair is counted by
+	// Ledger.Late and otherwise ignored.
+	SettleAfter time.Duration
 }
 
-// NewLedger returns an empty ledger. With keepEvents false only the per-pair
-// outcomes are kept (enough for the oracle, cheaper for large runs).
+// RetentionKind is what a ledger keeps.
+type RetentionKind int
+
+// Retentions.
+const (
+	// RetainAll keeps every event (Ledger.Events; hops and deferrals too
+	// with Config.KeepEvents) and every pair until the end: memory grows
+	// with the messages.
+	RetainAll RetentionKind = iota
+	// RetainViolations keeps no events: pairs are settled as they age, and
+	// only counts and violations (with their trails) remain, so memory stays
+	// flat however long the world runs. Message trace answers for the
+	// messages not settled yet.
+	RetainViolations
+	// RetainLast is RetainViolations plus the last Retention.Last events
+	// (Ledger.Events).
+	RetainLast
+)
+
+// settledViolation is a settled pair's violation, with the pair's creation
+// order (the oracle lists violations in message order, then that order).
+type settledViolation struct {
+	seq int
+	v   Violation
+}
+
+// Ledger records everything that happens to every message.
+type Ledger struct {
+	msgs    []*Message
+	msgBase int // msgs[i] is message msgBase+i+1
+	events  []Event
+	pairs   map[pairKey]*pairState
+	order   []pairKey // pairs not settled, in creation order
+	seq     int
+	keep    bool
+	ret     Retention
+	bounded bool
+	// spelt is how many of events have their Trail spelt out.
+	spelt int
+	// ring is where RetainLast writes its next event once events is full.
+	ring int
+	// expect classifies pairs as they settle; settled holds the counts
+	// and violations of settled pairs, late the events that came after.
+	expect  *Expectations
+	settled Report
+	viols   []settledViolation
+	late    int
+	// gather is scratch space for a pair's outcomes.
+	gather outcomes
+}
+
+// NewLedger returns an empty ledger that keeps every event. With keepEvents
+// false only outcomes are recorded as events (deliveries, bounces, loops,
+// drops), not submissions, hops and deferrals.
 func NewLedger(keepEvents bool) *Ledger {
 	return &Ledger{pairs: map[pairKey]*pairState{}, keep: keepEvents}
 }
 
+// newBoundedLedger returns a ledger with retention r (defaults applied),
+// settling pairs against e.
+func newBoundedLedger(keepEvents bool, r Retention, e *Expectations) *Ledger {
+	l := NewLedger(keepEvents)
+	l.ret, l.expect = r, e
+	l.bounded = r.Keep != RetainAll
+	if r.Keep == RetainLast && l.ret.Last <= 0 {
+		l.ret.Last = 1000
+	}
+	return l
+}
+
+// Late returns how many events came for pairs already settled (always 0
+// when the ledger keeps everything, and when Retention.SettleAfter is long
+// enough).
+func (l *Ledger) Late() int { return l.late }
+
+// Unsettled returns how many (message, recipient) pairs the ledger holds
+// open: all of them under RetainAll, the young ones under a bounded retention.
+func (l *Ledger) Unsettled() int { return len(l.order) }
+
+func (l *Ledger) newPair(k pairKey) *pairState {
+	st := &pairState{seq: l.seq}
+	l.seq++
+	l.pairs[k] = st
+	l.order = append(l.order, k)
+	return st
+}
+
 func (l *Ledger) submit(m *Message) {
+	if l.bounded {
+		l.settle(m.Submitted)
+	}
 	l.msgs = append(l.msgs, m)
 	for _, to := range m.To {
 		k := pairKey{m.ID, to}
 		if _, ok := l.pairs[k]; !ok {
-			l.pairs[k] = &pairState{}
-			l.order = append(l.order, k)
+			l.newPair(k)
 		}
 	}
 	if l.keep {
 		for _, to := range m.To {
-			l.events = append(l.events, Event{At: m.Submitted, Kind: EvSubmit, Msg: m.ID, Orig: to, Host: m.Origin})
+			l.keepEvent(Event{At: m.Submitted, Kind: EvSubmit, Msg: m.ID, Orig: to, Host: m.Origin})
 		}
 	}
+}
+
+// settle settles the pairs, and forgets the messages, that are at least
+// SettleAfter old at now.
+func (l *Ledger) settle(now time.Time) {
+	old := func(id int) bool {
+		if id <= l.msgBase {
+			return true
+		}
+		return !l.msgs[id-l.msgBase-1].Submitted.Add(l.ret.SettleAfter).After(now)
+	}
+	n := 0
+	for n < len(l.order) && old(l.order[n].msg) {
+		k := l.order[n]
+		st := l.pairs[k]
+		delete(l.pairs, k)
+		o := l.outcomes(st)
+		cls, cause, tr := classify(o, l.expect, k.orig)
+		if count(&l.settled, cls) {
+			l.viols = append(l.viols, settledViolation{st.seq, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: tr.strings()}})
+		}
+		n++
+	}
+	if n > 0 {
+		l.order = compact(l.order, n)
+	}
+	d := 0
+	for d < len(l.msgs) && old(l.msgs[d].ID) {
+		d++
+	}
+	if d > 0 {
+		l.msgBase += d
+		l.msgs = compact(l.msgs, d)
+	}
+}
+
+// compact drops the first n elements, copying the rest down once the dead
+// part is large, so that the array does not grow for ever.
+func compact[T any](xs []T, n int) []T {
+	xs = xs[n:]
+	if cap(xs) < len(xs)*2 || cap(xs) < 64 {
+		return xs
+	}
+	return append(make([]T, 0, len(xs)*2), xs...)
+}
+
+// message returns message id, or nil once it is forgotten.
+func (l *Ledger) message(id int) *Message {
+	if id <= l.msgBase || id-l.msgBase > len(l.msgs) {
+		return nil
+	}
+	return l.msgs[id-l.msgBase-1]
+}
+
+// keepEvent keeps an event in Events, as the retention says.
+func (l *Ledger) keepEvent(e Event) int {
+	switch l.ret.Keep {
+	case RetainViolations:
+		return -1
+	case RetainLast:
+		if len(l.events) < l.ret.Last {
+			l.events = append(l.events, e)
+			return -1
+		}
+		l.events[l.ring] = e
+		l.ring = (l.ring + 1) % len(l.events)
+		return -1
+	}
+	l.events = append(l.events, e)
+	return len(l.events) - 1
 }
 
 func (l *Ledger) record(e Event) {
 	k := pairKey{e.Msg, e.Orig}
 	st := l.pairs[k]
 	if st == nil {
-		st = &pairState{}
-		l.pairs[k] = st
-		l.order = append(l.order, k)
+		if l.bounded && e.Msg <= l.msgBase {
+			l.late++
+			return
+		}
+		st = l.newPair(k)
 	}
-	switch e.Kind {
-	case EvDeliver:
-		st.deliveries = append(st.deliveries, e)
-	case EvBounce:
-		st.bounces = append(st.bounces, e)
-	case EvLoop:
-		st.loops = append(st.loops, e)
-	case EvDrop:
-		st.drops = append(st.drops, e)
-	case EvDefer:
+	outcome := e.Kind == EvDeliver || e.Kind == EvBounce || e.Kind == EvLoop || e.Kind == EvDrop
+	if e.Kind == EvDefer {
 		st.deferrals++
 	}
-	if l.keep || e.Kind != EvHop {
-		if l.keep || e.Kind == EvDeliver || e.Kind == EvBounce || e.Kind == EvLoop || e.Kind == EvDrop {
-			l.events = append(l.events, e)
-		}
+	if !l.keep && !outcome {
+		return
+	}
+	i := l.keepEvent(e)
+	if !outcome {
+		return
+	}
+	if i >= 0 {
+		st.idx = append(st.idx, int32(i))
+	} else {
+		st.own = append(st.own, e)
 	}
 }
 
-// Messages returns the submitted messages.
+// outcomes sorts a pair's outcome events by kind, into scratch space that
+// the next call reuses.
+func (l *Ledger) outcomes(st *pairState) *outcomes {
+	o := &l.gather
+	o.deliveries, o.bounces, o.loops, o.drops = o.deliveries[:0], o.bounces[:0], o.loops[:0], o.drops[:0]
+	o.deferrals = st.deferrals
+	add := func(e *Event) {
+		switch e.Kind {
+		case EvDeliver:
+			o.deliveries = append(o.deliveries, *e)
+		case EvBounce:
+			o.bounces = append(o.bounces, *e)
+		case EvLoop:
+			o.loops = append(o.loops, *e)
+		case EvDrop:
+			o.drops = append(o.drops, *e)
+		}
+	}
+	for _, i := range st.idx {
+		add(&l.events[i])
+	}
+	for i := range st.own {
+		add(&st.own[i])
+	}
+	return o
+}
+
+// Messages returns the submitted messages (under a bounded retention, those
+// not settled yet).
 func (l *Ledger) Messages() []*Message { return l.msgs }
 
 // Events returns the recorded events in the order they happened (deliveries,
-// bounces and loops always; submissions, hops and deferrals when the ledger
-// keeps every event).
+// bounces, loops and drops always; submissions, hops and deferrals when the
+// ledger keeps every event): all of them under RetainAll, the last
+// Retention.Last under RetainLast, none under RetainViolations.
 func (l *Ledger) Events() []Event {
+	if l.ret.Keep == RetainLast {
+		out := append(append([]Event(nil), l.events[l.ring:]...), l.events[:l.ring]...)
+		for i := range out {
+			out[i].Trail = out[i].hops.strings()
+		}
+		return out
+	}
 	for i := l.spelt; i < len(l.events); i++ {
 		if l.events[i].Trail == nil {
 			l.events[i].Trail = l.events[i].hops.strings()
@@ -142,7 +352,7 @@ func (l *Ledger) Events() []Event {
 // timeline: bucket start → route → count.
 func (l *Ledger) RouteCounts(start time.Time, bucket time.Duration) map[time.Time]map[string]int {
 	out := map[time.Time]map[string]int{}
-	for _, e := range l.events {
+	for _, e := range l.Events() {
 		if e.Kind != EvDeliver && e.Kind != EvBounce && e.Kind != EvLoop {
 			continue
 		}
@@ -162,7 +372,7 @@ func (l *Ledger) RouteCounts(start time.Time, bucket time.Duration) map[time.Tim
 // Routes lists every route seen in deliveries, sorted.
 func (l *Ledger) Routes() []string {
 	seen := map[string]bool{}
-	for _, e := range l.events {
+	for _, e := range l.Events() {
 		if e.Kind == EvDeliver {
 			seen[e.Route] = true
 		}

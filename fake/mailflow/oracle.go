@@ -162,33 +162,21 @@ func (r Report) String() string {
 	return b.String()
 }
 
-// Check classifies every (message, intended recipient) in the ledger.
+// Check classifies every (message, intended recipient) in the ledger. Under
+// a bounded retention the pairs already settled come from the ledger's
+// settled counts and violations, in the same order as if it had kept
+// everything.
 func Check(l *Ledger, e *Expectations, seed uint64) Report {
-	rep := Report{Seed: seed}
+	rep := l.settled
+	rep.Seed = seed
+	rep.Violations = nil
+	for _, sv := range l.viols {
+		rep.Violations = append(rep.Violations, sv.v)
+	}
 	for _, k := range l.order {
 		st := l.pairs[k]
-		rep.Sent++
-		cls, cause, trail := classify(st, e, k.orig)
-		switch cls {
-		case Delivered:
-			rep.Delivered++
-		case ExpectedBounce:
-			rep.ExpectedBounces++
-		case Bounced:
-			rep.Bounced++
-		case GapBounced:
-			rep.Bounced++
-			rep.GapBounced++
-		case Lost:
-			rep.Lost++
-		case Duplicated:
-			rep.Duplicated++
-		case Misdelivered:
-			rep.Misdelivered++
-		case Looped:
-			rep.Looped++
-		}
-		if cls != Delivered && cls != ExpectedBounce {
+		cls, cause, trail := classify(l.outcomes(st), e, k.orig)
+		if count(&rep, cls) {
 			rep.Violations = append(rep.Violations, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: trail.strings()})
 		}
 	}
@@ -196,7 +184,33 @@ func Check(l *Ledger, e *Expectations, seed uint64) Report {
 	return rep
 }
 
-func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, string, *trail) {
+// count adds a verdict to the report's counts and reports whether it is a
+// violation.
+func count(rep *Report, cls Class) bool {
+	rep.Sent++
+	switch cls {
+	case Delivered:
+		rep.Delivered++
+	case ExpectedBounce:
+		rep.ExpectedBounces++
+	case Bounced:
+		rep.Bounced++
+	case GapBounced:
+		rep.Bounced++
+		rep.GapBounced++
+	case Lost:
+		rep.Lost++
+	case Duplicated:
+		rep.Duplicated++
+	case Misdelivered:
+		rep.Misdelivered++
+	case Looped:
+		rep.Looped++
+	}
+	return cls != Delivered && cls != ExpectedBounce
+}
+
+func classify(st *outcomes, e *Expectations, orig mailops.Address) (Class, string, *trail) {
 	if len(st.loops) > 0 {
 		return Looped, st.loops[0].Reply.String(), st.loops[0].hops
 	}

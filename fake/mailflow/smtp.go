@@ -352,6 +352,9 @@ func (w *World) smtpMessage(h header, from mailops.Address, rcpts []mailops.Addr
 			w.msgIDs = map[string]*Message{}
 		}
 		w.msgIDs[h.messageID] = m
+		if w.ledger.bounded {
+			w.msgIDOrder = append(w.msgIDOrder, h.messageID)
+		}
 	}
 	return m
 }

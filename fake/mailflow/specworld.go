@@ -309,7 +309,7 @@ func (w *SpecWorld) Differential() []Mismatch {
 		var got []string
 		if m := w.probes[a]; m != nil {
 			if st := w.ledger.pairs[pairKey{m.ID, a}]; st != nil {
-				for _, d := range st.deliveries {
+				for _, d := range w.ledger.outcomes(st).deliveries {
 					got = append(got, mailboxOwner(d.Mailbox))
 				}
 			}

@@ -53,8 +53,9 @@ type traceRow struct {
 
 // traceLog keeps the rows in the order received.
 type traceLog struct {
-	rows  map[traceKey]*traceRow
-	order []traceKey
+	rows  []traceRow
+	index map[traceKey]int // rows[index[k]-base] is k's row
+	base  int
 }
 
 // traceReceived records that tenant t's edge or transport received a copy.
@@ -68,17 +69,42 @@ func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
 	w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, env.trail.last(0), env.rcpt})
 }
 
+// traceRow returns k's row, made now if it is new; the pointer is good
+// until the next row is made.
 func (w *World) traceRow(k traceKey) *traceRow {
-	if r, ok := w.trace.rows[k]; ok {
-		return r
+	if i, ok := w.trace.index[k]; ok {
+		return &w.trace.rows[i-w.trace.base]
 	}
-	if w.trace.rows == nil {
-		w.trace.rows = map[traceKey]*traceRow{}
+	if w.trace.index == nil {
+		w.trace.index = map[traceKey]int{}
 	}
-	r := &traceRow{key: k, received: w.s.Now()}
-	w.trace.rows[k] = r
-	w.trace.order = append(w.trace.order, k)
-	return r
+	w.trace.index[k] = w.trace.base + len(w.trace.rows)
+	w.trace.rows = append(w.trace.rows, traceRow{key: k, received: w.s.Now()})
+	return &w.trace.rows[len(w.trace.rows)-1]
+}
+
+// forget drops, under a bounded retention, the message trace rows and
+// Message-IDs of messages the ledger has settled: message trace then covers
+// the messages not settled yet.
+func (w *World) forget() {
+	n := 0
+	for n < len(w.trace.rows) && w.trace.rows[n].key.msg <= w.ledger.msgBase &&
+		!w.trace.rows[n].received.Add(w.cfg.Retention.SettleAfter).After(w.s.Now()) {
+		delete(w.trace.index, w.trace.rows[n].key)
+		n++
+	}
+	if n > 0 {
+		w.trace.base += n
+		w.trace.rows = compact(w.trace.rows, n)
+	}
+	n = 0
+	for n < len(w.msgIDOrder) && w.msgIDs[w.msgIDOrder[n]].ID <= w.ledger.msgBase {
+		delete(w.msgIDs, w.msgIDOrder[n])
+		n++
+	}
+	if n > 0 {
+		w.msgIDOrder = compact(w.msgIDOrder, n)
+	}
 }
 
 // traceRefused records the edge's refusal of a copy for tenant t.
@@ -93,15 +119,19 @@ func (w *World) traceRefused(t *fake.Tenant, env *envelope, r Reply) {
 func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
 	return func(q mailops.TraceQuery) []mailops.TraceEntry {
 		var out []mailops.TraceEntry
-		for _, k := range w.trace.order {
+		for i := range w.trace.rows {
+			row := &w.trace.rows[i]
+			k := row.key
 			if k.tenant != t.Name() {
 				continue
 			}
-			row := w.trace.rows[k]
 			if row.received.Before(q.Start) || !row.received.Before(q.End) {
 				continue
 			}
-			m := w.ledger.msgs[k.msg-1]
+			m := w.ledger.message(k.msg)
+			if m == nil {
+				continue // settled and forgotten (bounded retention)
+			}
 			e := mailops.TraceEntry{Received: row.received, MessageID: fmt.Sprintf("<%d@mailflow.invalid>", m.ID),
 				Sender: m.From, Recipient: k.rcpt}
 			e.Status, e.Detail = w.traceStatus(row)
@@ -118,10 +148,11 @@ func (w *World) traceStatus(row *traceRow) (mailops.TraceStatus, string) {
 	if row.refused.Code != 0 {
 		return mailops.TraceFailed, row.refused.String()
 	}
-	st := w.ledger.pairs[pairKey{row.key.msg, row.key.orig}]
-	if st == nil {
+	ps := w.ledger.pairs[pairKey{row.key.msg, row.key.orig}]
+	if ps == nil {
 		return mailops.TracePending, ""
 	}
+	st := w.ledger.outcomes(ps)
 	hop := "exo:" + row.key.tenant
 	// A forwarded copy's row follows only the events of that copy.
 	ours := func(t *trail) bool { return row.key.via == "" || t.contains(row.key.via) }

@@ -35,6 +35,9 @@ type Config struct {
 	EXOIgnoresMX bool
 	// KeepEvents keeps every ledger event (hops, deferrals), not only outcomes.
 	KeepEvents bool
+	// Retention bounds what the ledger keeps for long runs (labs, soaks);
+	// the zero value keeps everything.
+	Retention Retention
 }
 
 // DefaultStart is when a world's clock starts unless Config.Start says
@@ -58,6 +61,9 @@ func (c Config) withDefaults() Config {
 	if c.GiveUp == 0 {
 		c.GiveUp = 48 * time.Hour
 	}
+	if c.Retention.SettleAfter == 0 {
+		c.Retention.SettleAfter = c.GiveUp + c.RetryMax + time.Hour
+	}
 	return c
 }
 
@@ -79,6 +85,9 @@ type World struct {
 	// msgIDs maps the Message-ID of messages submitted over SMTP sessions
 	// to their message, so that a retry is the same message (smtp.go).
 	msgIDs map[string]*Message
+	// msgIDOrder lists msgIDs' keys in order, to forget them under a
+	// bounded retention.
+	msgIDOrder []string
 	// exoHosts are the Exchange Online MX hosts the DNS publishes;
 	// noCache resolves for senders without a resolver (exohosts.go).
 	exoHosts exoHosts
@@ -98,7 +107,8 @@ type World struct {
 func NewWorld(cfg Config) *World {
 	cfg = cfg.withDefaults()
 	s := sim.NewAt(cfg.Seed, cfg.Start)
-	w := &World{cfg: cfg, s: s, ledger: NewLedger(cfg.KeepEvents), expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
+	w := &World{cfg: cfg, s: s, expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
+	w.ledger = newBoundedLedger(cfg.KeepEvents, cfg.Retention, w.expect)
 	w.dns = newWireDNS(s)
 	w.dns.beforeQuery = w.beforeDNSQuery
 	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
@@ -173,6 +183,9 @@ func (w *World) newMessage(origin string, from mailops.Address, name string, to 
 	w.nextID++
 	m := &Message{ID: w.nextID, From: from, FromName: name, To: append([]mailops.Address(nil), to...), Origin: origin, Submitted: w.s.Now(), Size: 4096}
 	w.ledger.submit(m)
+	if w.ledger.bounded {
+		w.forget()
+	}
 	return m
 }
 
