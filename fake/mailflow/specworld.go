@@ -255,9 +255,22 @@ func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migrat
 	return out
 }
 
-// Probe sends one message from the internet to every migrated address at
-// virtual time at: the differential check reads where each one lands.
+// Probe sends one message to every migrated address at virtual time at:
+// from the internet to addresses that receive external mail, from a tenant
+// mailbox to internal-only ones (their groups accept only authenticated
+// senders once the runbook has restricted them). The differential check
+// reads where each one lands.
 func (w *SpecWorld) Probe(at time.Time) {
+	external := map[mailops.Address]bool{}
+	for _, d := range w.File.Departments {
+		for _, a := range d.Addresses {
+			external[mailops.Address(a.Address)] = a.External
+		}
+	}
+	var insider mailops.Address
+	if len(w.File.Tenant.Mailboxes) > 0 {
+		insider = mailops.Address(w.File.Tenant.Mailboxes[0].Address)
+	}
 	w.s.At(at, "probe", func() {
 		addrs := make([]mailops.Address, 0, len(w.legacySide))
 		for a := range w.legacySide {
@@ -265,7 +278,11 @@ func (w *SpecWorld) Probe(at time.Time) {
 		}
 		slices.Sort(addrs)
 		for _, a := range addrs {
-			w.probes[a] = w.SendFromInternet("someone@outside.example", "Probe", a)
+			if external[a] || insider == "" {
+				w.probes[a] = w.SendFromInternet("someone@outside.example", "Probe", a)
+			} else {
+				w.probes[a] = w.SendFromTenant(w.tenant, insider, "Probe", a)
+			}
 		}
 	})
 }
