@@ -166,12 +166,21 @@ func answered(m *dns.Msg, name string) bool {
 // LookupMX returns the MX records sorted by preference (stable among equal
 // ones), hosts without the final dot; the null MX has Host "".
 func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
+	mxs, err := r.LookupMXShared(ctx, domain)
+	return slices.Clone(mxs), err
+}
+
+// LookupMXShared is LookupMX for callers that only read the result, again
+// and again (a simulated world's senders): while the answer stays cached it
+// returns the same slice, shared with the resolver and with other callers,
+// which must not be modified.
+func (r *Resolver) LookupMXShared(ctx context.Context, domain string) ([]MX, error) {
 	k := memoKey{domain, dns.TypeMX}
 	if e, ok := r.memoized(k); ok {
 		if e.err != nil {
 			return nil, lookupErr(e.err)
 		}
-		return slices.Clone(e.mx), nil
+		return e.mx, nil
 	}
 	rrs, until, err := r.queryUntil(ctx, domain, dns.TypeMX)
 	if err != nil {
@@ -185,7 +194,7 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
 	}
 	slices.SortStableFunc(out, func(a, b MX) int { return int(a.Pref) - int(b.Pref) })
 	r.remember(k, memoEntry{mx: out, expires: until})
-	return slices.Clone(out), nil
+	return out, nil
 }
 
 // LookupTXT returns the TXT values (each record's strings joined).

@@ -49,18 +49,16 @@ type Event struct {
 	hops *trail
 }
 
-type pairKey struct {
-	msg  int
-	orig mailops.Address
-}
-
 // pairState is what the ledger knows about one (message, intended
-// recipient): its outcome events (deliveries, bounces, loops, drops) as
-// indexes into the ledger's events when it keeps every event, or as its own
-// copies under a bounded retention, and how often it was deferred.
+// recipient), kept with its message: its outcome events (deliveries,
+// bounces, loops, drops) as indexes into the ledger's events when it keeps
+// every event, or as its own copies under a bounded retention, and how often
+// it was deferred.
 type pairState struct {
-	seq       int // creation order among pairs
-	idx       []int32
+	orig      mailops.Address
+	n         int32    // outcome events kept as indexes
+	idx       [2]int32 // the first two indexes
+	more      []int32  // the others
 	own       []Event
 	deferrals int
 }
@@ -112,33 +110,58 @@ const (
 	RetainLast
 )
 
-// settledViolation is a settled pair's violation, with the pair's creation
-// order (the oracle lists violations in message order, then that order).
-type settledViolation struct {
-	seq int
-	v   Violation
+// chunkSize is how many values a chunk of a chunked list holds.
+const chunkSize = 256
+
+// chunked is an append-only list in chunks of fixed size: appending never
+// moves what is already there (no growing copies of a large slice), and a
+// prefix can be dropped chunk by chunk.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int // values ever added
+	first  int // values before first are dropped
+}
+
+func (c *chunked[T]) add(x T) int {
+	if c.n%chunkSize == 0 {
+		c.chunks = append(c.chunks, make([]T, 0, chunkSize))
+	}
+	k := len(c.chunks) - 1
+	c.chunks[k] = append(c.chunks[k], x)
+	c.n++
+	return c.n - 1
+}
+
+// at returns value i (first <= i < n).
+func (c *chunked[T]) at(i int) *T { return &c.chunks[i/chunkSize][i%chunkSize] }
+
+// drop forgets the values before i, freeing the chunks that held them.
+func (c *chunked[T]) drop(i int) {
+	for k := c.first / chunkSize; k < i/chunkSize; k++ {
+		c.chunks[k] = nil
+	}
+	c.first = i
 }
 
 // Ledger records everything that happens to every message.
 type Ledger struct {
 	msgs    []*Message
 	msgBase int // msgs[i] is message msgBase+i+1
-	events  []Event
-	pairs   map[pairKey]*pairState
-	order   []pairKey // pairs not settled, in creation order
-	seq     int
 	keep    bool
 	ret     Retention
 	bounded bool
-	// spelt is how many of events have their Trail spelt out.
-	spelt int
-	// ring is where RetainLast writes its next event once events is full.
-	ring int
+	// events are the kept events under RetainAll; flat is the part of them
+	// Events has handed out, with trails spelt out. ring and ringNext are
+	// RetainLast's last events.
+	events   chunked[Event]
+	flat     []Event
+	ring     []Event
+	ringNext int
 	// expect classifies pairs as they settle; settled holds the counts
 	// and violations of settled pairs, late the events that came after.
 	expect  *Expectations
 	settled Report
-	viols   []settledViolation
+	viols   []Violation
 	late    int
 	// gather is scratch space for a pair's outcomes.
 	gather outcomes
@@ -147,9 +170,7 @@ type Ledger struct {
 // NewLedger returns an empty ledger that keeps every event. With keepEvents
 // false only outcomes are recorded as events (deliveries, bounces, loops,
 // drops), not submissions, hops and deferrals.
-func NewLedger(keepEvents bool) *Ledger {
-	return &Ledger{pairs: map[pairKey]*pairState{}, keep: keepEvents}
-}
+func NewLedger(keepEvents bool) *Ledger { return &Ledger{keep: keepEvents} }
 
 // newBoundedLedger returns a ledger with retention r (defaults applied),
 // settling pairs against e.
@@ -170,14 +191,37 @@ func (l *Ledger) Late() int { return l.late }
 
 // Unsettled returns how many (message, recipient) pairs the ledger holds
 // open: all of them under RetainAll, the young ones under a bounded retention.
-func (l *Ledger) Unsettled() int { return len(l.order) }
+func (l *Ledger) Unsettled() int {
+	n := 0
+	for _, m := range l.msgs {
+		n += len(m.pairs)
+	}
+	return n
+}
 
-func (l *Ledger) newPair(k pairKey) *pairState {
-	st := &pairState{seq: l.seq}
-	l.seq++
-	l.pairs[k] = st
-	l.order = append(l.order, k)
-	return st
+// pair returns the state of (message m, orig), or nil.
+func (m *Message) pair(orig mailops.Address) *pairState {
+	for i := range m.pairs {
+		if m.pairs[i].orig == orig {
+			return &m.pairs[i]
+		}
+	}
+	return nil
+}
+
+// newPair adds the state of (message m, orig); the pointer is good until the
+// next pair of m is added.
+func (m *Message) newPair(orig mailops.Address) *pairState {
+	m.pairs = append(m.pairs, pairState{orig: orig})
+	return &m.pairs[len(m.pairs)-1]
+}
+
+// pairOf returns the state of (message id, orig), or nil.
+func (l *Ledger) pairOf(id int, orig mailops.Address) *pairState {
+	if m := l.message(id); m != nil {
+		return m.pair(orig)
+	}
+	return nil
 }
 
 func (l *Ledger) submit(m *Message) {
@@ -185,10 +229,10 @@ func (l *Ledger) submit(m *Message) {
 		l.settle(m.Submitted)
 	}
 	l.msgs = append(l.msgs, m)
+	m.pairs = make([]pairState, 0, len(m.To))
 	for _, to := range m.To {
-		k := pairKey{m.ID, to}
-		if _, ok := l.pairs[k]; !ok {
-			l.newPair(k)
+		if m.pair(to) == nil {
+			m.newPair(to)
 		}
 	}
 	if l.keep {
@@ -198,32 +242,20 @@ func (l *Ledger) submit(m *Message) {
 	}
 }
 
-// settle settles the pairs, and forgets the messages, that are at least
-// SettleAfter old at now.
+// settle settles the messages, and their pairs, that are at least
+// SettleAfter old at now, and forgets them.
 func (l *Ledger) settle(now time.Time) {
-	old := func(id int) bool {
-		if id <= l.msgBase {
-			return true
-		}
-		return !l.msgs[id-l.msgBase-1].Submitted.Add(l.ret.SettleAfter).After(now)
-	}
-	n := 0
-	for n < len(l.order) && old(l.order[n].msg) {
-		k := l.order[n]
-		st := l.pairs[k]
-		delete(l.pairs, k)
-		o := l.outcomes(st)
-		cls, cause, tr := classify(o, l.expect, k.orig)
-		if count(&l.settled, cls) {
-			l.viols = append(l.viols, settledViolation{st.seq, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: tr.strings()}})
-		}
-		n++
-	}
-	if n > 0 {
-		l.order = compact(l.order, n)
-	}
 	d := 0
-	for d < len(l.msgs) && old(l.msgs[d].ID) {
+	for d < len(l.msgs) && !l.msgs[d].Submitted.Add(l.ret.SettleAfter).After(now) {
+		m := l.msgs[d]
+		for i := range m.pairs {
+			st := &m.pairs[i]
+			cls, cause, tr := classify(l.outcomes(st), l.expect, st.orig)
+			if count(&l.settled, cls) {
+				l.viols = append(l.viols, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: cause, Trail: tr.strings()})
+			}
+		}
+		m.pairs = nil
 		d++
 	}
 	if d > 0 {
@@ -250,33 +282,33 @@ func (l *Ledger) message(id int) *Message {
 	return l.msgs[id-l.msgBase-1]
 }
 
-// keepEvent keeps an event in Events, as the retention says.
+// keepEvent keeps an event for Events, as the retention says, and returns
+// its index when the ledger keeps every event (else -1).
 func (l *Ledger) keepEvent(e Event) int {
 	switch l.ret.Keep {
 	case RetainViolations:
 		return -1
 	case RetainLast:
-		if len(l.events) < l.ret.Last {
-			l.events = append(l.events, e)
+		if len(l.ring) < l.ret.Last {
+			l.ring = append(l.ring, e)
 			return -1
 		}
-		l.events[l.ring] = e
-		l.ring = (l.ring + 1) % len(l.events)
+		l.ring[l.ringNext] = e
+		l.ringNext = (l.ringNext + 1) % len(l.ring)
 		return -1
 	}
-	l.events = append(l.events, e)
-	return len(l.events) - 1
+	return l.events.add(e)
 }
 
 func (l *Ledger) record(e Event) {
-	k := pairKey{e.Msg, e.Orig}
-	st := l.pairs[k]
+	m := l.message(e.Msg)
+	if m == nil {
+		l.late++ // settled and forgotten (bounded retention)
+		return
+	}
+	st := m.pair(e.Orig)
 	if st == nil {
-		if l.bounded && e.Msg <= l.msgBase {
-			l.late++
-			return
-		}
-		st = l.newPair(k)
+		st = m.newPair(e.Orig)
 	}
 	outcome := e.Kind == EvDeliver || e.Kind == EvBounce || e.Kind == EvLoop || e.Kind == EvDrop
 	if e.Kind == EvDefer {
@@ -286,13 +318,16 @@ func (l *Ledger) record(e Event) {
 		return
 	}
 	i := l.keepEvent(e)
-	if !outcome {
-		return
-	}
-	if i >= 0 {
-		st.idx = append(st.idx, int32(i))
-	} else {
+	switch {
+	case !outcome:
+	case i < 0:
 		st.own = append(st.own, e)
+	case int(st.n) < len(st.idx):
+		st.idx[st.n] = int32(i)
+		st.n++
+	default:
+		st.more = append(st.more, int32(i))
+		st.n++
 	}
 }
 
@@ -314,8 +349,12 @@ func (l *Ledger) outcomes(st *pairState) *outcomes {
 			o.drops = append(o.drops, *e)
 		}
 	}
-	for _, i := range st.idx {
-		add(&l.events[i])
+	for j := 0; j < int(st.n); j++ {
+		i := st.idx[min(j, len(st.idx)-1)]
+		if j >= len(st.idx) {
+			i = st.more[j-len(st.idx)]
+		}
+		add(l.events.at(int(i)))
 	}
 	for i := range st.own {
 		add(&st.own[i])
@@ -333,19 +372,18 @@ func (l *Ledger) Messages() []*Message { return l.msgs }
 // Retention.Last under RetainLast, none under RetainViolations.
 func (l *Ledger) Events() []Event {
 	if l.ret.Keep == RetainLast {
-		out := append(append([]Event(nil), l.events[l.ring:]...), l.events[:l.ring]...)
+		out := append(append([]Event(nil), l.ring[l.ringNext:]...), l.ring[:l.ringNext]...)
 		for i := range out {
 			out[i].Trail = out[i].hops.strings()
 		}
 		return out
 	}
-	for i := l.spelt; i < len(l.events); i++ {
-		if l.events[i].Trail == nil {
-			l.events[i].Trail = l.events[i].hops.strings()
-		}
+	for i := len(l.flat); i < l.events.n; i++ {
+		e := *l.events.at(i)
+		e.Trail = e.hops.strings()
+		l.flat = append(l.flat, e)
 	}
-	l.spelt = len(l.events)
-	return l.events
+	return l.flat
 }
 
 // RouteCounts buckets deliveries and bounces by route over time, for a

@@ -16,6 +16,11 @@ type Message struct {
 	Origin    string // who sent it: "internet", "partner", "internal", "device", "smtp"
 	Submitted time.Time
 	Size      int
+
+	// pairs are the ledger's states of (this message, each recipient);
+	// rows its message trace rows (indexes into the world's trace log).
+	pairs []pairState
+	rows  []int
 }
 
 // Reply is an SMTP reply.

@@ -160,6 +160,15 @@ func (o *outbound) retry(env *envelope, route func() ([]string, Reply), attempt 
 // mxRoute resolves the recipient's domain through the sender's resolver and
 // returns the MX hosts in preference order.
 func (o *outbound) mxRoute(domain string) func() ([]string, Reply) {
+	if wr, ok := o.resolver.(*wireResolver); ok {
+		return func() ([]string, Reply) {
+			hosts, err := wr.mxHostsOf(context.Background(), domain)
+			if err != nil || len(hosts) == 0 {
+				return nil, ReplyNoRoute
+			}
+			return hosts, Reply{}
+		}
+	}
 	return func() ([]string, Reply) {
 		mxs, err := o.resolver.LookupMX(context.Background(), domain)
 		if err != nil || len(mxs) == 0 {

@@ -170,14 +170,14 @@ func Check(l *Ledger, e *Expectations, seed uint64) Report {
 	rep := l.settled
 	rep.Seed = seed
 	rep.Violations = nil
-	for _, sv := range l.viols {
-		rep.Violations = append(rep.Violations, sv.v)
-	}
-	for _, k := range l.order {
-		st := l.pairs[k]
-		cls, cause, trail := classify(l.outcomes(st), e, k.orig)
-		if count(&rep, cls) {
-			rep.Violations = append(rep.Violations, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: trail.strings()})
+	rep.Violations = append(rep.Violations, l.viols...)
+	for _, m := range l.msgs {
+		for i := range m.pairs {
+			st := &m.pairs[i]
+			cls, cause, trail := classify(l.outcomes(st), e, st.orig)
+			if count(&rep, cls) {
+				rep.Violations = append(rep.Violations, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: cause, Trail: trail.strings()})
+			}
 		}
 	}
 	sort.SliceStable(rep.Violations, func(i, j int) bool { return rep.Violations[i].Msg < rep.Violations[j].Msg })

@@ -110,7 +110,7 @@ func (s *Session) Authenticate(user string) Reply {
 	if !ok {
 		return Reply{235, "2.7.0", "Authentication successful"}
 	}
-	a, err := mailops.ParseAddress(user)
+	a, err := s.w.parseAddress(user)
 	if err != nil {
 		return ReplyAuthFailed
 	}
@@ -153,7 +153,7 @@ func (s *Session) Mail(from string) Reply {
 	}
 	var a mailops.Address
 	if from != "" {
-		p, err := mailops.ParseAddress(from)
+		p, err := s.w.parseAddress(from)
 		if err != nil {
 			return ReplyBadAddress
 		}
@@ -189,6 +189,27 @@ func (s *Session) Rcpt(to string) Reply {
 	}
 	s.rcpts = append(s.rcpts, a)
 	return OK
+}
+
+// parseAddress is mailops.ParseAddress, remembered for the addresses the
+// world's own senders use again and again (the device relay's account).
+func (w *World) parseAddress(s string) (mailops.Address, error) {
+	if p, ok := w.parsed[s]; ok {
+		return p.a, p.err
+	}
+	a, err := mailops.ParseAddress(s)
+	if len(w.parsed) < 4096 {
+		if w.parsed == nil {
+			w.parsed = map[string]parsedAddress{}
+		}
+		w.parsed[s] = parsedAddress{a, err}
+	}
+	return a, err
+}
+
+type parsedAddress struct {
+	a   mailops.Address
+	err error
 }
 
 // checkRcpt is what each kind of host says at RCPT.

@@ -325,7 +325,7 @@ func (w *SpecWorld) Differential() []Mismatch {
 		want := slices.Sorted(slices.Values(w.legacySide[a]))
 		var got []string
 		if m := w.probes[a]; m != nil {
-			if st := w.ledger.pairs[pairKey{m.ID, a}]; st != nil {
+			if st := w.ledger.pairOf(m.ID, a); st != nil {
 				for _, d := range w.ledger.outcomes(st).deliveries {
 					got = append(got, mailboxOwner(d.Mailbox))
 				}

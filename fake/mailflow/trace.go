@@ -52,52 +52,49 @@ type traceRow struct {
 }
 
 // traceLog keeps the rows in the order received.
+// Each message lists the indexes of its rows (Message.rows).
 type traceLog struct {
-	rows  []traceRow
-	index map[traceKey]int // rows[index[k]-base] is k's row
-	base  int
+	rows chunked[traceRow]
 }
 
 // traceReceived records that tenant t's edge or transport received a copy.
 func (w *World) traceReceived(t *fake.Tenant, env *envelope) *traceRow {
-	return w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, "", env.orig})
+	return w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, "", env.orig})
 }
 
 // traceForwarded records a copy forwarded inside tenant t (env's last hop is
 // its "forward:..." step).
 func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
-	w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, env.trail.last(0), env.rcpt})
+	w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, env.trail.last(0), env.rcpt})
 }
 
 // traceRow returns k's row, made now if it is new; the pointer is good
 // until the next row is made.
-func (w *World) traceRow(k traceKey) *traceRow {
-	if i, ok := w.trace.index[k]; ok {
-		return &w.trace.rows[i-w.trace.base]
+func (w *World) traceRow(m *Message, k traceKey) *traceRow {
+	for _, i := range m.rows {
+		if i >= w.trace.rows.first {
+			if r := w.trace.rows.at(i); r.key == k {
+				return r
+			}
+		}
 	}
-	if w.trace.index == nil {
-		w.trace.index = map[traceKey]int{}
-	}
-	w.trace.index[k] = w.trace.base + len(w.trace.rows)
-	w.trace.rows = append(w.trace.rows, traceRow{key: k, received: w.s.Now()})
-	return &w.trace.rows[len(w.trace.rows)-1]
+	i := w.trace.rows.add(traceRow{key: k, received: w.s.Now()})
+	m.rows = append(m.rows, i)
+	return w.trace.rows.at(i)
 }
 
 // forget drops, under a bounded retention, the message trace rows and
 // Message-IDs of messages the ledger has settled: message trace then covers
 // the messages not settled yet.
 func (w *World) forget() {
+	rows := &w.trace.rows
+	i := rows.first
+	for i < rows.n && rows.at(i).key.msg <= w.ledger.msgBase &&
+		!rows.at(i).received.Add(w.cfg.Retention.SettleAfter).After(w.s.Now()) {
+		i++
+	}
+	rows.drop(i)
 	n := 0
-	for n < len(w.trace.rows) && w.trace.rows[n].key.msg <= w.ledger.msgBase &&
-		!w.trace.rows[n].received.Add(w.cfg.Retention.SettleAfter).After(w.s.Now()) {
-		delete(w.trace.index, w.trace.rows[n].key)
-		n++
-	}
-	if n > 0 {
-		w.trace.base += n
-		w.trace.rows = compact(w.trace.rows, n)
-	}
-	n = 0
 	for n < len(w.msgIDOrder) && w.msgIDs[w.msgIDOrder[n]].ID <= w.ledger.msgBase {
 		delete(w.msgIDs, w.msgIDOrder[n])
 		n++
@@ -119,8 +116,8 @@ func (w *World) traceRefused(t *fake.Tenant, env *envelope, r Reply) {
 func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
 	return func(q mailops.TraceQuery) []mailops.TraceEntry {
 		var out []mailops.TraceEntry
-		for i := range w.trace.rows {
-			row := &w.trace.rows[i]
+		for i := w.trace.rows.first; i < w.trace.rows.n; i++ {
+			row := w.trace.rows.at(i)
 			k := row.key
 			if k.tenant != t.Name() {
 				continue
@@ -148,7 +145,7 @@ func (w *World) traceStatus(row *traceRow) (mailops.TraceStatus, string) {
 	if row.refused.Code != 0 {
 		return mailops.TraceFailed, row.refused.String()
 	}
-	ps := w.ledger.pairs[pairKey{row.key.msg, row.key.orig}]
+	ps := w.ledger.pairOf(row.key.msg, row.key.orig)
 	if ps == nil {
 		return mailops.TracePending, ""
 	}

@@ -99,6 +99,38 @@ type World struct {
 	routeBuf []byte
 	// senders are the internet senders' queues, by domain.
 	senders map[string]*outbound
+	// parsed remembers parsed addresses (smtp.go); mailboxes interns
+	// mailbox names.
+	parsed    map[string]parsedAddress
+	mailboxes map[mailboxKey]Mailbox
+}
+
+type mailboxKey struct {
+	kind, tenant string
+	addr         mailops.Address
+}
+
+// mailbox returns a mailbox name ("legacy", "exo" with a tenant, or
+// "internet"), made once per mailbox.
+func (w *World) mailbox(kind, tenant string, a mailops.Address) Mailbox {
+	k := mailboxKey{kind, tenant, a}
+	if mb, ok := w.mailboxes[k]; ok {
+		return mb
+	}
+	var mb Mailbox
+	switch kind {
+	case "legacy":
+		mb = LegacyMailbox(a)
+	case "exo":
+		mb = EXOMailbox(tenant, a)
+	default:
+		mb = InternetMailbox(a)
+	}
+	if w.mailboxes == nil {
+		w.mailboxes = map[mailboxKey]Mailbox{}
+	}
+	w.mailboxes[k] = mb
+	return mb
 }
 
 // NewWorld makes a world: a cloud with our tenant ("ours") and a partner
