@@ -219,6 +219,7 @@ func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migrat
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	var out []*Migration
+	allowExternal := len(w.externals()) > 0
 	for _, rb := range w.Runbooks {
 		m := &Migration{NoCrashIn: gapSteps}
 		out = append(out, m)
@@ -235,7 +236,7 @@ func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migrat
 				// Mail contacts listed in the spec are the user's explicit
 				// allowance of external members.
 				cl := mailops.NewClient(w.tenant.Driver("admin-"+spec.Domain), mailops.Options{Clock: w.s, Logger: logger, WaitConsistent: true,
-					AllowExternalMembers: len(w.externals()) > 0})
+					AllowExternalMembers: allowExternal})
 				pf, err := runbook.RunPreflight(ctx, cl, spec, w.tenant)
 				if err != nil {
 					m.Err = err
