@@ -101,3 +101,23 @@ func TestClientRefusesOwnersThatAreNotSecurityPrincipals(t *testing.T) {
 			"a security group owns, and a contact is a member")
 	})
 }
+
+// A refusal with a Retry-After says when to come back: it does not use up an
+// attempt, so calls competing for a slow budget are not starved into giving
+// up; throttling without end is still bounded (8 x MaxAttempts refusals).
+func TestThrottlingDoesNotUseUpAttempts(t *testing.T) {
+	c, d, _ := newTestClient(t, mailops.Options{Retry: mailops.RetryOptions{MaxAttempts: 3}})
+	for range 10 {
+		d.script("SetGroupSenderAuthentication", fault{Err: throttled(time.Second)})
+	}
+	d.putGroup(salesGroup())
+	require.NoError(t, c.SetGroupSenderAuthentication(context.Background(), sales, true), "ten 429s, then success, with three attempts")
+	assert.Equal(t, 11, d.count("SetGroupSenderAuthentication"))
+
+	for range 100 {
+		d.script("SetGroupSenderAuthentication", fault{Err: throttled(time.Second)})
+	}
+	err := c.SetGroupSenderAuthentication(context.Background(), sales, false)
+	require.ErrorIs(t, err, mailops.ErrThrottled)
+	assert.Equal(t, 11+24+3, d.count("SetGroupSenderAuthentication"), "24 refusals waited through, then three more attempts")
+}

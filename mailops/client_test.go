@@ -417,12 +417,14 @@ func TestLogsRetriesAndGiveUps(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, d, _ := newTestClient(t, mailops.Options{Logger: log, Retry: mailops.RetryOptions{MaxAttempts: 2}})
-	d.script("GetGroup", fault{Err: throttled(30 * time.Second)}, fault{Err: throttled(30 * time.Second)})
+	// A 429 with a Retry-After does not use up an attempt; the two
+	// unavailable replies do.
+	d.script("GetGroup", fault{Err: throttled(30 * time.Second)}, fault{Err: mailops.ErrUnavailable}, fault{Err: mailops.ErrUnavailable})
 	_, err := c.GetGroup(context.Background(), sales)
-	require.ErrorIs(t, err, mailops.ErrThrottled)
+	require.ErrorIs(t, err, mailops.ErrUnavailable)
 	out := buf.String()
 	assert.Contains(t, out, `msg="mailops: retrying" op=GetGroup attempt=1`)
 	assert.Contains(t, out, "delay=30s")
-	assert.Contains(t, out, `msg="mailops: giving up" op=GetGroup attempt=2`)
-	assert.Equal(t, 2, strings.Count(out, `msg="mailops: call failed"`))
+	assert.Contains(t, out, `msg="mailops: giving up" op=GetGroup attempt=3`)
+	assert.Equal(t, 3, strings.Count(out, `msg="mailops: call failed"`))
 }

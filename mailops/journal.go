@@ -1,13 +1,13 @@
 package mailops
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -75,33 +75,37 @@ func (j *FileJournal) Entries(context.Context) ([]JournalEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mailops: read journal: %w", err)
 	}
+	// Only the unterminated part after the last newline can be a torn
+	// write; every terminated line must be a whole entry or blank.
 	var out []JournalEntry
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
+	lines := bytes.Split(data, []byte("\n"))
+	for i, raw := range lines {
+		b := bytes.TrimSpace(raw)
 		if len(b) == 0 {
 			continue
 		}
 		var e JournalEntry
 		if err := json.Unmarshal(b, &e); err != nil {
-			last := !bytes.HasSuffix(data, []byte("\n")) && bytes.HasSuffix(bytes.TrimSpace(data), b)
-			if last {
+			if i == len(lines)-1 {
 				break // torn final write
 			}
-			return nil, fmt.Errorf("mailops: journal %s line %d: %w", j.Path, line, err)
+			return nil, fmt.Errorf("mailops: journal %s line %d: %w", j.Path, i+1, err)
 		}
 		out = append(out, e)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("mailops: read journal: %w", err)
 	}
 	return out, nil
 }
 
-// Append writes one line and syncs the file.
+// journalSync makes a journal write durable. Tests replace it to observe
+// that Append syncs before it returns.
+var journalSync = (*os.File).Sync
+
+// Append writes one line and syncs the file before returning: an entry is
+// recorded only once it is on disk. A torn last line left by a crash in the
+// middle of an earlier write (one Entries ignores) is cut off first, so the
+// new line never joins it; an unterminated last line that is a whole entry
+// (one Entries returns) gets its newline instead. A new file's directory is
+// synced too, so the file itself survives a crash.
 func (j *FileJournal) Append(_ context.Context, e JournalEntry) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -109,17 +113,96 @@ func (j *FileJournal) Append(_ context.Context, e JournalEntry) error {
 	if err != nil {
 		return fmt.Errorf("mailops: journal entry: %w", err)
 	}
-	f, err := os.OpenFile(j.Path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	_, statErr := os.Stat(j.Path)
+	created := errors.Is(statErr, os.ErrNotExist)
+	f, err := os.OpenFile(j.Path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("mailops: open journal: %w", err)
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	end, err := repairTail(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("mailops: journal %s: %w", j.Path, err)
+	}
+	if _, err := f.WriteAt(append(b, '\n'), end); err != nil {
 		f.Close()
 		return fmt.Errorf("mailops: write journal: %w", err)
 	}
-	if err := f.Sync(); err != nil {
+	if err := journalSync(f); err != nil {
 		f.Close()
 		return fmt.Errorf("mailops: sync journal: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("mailops: close journal: %w", err)
+	}
+	if created {
+		if err := syncDir(filepath.Dir(j.Path)); err != nil {
+			return fmt.Errorf("mailops: sync journal directory: %w", err)
+		}
+	}
+	return nil
+}
+
+// repairTail makes f end with a newline (or be empty) and returns where the
+// next line goes: an unterminated last line that holds a whole entry is
+// terminated, any other (a torn write) is cut off.
+func repairTail(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := fi.Size()
+	if size == 0 {
+		return 0, nil
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return 0, err
+	}
+	if last[0] == '\n' {
+		return size, nil
+	}
+	// Find the start of the last line, reading backwards in chunks.
+	const chunk = 4096
+	start := int64(0)
+	buf := make([]byte, chunk)
+	for off := size; off > 0; {
+		n := min(int64(chunk), off)
+		off -= n
+		if _, err := f.ReadAt(buf[:n], off); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			start = off + int64(i) + 1
+			break
+		}
+	}
+	tail := make([]byte, size-start)
+	if _, err := f.ReadAt(tail, start); err != nil {
+		return 0, err
+	}
+	var e JournalEntry
+	if t := bytes.TrimSpace(tail); len(t) > 0 && json.Unmarshal(t, &e) == nil {
+		if _, err := f.WriteAt([]byte{'\n'}, size); err != nil {
+			return 0, err
+		}
+		return size + 1, nil
+	}
+	if err := f.Truncate(start); err != nil {
+		return 0, err
+	}
+	return start, nil
+}
+
+// syncDir syncs a directory, so that a file created in it survives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

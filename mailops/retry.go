@@ -35,6 +35,7 @@ type call struct {
 func (c *Client) do(ctx context.Context, cl call, fn func(ctx context.Context) error) error {
 	var last error
 	ambiguous := false // an earlier attempt's reply was lost: it may have been applied
+	throttled := 0     // refusals with a Retry-After, which do not use up attempts
 	for attempt := 1; ; attempt++ {
 		if err := c.enter(ctx, cl, attempt); err != nil {
 			c.logAt(ctx, slog.LevelWarn, "mailops: cancelled waiting for a session or a throttling pause", cl, attempt, 0, err)
@@ -76,7 +77,14 @@ func (c *Client) do(ctx context.Context, cl call, fn func(ctx context.Context) e
 			ambiguous = true
 		}
 		last = err
-		if attempt >= c.opts.Retry.MaxAttempts {
+		// A refusal with a Retry-After is the service saying when to come
+		// back, not a failure of the call: it does not use up an attempt
+		// (several calls of a Client competing for a slow budget would
+		// otherwise starve one of them), up to MaxThrottled of them.
+		if te := (*ThrottledError)(nil); errors.As(err, &te) && te.RetryAfter > 0 && throttled < c.maxThrottled() {
+			throttled++
+		}
+		if attempt-throttled >= c.opts.Retry.MaxAttempts {
 			c.logAt(ctx, slog.LevelWarn, "mailops: giving up", cl, attempt, 0, err)
 			return fmt.Errorf("mailops: %s %s: giving up after %d attempts: %w", cl.op, cl.target, attempt, err)
 		}
@@ -87,6 +95,9 @@ func (c *Client) do(ctx context.Context, cl call, fn func(ctx context.Context) e
 		}
 	}
 }
+
+// maxThrottled bounds the throttling refusals one call waits through.
+func (c *Client) maxThrottled() int { return 8 * c.opts.Retry.MaxAttempts }
 
 // enter waits until the Client is not paused by a Retry-After and holds a
 // session.

@@ -2,6 +2,7 @@ package mailops_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -208,6 +209,29 @@ func TestFileJournal(t *testing.T) {
 	es, err = j.Entries(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []mailops.JournalEntry{e, e}, es, "the torn last line is ignored")
+	e2 := e
+	e2.Action = 2
+	require.NoError(t, j.Append(ctx, e2), "appending after a torn line (a resumed run)")
+	es, err = j.Entries(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []mailops.JournalEntry{e, e, e2}, es, "the torn line was cut off, not joined to the new one")
+
+	// A whole entry whose newline was lost is an entry, before and after
+	// the next Append.
+	line, err := json.Marshal(e)
+	require.NoError(t, err)
+	f, err = os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write(line)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	es, err = j.Entries(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []mailops.JournalEntry{e, e, e2, e}, es)
+	require.NoError(t, j.Append(ctx, e2))
+	es, err = j.Entries(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []mailops.JournalEntry{e, e, e2, e, e2}, es)
 
 	require.NoError(t, os.WriteFile(path, []byte("{\"plan\":\"p\"}\nnot json\n{\"plan\":\"p\"}\n"), 0o600))
 	_, err = j.Entries(ctx)

@@ -48,15 +48,27 @@ type HostConfig struct {
 	Users map[string]string
 	// RequireAuth refuses MAIL before a successful AUTH (530 5.7.0).
 	RequireAuth bool
+	// IdleTimeout bounds how long the server waits for a client's next
+	// command line (and for each write to it): a client that stays silent
+	// longer gets 421 4.4.2 and is closed, freeing its connection slot.
+	// 0: DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxLineLength of a command or message line in bytes (0:
+	// DefaultMaxLineLength); a longer line gets 500 5.4.0 and the
+	// connection is closed.
+	MaxLineLength int
 }
 
 // Defaults for zero HostConfig fields.
 const (
 	DefaultMaxRecipients   = 100
 	DefaultMaxMessageBytes = 10 << 20
-	// ioTimeout bounds each read and write on a connection (a real-network
-	// deadline, not simulated time).
-	ioTimeout = 30 * time.Second
+	// DefaultIdleTimeout bounds each read and write on a connection (a
+	// real-network deadline, not simulated time).
+	DefaultIdleTimeout = 30 * time.Second
+	// DefaultMaxLineLength is twice RFC 5321's 1000-octet line limit, as
+	// go-smtp does.
+	DefaultMaxLineLength = 2000
 )
 
 // Server serves hosts of one world. Create it with New; it is safe for
@@ -104,6 +116,12 @@ func (s *Server) Listen(cfg HostConfig) (string, error) {
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes
 	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxLineLength <= 0 {
+		cfg.MaxLineLength = DefaultMaxLineLength
+	}
 	inner, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return "", fmt.Errorf("smtpserve: listen for %s: %w", cfg.Host, err)
@@ -114,7 +132,8 @@ func (s *Server) Listen(cfg HostConfig) (string, error) {
 	srv.MaxRecipients = cfg.MaxRecipients
 	srv.MaxMessageBytes = cfg.MaxMessageBytes
 	srv.AllowInsecureAuth = true // loopback only, no TLS
-	srv.ReadTimeout, srv.WriteTimeout = ioTimeout, ioTimeout
+	srv.MaxLineLength = cfg.MaxLineLength
+	srv.ReadTimeout, srv.WriteTimeout = cfg.IdleTimeout, cfg.IdleTimeout
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	s.mu.Lock()
 	if s.closed {
@@ -210,6 +229,26 @@ type conn struct {
 	l    *listener
 	sess *mailflow.Session
 	once sync.Once
+
+	timedOut error // sticky read timeout; only go-smtp's goroutine reads
+}
+
+// Read makes a read timeout final. Go's bufio hands a partial line that was
+// cut short by the deadline to go-smtp as if it were whole and drops the
+// error, and go-smtp then sets a fresh deadline for the next line: without
+// this a client trickling a byte at a time (slowloris) would hold its
+// connection for many idle timeouts. With it, the next read fails at once
+// and go-smtp answers 421 4.4.2 and closes.
+func (c *conn) Read(b []byte) (int, error) {
+	if c.timedOut != nil {
+		return 0, c.timedOut
+	}
+	n, err := c.Conn.Read(b)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.timedOut = err
+	}
+	return n, err
 }
 
 func (c *conn) Close() error {

@@ -14,7 +14,7 @@ func consolidation(seed uint64, r *rand.Rand) (Result, error) {
 	sc := mailflow.DefaultConsolidationScenario(3 + r.IntN(38))
 	sc.People = 3 + r.IntN(23)
 	sc.LoopAddresses = r.IntN(3)
-	sc.PerHour = float64(20 + r.IntN(380))
+	sc.PerHour = float64(20 + r.IntN(100))
 	sc.Duration = 10 * time.Hour
 	sc.LegacyMXTTL = time.Duration(60+r.IntN(86400-60)) * time.Second
 	c, err := mailflow.NewConsolidation(config(seed, r), sc)
@@ -33,6 +33,7 @@ func consolidation(seed uint64, r *rand.Rand) (Result, error) {
 
 func cutover(seed uint64, r *rand.Rand) (Result, error) {
 	sc := mailflow.DefaultCutoverScenario(3 + r.IntN(20))
+	sc.PerHour = float64(10 + r.IntN(50))
 	c, err := mailflow.NewCutover(config(seed, r), sc)
 	if err != nil {
 		return Result{}, fmt.Errorf("world: %w", err)
@@ -51,7 +52,7 @@ func listDomain(seed uint64, r *rand.Rand) (Result, error) {
 	sc := mailflow.DefaultListDomainScenario(1 + r.IntN(4))
 	sc.People = 3 + r.IntN(8)
 	sc.Internal, sc.External = 1+r.IntN(3), 1+r.IntN(4)
-	sc.PerHour = float64(10 + r.IntN(60))
+	sc.PerHour = float64(10 + r.IntN(30))
 	ld, err := mailflow.NewListDomain(config(seed, r), sc)
 	if err != nil {
 		return Result{}, fmt.Errorf("world: %w", err)
@@ -94,7 +95,7 @@ func university(seed uint64, r *rand.Rand) (Result, error) {
 func universitySpec(r *rand.Rand) *spec.File {
 	f := &spec.File{APIVersion: spec.APIVersion, Kind: spec.University,
 		Tenant:  spec.Tenant{Domains: []string{"uni.example"}},
-		Traffic: spec.Traffic{PerHour: float64(20 + r.IntN(200)), Duration: spec.Duration(8 * time.Hour)}}
+		Traffic: spec.Traffic{PerHour: float64(20 + r.IntN(80)), Duration: spec.Duration(8 * time.Hour)}}
 	people := 3 + r.IntN(10)
 	for i := 0; i < people; i++ {
 		f.Tenant.Mailboxes = append(f.Tenant.Mailboxes, spec.Person{Address: fmt.Sprintf("p%02d@uni.example", i)})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"strings"
+	"unicode"
 )
 
 // ParseAliases reads an aliases(5) file, or the dump of one (postalias -s
@@ -21,7 +22,17 @@ func ParseAliases(r io.Reader, name string) (*Table, error) {
 			return nil
 		}
 		for _, s := range splitTargets(val.String()) {
-			cur.Targets = append(cur.Targets, parseTarget(s))
+			raw := s
+			if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+				raw = raw[1 : len(raw)-1]
+			}
+			if strings.Contains(raw, `"`) {
+				return syntaxErr(cur.Pos, "alias %q: unbalanced or inner double quote in target %s", cur.Key, s)
+			}
+			// An empty quoted target ("") names nothing.
+			if tg := parseTarget(s); tg != (Target{Kind: TargetLocal}) {
+				cur.Targets = append(cur.Targets, tg)
+			}
 		}
 		if len(cur.Targets) == 0 {
 			return syntaxErr(cur.Pos, "alias %q has no targets", cur.Key)
@@ -71,6 +82,7 @@ func ParseAliases(r io.Reader, name string) (*Table, error) {
 
 // aliasKey splits "name: value" (the name possibly quoted).
 func aliasKey(line string, p Pos) (key, rest string, err error) {
+	line = strings.TrimLeft(line, " \t\r\n\v\f")
 	if strings.HasPrefix(line, `"`) {
 		end := strings.Index(line[1:], `"`)
 		if end < 0 {
@@ -87,7 +99,7 @@ func aliasKey(line string, p Pos) (key, rest string, err error) {
 		return "", "", syntaxErr(p, "missing ':' after the name")
 	}
 	key = strings.TrimSpace(line[:i])
-	if strings.ContainsAny(key, " \t,") {
+	if strings.ContainsAny(key, ",") || strings.ContainsFunc(key, unicode.IsSpace) {
 		return "", "", syntaxErr(p, "name %q needs quotes", key)
 	}
 	return strings.ToLower(key), line[i+1:], nil
@@ -98,7 +110,11 @@ func RenderAliases(t *Table) string {
 	var b strings.Builder
 	for _, e := range t.Entries {
 		k := e.Key
-		if strings.ContainsAny(k, " \t,:\"") {
+		// Quote a name the unquoted form cannot carry. A quoted name
+		// cannot hold a '"', but no parsed name needs both: an unquoted
+		// name with a '"' inside has none of the characters that force
+		// quotes.
+		if k == "" || strings.ContainsAny(k, ",:") || strings.ContainsFunc(k, unicode.IsSpace) || strings.HasPrefix(k, "#") {
 			k = `"` + k + `"`
 		}
 		b.WriteString(k + ": ")

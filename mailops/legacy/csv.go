@@ -21,8 +21,6 @@ func ParseCSV(r io.Reader, name string) (*Table, error) {
 		if errors.Is(err, io.EOF) {
 			return t, nil
 		}
-		line, _ := cr.FieldPos(0)
-		p := Pos{File: name, Line: line}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -30,6 +28,9 @@ func ParseCSV(r io.Reader, name string) (*Table, error) {
 			}
 			return nil, err
 		}
+		// FieldPos panics unless Read returned a record.
+		line, _ := cr.FieldPos(0)
+		p := Pos{File: name, Line: line}
 		if row == 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "address") {
 			continue
 		}

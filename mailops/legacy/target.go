@@ -50,7 +50,7 @@ func (t Target) String() string {
 func parseTarget(s string) Target {
 	s = strings.TrimSpace(s)
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		s = s[1 : len(s)-1]
+		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
 	switch {
 	case strings.HasPrefix(s, "|"):
