@@ -214,12 +214,20 @@ func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error)
 // when it finds no address: with ErrNXDomain, with ErrNoRecords when
 // neither type has records, or with the first failure.
 func (r *Resolver) LookupHost(ctx context.Context, name string) ([]string, error) {
+	hosts, err := r.LookupHostShared(ctx, name)
+	return slices.Clone(hosts), err
+}
+
+// LookupHostShared is LookupHost for callers that only read the result: while
+// the answers stay cached it returns the same slice, shared with the
+// resolver and with other callers, which must not be modified.
+func (r *Resolver) LookupHostShared(ctx context.Context, name string) ([]string, error) {
 	k := memoKey{name, dns.TypeA}
 	if e, ok := r.memoized(k); ok {
 		if e.err != nil {
 			return nil, lookupErr(e.err)
 		}
-		return slices.Clone(e.hosts), nil
+		return e.hosts, nil
 	}
 	var until time.Time
 	cached := true
@@ -238,7 +246,7 @@ func (r *Resolver) LookupHost(ctx context.Context, name string) ([]string, error
 	if err != nil {
 		return nil, lookupErr(err)
 	}
-	return slices.Clone(hosts), nil
+	return hosts, nil
 }
 
 func (r *Resolver) lookupHost(ctx context.Context, name string, seenUntil func(time.Time)) ([]string, error) {

@@ -102,6 +102,10 @@ func (w *World) resolvesEXO(r Resolver, h string) bool {
 	if r == nil {
 		r = w.authorityResolver()
 	}
+	if wr, ok := r.(*wireResolver); ok {
+		addrs, err := wr.r.LookupHostShared(context.Background(), h)
+		return err == nil && len(addrs) > 0
+	}
 	addrs, err := r.LookupHost(context.Background(), h)
 	return err == nil && len(addrs) > 0
 }

@@ -229,7 +229,11 @@ func (l *Ledger) submit(m *Message) {
 		l.settle(m.Submitted)
 	}
 	l.msgs = append(l.msgs, m)
-	m.pairs = make([]pairState, 0, len(m.To))
+	if len(m.To) <= len(m.pairsInline) {
+		m.pairs = m.pairsInline[:0:len(m.pairsInline)]
+	} else {
+		m.pairs = make([]pairState, 0, len(m.To))
+	}
 	for _, to := range m.To {
 		if m.pair(to) == nil {
 			m.newPair(to)

@@ -21,6 +21,11 @@ type Message struct {
 	// rows its message trace rows (indexes into the world's trace log).
 	pairs []pairState
 	rows  []int
+	// The usual message has one recipient: its To, pair and first trace
+	// rows live in the message (one allocation).
+	toInline    [1]mailops.Address
+	pairsInline [1]pairState
+	rowsInline  [2]int
 }
 
 // Reply is an SMTP reply.

@@ -73,8 +73,10 @@ type outbound struct {
 	// addr is the sending host's address, which receiving hosts see (zero:
 	// the envelope's client is left as it is).
 	addr netip.Addr
-	// sendName and retryName name the sender's events (made once).
+	// sendName and retryName name the sender's events (made once); routes
+	// are its MX routes by domain (mxRoute).
 	sendName, retryName string
+	routes              map[string]func() ([]string, Reply)
 }
 
 // names returns the names of the sender's events.
@@ -160,6 +162,20 @@ func (o *outbound) retry(env *envelope, route func() ([]string, Reply), attempt 
 // mxRoute resolves the recipient's domain through the sender's resolver and
 // returns the MX hosts in preference order.
 func (o *outbound) mxRoute(domain string) func() ([]string, Reply) {
+	if r, ok := o.routes[domain]; ok {
+		return r
+	}
+	r := o.newMXRoute(domain)
+	if o.routes == nil {
+		o.routes = map[string]func() ([]string, Reply){}
+	}
+	o.routes[domain] = r
+	return r
+}
+
+// newMXRoute makes mxRoute's route for a domain (made once per sender and
+// domain: it keeps no state of its own).
+func (o *outbound) newMXRoute(domain string) func() ([]string, Reply) {
 	if wr, ok := o.resolver.(*wireResolver); ok {
 		return func() ([]string, Reply) {
 			hosts, err := wr.mxHostsOf(context.Background(), domain)

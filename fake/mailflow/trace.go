@@ -79,6 +79,9 @@ func (w *World) traceRow(m *Message, k traceKey) *traceRow {
 		}
 	}
 	i := w.trace.rows.add(traceRow{key: k, received: w.s.Now()})
+	if m.rows == nil {
+		m.rows = m.rowsInline[:0:len(m.rowsInline)]
+	}
 	m.rows = append(m.rows, i)
 	return w.trace.rows.at(i)
 }

@@ -213,7 +213,13 @@ func (w *World) AddInternetDomain(domain string) {
 
 func (w *World) newMessage(origin string, from mailops.Address, name string, to []mailops.Address) *Message {
 	w.nextID++
-	m := &Message{ID: w.nextID, From: from, FromName: name, To: append([]mailops.Address(nil), to...), Origin: origin, Submitted: w.s.Now(), Size: 4096}
+	m := &Message{ID: w.nextID, From: from, FromName: name, Origin: origin, Submitted: w.s.Now(), Size: 4096}
+	if len(to) == 1 {
+		m.toInline[0] = to[0]
+		m.To = m.toInline[:1:1]
+	} else {
+		m.To = append([]mailops.Address(nil), to...)
+	}
 	w.ledger.submit(m)
 	if w.ledger.bounded {
 		w.forget()
