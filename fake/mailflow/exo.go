@@ -54,7 +54,7 @@ func (x *exo) receive(env *envelope) Reply {
 	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = "" // from outside: unauthenticated
-	x.w.s.After(0, "exo transport", func() { x.transport(t, e) })
+	x.w.s.Schedule(0, "exo transport", func() { x.transport(t, e) })
 	return OK
 }
 
@@ -208,7 +208,7 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 			c := env.via("exo:" + other.Name())
 			c.hops++
 			c.auth = ""
-			w.s.After(w.cfg.HopDelay, "exo cross-tenant", func() {
+			w.s.Schedule(w.cfg.HopDelay, "exo cross-tenant", func() {
 				w.traceReceived(other, c)
 				x.transport(other, c)
 			})

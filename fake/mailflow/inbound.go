@@ -99,5 +99,5 @@ func (x *exo) relayAttributed(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = ""
-	x.w.s.After(0, "exo relay", func() { x.external(t, t.ReadOnlyMailView(), e) })
+	x.w.s.Schedule(0, "exo relay", func() { x.external(t, t.ReadOnlyMailView(), e) })
 }

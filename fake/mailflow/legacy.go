@@ -86,7 +86,7 @@ func (l *Legacy) receive(env *envelope) Reply {
 		return ReplyUnknownUser
 	}
 	env.hops++
-	l.w.s.After(0, "legacy local", func() { l.local(env, 0) })
+	l.w.s.Schedule(0, "legacy local", func() { l.local(env, 0) })
 	return OK
 }
 
@@ -148,6 +148,6 @@ func (h *internet) receive(env *envelope) Reply {
 	}
 	// Delivered once the transaction has ended, like every host's local
 	// delivery.
-	h.w.s.After(0, "internet local", func() { h.w.deliver(env, h.w.mailbox("internet", "", env.rcpt)) })
+	h.w.s.Schedule(0, "internet local", func() { h.w.deliver(env, h.w.mailbox("internet", "", env.rcpt)) })
 	return OK
 }

@@ -112,7 +112,7 @@ func (l *ListServer) receive(env *envelope) Reply {
 	members := append([]mailops.Address(nil), l.lists[env.rcpt]...)
 	l.mu.Unlock()
 	list := env.rcpt
-	l.w.s.After(0, "list "+string(list), func() {
+	l.w.s.Schedule(0, "list "+string(list), func() {
 		for _, m := range members {
 			c := env.child(m, "list:"+string(list))
 			c.from = mailops.Address(list.Local() + "-bounces@" + list.Domain())

@@ -91,7 +91,7 @@ func (o *outbound) names() (send, retry string) {
 func (o *outbound) send(env *envelope, route func() ([]string, Reply), attempt int) {
 	w := o.w
 	name, _ := o.names()
-	w.s.After(w.cfg.HopDelay, name, func() { o.try(env, route, attempt) })
+	w.s.Schedule(w.cfg.HopDelay, name, func() { o.try(env, route, attempt) })
 }
 
 func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt int) {
@@ -156,7 +156,7 @@ func (o *outbound) retry(env *envelope, route func() ([]string, Reply), attempt 
 		return
 	}
 	_, name := o.names()
-	w.s.After(delay, name, func() { o.try(env, route, attempt+1) })
+	w.s.Schedule(delay, name, func() { o.try(env, route, attempt+1) })
 }
 
 // mxRoute resolves the recipient's domain through the sender's resolver and

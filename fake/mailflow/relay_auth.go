@@ -41,7 +41,7 @@ func (r *authRelay) receive(env *envelope) Reply {
 	}
 	e := env.via("relay:" + r.host)
 	e.from = r.account
-	r.w.s.After(r.w.cfg.HopDelay, "relay submit", func() { r.submit(e, 0) })
+	r.w.s.Schedule(r.w.cfg.HopDelay, "relay submit", func() { r.submit(e, 0) })
 	return OK
 }
 
@@ -70,5 +70,5 @@ func (r *authRelay) submit(env *envelope, attempt int) {
 		w.bounce(env, r.host, ReplyExpired)
 		return
 	}
-	w.s.After(delay, "relay retry", func() { r.submit(env, attempt+1) })
+	w.s.Schedule(delay, "relay retry", func() { r.submit(env, attempt+1) })
 }

@@ -43,6 +43,7 @@ func (w *World) StartTraffic(name string, tr Traffic) {
 	}
 	mean := float64(time.Hour) / tr.PerHour
 	intn := r.IntN
+	event := "traffic " + name
 	var next func()
 	next = func() {
 		if !w.s.Now().Before(tr.Until) {
@@ -50,9 +51,9 @@ func (w *World) StartTraffic(name string, tr Traffic) {
 		}
 		w.sendOne(r.Float64(), intn, tr)
 		gap := time.Duration(-math.Log(1-r.Float64()) * mean)
-		w.s.After(max(gap, time.Millisecond), "traffic "+name, next)
+		w.s.Schedule(max(gap, time.Millisecond), event, next)
 	}
-	w.s.At(tr.From, "traffic "+name, next)
+	w.s.At(tr.From, event, next)
 }
 
 func pick[T any](intn func(int) int, xs []T) (T, bool) {

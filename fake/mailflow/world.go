@@ -256,7 +256,7 @@ func (w *World) SendFromTenant(t *fake.Tenant, from mailops.Address, name string
 	m := w.newMessage(origin, from, name, to)
 	for _, rcpt := range to {
 		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
-		w.s.After(w.cfg.HopDelay, "submit", func() { w.exo.submit(t, env) })
+		w.s.Schedule(w.cfg.HopDelay, "submit", func() { w.exo.submit(t, env) })
 	}
 	return m
 }
@@ -332,7 +332,7 @@ func (r *relay) receive(env *envelope) Reply {
 	}
 	e := env.via("relay:" + r.host)
 	e.from = r.account
-	r.w.s.After(r.w.cfg.HopDelay, "relay submit", func() { r.w.exo.submit(r.w.tenant, e) })
+	r.w.s.Schedule(r.w.cfg.HopDelay, "relay submit", func() { r.w.exo.submit(r.w.tenant, e) })
 	return OK
 }
 
