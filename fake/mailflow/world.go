@@ -97,12 +97,24 @@ type World struct {
 	// routes interns route names; routeBuf is routeOf's scratch space.
 	routes   map[string]string
 	routeBuf []byte
-	// senders are the internet senders' queues, by domain.
+	// senders are the internet senders' queues, by domain; devices the
+	// devices' queues and routes to their relay.
 	senders map[string]*outbound
+	devices map[deviceKey]*device
 	// parsed remembers parsed addresses (smtp.go); mailboxes interns
 	// mailbox names.
 	parsed    map[string]parsedAddress
 	mailboxes map[mailboxKey]Mailbox
+}
+
+type deviceKey struct {
+	client netip.Addr
+	relay  string
+}
+
+type device struct {
+	out   *outbound
+	route func() ([]string, Reply)
 }
 
 type mailboxKey struct {
@@ -345,10 +357,17 @@ func (w *World) AddRelay(host string, account mailops.Address, allowed ...netip.
 // SendFromDevice submits a message from a device at client to the relay.
 func (w *World) SendFromDevice(relayHost string, client netip.Addr, from mailops.Address, to ...mailops.Address) *Message {
 	m := w.newMessage("device", from, "", to)
-	out := &outbound{w: w, from: "device:" + client.String()}
+	d := w.devices[deviceKey{client, relayHost}]
+	if d == nil {
+		d = &device{out: &outbound{w: w, from: "device:" + client.String()}, route: fixedRoute(relayHost)}
+		if w.devices == nil {
+			w.devices = map[deviceKey]*device{}
+		}
+		w.devices[deviceKey{client, relayHost}] = d
+	}
 	for _, rcpt := range to {
 		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, client: client}
-		out.send(env, fixedRoute(relayHost), 0)
+		d.out.send(env, d.route, 0)
 	}
 	return m
 }
