@@ -81,6 +81,9 @@ func sendAsCmd(name string, group, trustee Address) string {
 // conflict when a different group holds the address.
 func (o CreateGroup) Check(ctx context.Context, d Driver) (Status, error) {
 	g, err := d.GetGroup(ctx, o.Group.PrimaryAddress)
+	if err == nil && partialGroup(g, o.Group) {
+		return Ready, nil // an interrupted create: Apply finishes it
+	}
 	return createStatus(err, func() bool { return groupsMatch(g, o.Group) }, "group "+string(o.Group.PrimaryAddress),
 		func() string { return groupSummary(o.Group) }, func() string { return groupSummary(g) })
 }
@@ -99,8 +102,11 @@ func groupSummary(g Group) string {
 		g.Name, g.Type.Or(), joinAddresses(g.Members), joinAddresses(g.Owners), joinAddresses(g.SendAs), g.RequireSenderAuthentication, g.SimpleDisplayName)
 }
 
-// Apply creates the group.
-func (o CreateGroup) Apply(ctx context.Context, d Driver) error { return d.CreateGroup(ctx, o.Group) }
+// Apply creates the group, or finishes one an interrupted create left
+// part-made (see partialGroup).
+func (o CreateGroup) Apply(ctx context.Context, d Driver) error {
+	return applyCreateGroup(ctx, d, o.Group)
+}
 
 // SetGroupMembers replaces a group's members (Update-DistributionGroupMember).
 type SetGroupMembers struct {

@@ -3,42 +3,58 @@ package campaign_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/mailops-dev/mailops/fake/campaign"
+	"github.com/mailops-dev/mailops/mailops/legacy"
 	"github.com/mailops-dev/mailops/mailops/spec"
 )
 
-// BenchmarkCampaignWorkers runs the same eight seeds of the example
-// department (at 600 messages an hour) with one worker and with two: the
-// ratio of their times is what a second core buys `mailops simulate
-// --seeds N`. One op is the whole campaign.
-func BenchmarkCampaignWorkers(b *testing.B) {
-	src, err := os.ReadFile("../mailflow/testdata/spec/depta.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := spec.Parse(strings.NewReader(strings.Replace(string(src), "perHour: 120", "perHour: 600", 1)), "depta.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
-	for _, workers := range []int{1, 2} {
-		b.Run(fmt.Sprint(workers), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				res, err := campaign.Run(context.Background(), f, seeds, campaign.Options{Workers: workers})
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, r := range res {
-					if !r.Safe() {
-						b.Fatalf("seed %d unsafe: %+v", r.Seed, r.Counts)
-					}
-				}
+// department1000 is an aliases file of a 1,000-address department whose
+// addresses deliver to one to three of 200 people with tenant mailboxes.
+func department1000() string {
+	var b strings.Builder
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&b, "addr%04d: ", i)
+		for j := 0; j <= i%3; j++ {
+			if j > 0 {
+				b.WriteString(", ")
 			}
-			b.ReportMetric(float64(len(seeds)*b.N)/b.Elapsed().Seconds(), "seeds/s")
-		})
+			fmt.Fprintf(&b, "user%03d@example.ac.jp", (i*7+j*13)%200)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// BenchmarkImportSimulate1000 is one op = import a 1,000-address
+// department's aliases file into a spec, then simulate it under one seed
+// (the migration under traffic, the probes and the differential check).
+func BenchmarkImportSimulate1000(b *testing.B) {
+	src := department1000()
+	for b.Loop() {
+		al, err := legacy.ParseAliases(strings.NewReader(src), "aliases")
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := spec.Import(&legacy.Server{LocalDomains: []string{"depta.example.ac.jp"}, Aliases: al}, nil, spec.ImportOptions{
+			Kind: spec.Consolidation, Domain: "depta.example.ac.jp", LegacyMX: "mx.depta.example.ac.jp", TenantDomains: []string{"example.ac.jp"},
+			Admins: spec.Admins{Group: "depta-admins@example.ac.jp", Owners: []string{"user000@example.ac.jp"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f := res.File
+		f.Traffic = spec.Traffic{PerHour: 200, Duration: spec.Duration(12 * 3600e9)}
+		if err := f.Validate(); err != nil {
+			b.Fatal(err)
+		}
+		out, err := campaign.Run(context.Background(), f, []uint64{1}, campaign.Options{Workers: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !out[0].Safe() {
+			b.Fatalf("unsafe: %+v %v %v", out[0].Counts, out[0].Diff, out[0].Errors)
+		}
 	}
 }

@@ -33,6 +33,8 @@ type SpecWorld struct {
 	// legacySide maps each migrated address to its legacy deliveries.
 	legacySide map[mailops.Address][]string
 	probes     map[mailops.Address]*Message
+	// partnerOnEXO and partnerInternet send as the spec's partners.
+	partnerOnEXO, partnerInternet []mailops.Address
 }
 
 // NewSpecWorld builds the world for a Consolidation or University spec and
@@ -51,6 +53,9 @@ func NewSpecWorld(cfg Config, f *spec.File) (*SpecWorld, error) {
 		return nil, err
 	}
 	w.setUpLegacy()
+	if err := w.publishZones(); err != nil {
+		return nil, err
+	}
 	if err := w.s.RunFor(time.Hour); err != nil {
 		return nil, err
 	}
@@ -71,6 +76,81 @@ func (w *SpecWorld) externals() []mailops.Address {
 	return out
 }
 
+// publishZones publishes the spec's legacy zones (SPF, CNAMEs, addresses;
+// each department's MX is its legacy server's, set by AddLegacy).
+func (w *SpecWorld) publishZones() error {
+	for _, z := range w.File.DNS {
+		recs, err := z.Load(w.File.Dir)
+		if err != nil {
+			return err
+		}
+		var add []mailops.DNSRecord
+		for _, r := range recs {
+			if r.Type != "MX" {
+				add = append(add, r)
+			}
+			if err := w.checkLegacySPF(z.Origin, r); err != nil {
+				return err
+			}
+		}
+		if len(add) == 0 {
+			continue
+		}
+		var perr error
+		w.s.GoNamed("publish zone "+z.Origin, func() {
+			perr = w.dns.Publish(context.Background(), mailops.DNSChange{Domain: z.Origin, Add: add})
+		})
+		if err := w.s.Run(); err != nil {
+			return err
+		}
+		if perr != nil {
+			return fmt.Errorf("mailflow: publishing zone %s: %w", z.Origin, perr)
+		}
+	}
+	return nil
+}
+
+// checkLegacySPF refuses a zone whose SPF record the department's
+// legacySPF does not name: the MX switch replaces legacySPF, and a zone left
+// with two SPF records fails the DNS gate forever (RFC 7208 permerror).
+func (w *SpecWorld) checkLegacySPF(origin string, r mailops.DNSRecord) error {
+	if r.Type != "TXT" || r.Label != "@" || !strings.HasPrefix(r.Value, "v=spf1") {
+		return nil
+	}
+	for i, d := range w.File.Departments {
+		if d.Domain == origin && d.LegacySPF != r.Value {
+			return &mailops.ValidationError{Field: fmt.Sprintf("departments[%d].legacySPF", i), Value: d.LegacySPF,
+				Reason: fmt.Sprintf("the zone publishes %q: give it here so that the MX switch replaces it (two SPF records are a permanent error)", r.Value)}
+		}
+	}
+	return nil
+}
+
+// partnerSenders sets up the spec's partners: one on Exchange Online gets
+// its domains in the partner tenant with a mailbox that sends; others are
+// internet domains. It returns the senders of each kind.
+func (w *SpecWorld) partnerSenders(ctx context.Context) (onEXO, internet []mailops.Address, err error) {
+	cl := mailops.NewClient(w.partner.Driver("setup"), mailops.Options{Clock: w.s, Retry: mailops.RetryOptions{MaxAttempts: 50}})
+	for _, p := range w.File.Tenant.Partners {
+		for _, d := range p.Domains {
+			sender := mailops.Address("sender@" + d)
+			if !p.OnExchangeOnline {
+				w.AddInternetDomain(d)
+				internet = append(internet, sender)
+				continue
+			}
+			if err := w.acceptDomain(ctx, cl, d); err != nil {
+				return nil, nil, err
+			}
+			if err := cl.CreateRecipient(ctx, mailops.Recipient{Address: sender, Kind: mailops.Mailbox, DisplayName: p.Name}); err != nil {
+				return nil, nil, err
+			}
+			onEXO = append(onEXO, sender)
+		}
+	}
+	return onEXO, internet, nil
+}
+
 // setUpTenant adds the tenant's domains, people, contacts and forwarding.
 func (w *SpecWorld) setUpTenant() error {
 	for _, a := range w.externals() {
@@ -78,7 +158,12 @@ func (w *SpecWorld) setUpTenant() error {
 	}
 	w.AddInternetDomain("outside.example")
 	var err error
-	w.s.GoNamed("setup", func() { err = w.setUpTenantProcess(context.Background()) })
+	w.s.GoNamed("setup", func() {
+		if err = w.setUpTenantProcess(context.Background()); err != nil {
+			return
+		}
+		w.partnerOnEXO, w.partnerInternet, err = w.partnerSenders(context.Background())
+	})
 	if rerr := w.s.Run(); rerr != nil {
 		return rerr
 	}
@@ -89,6 +174,17 @@ func (w *SpecWorld) setUpTenant() error {
 		if err := w.PointMXAtEXO(d, time.Hour); err != nil {
 			return err
 		}
+	}
+	for _, s := range w.partnerOnEXO {
+		if err := w.PointMXAtEXO(s.Domain(), time.Hour); err != nil {
+			return err
+		}
+		w.expect.Address(s, string(s))
+		w.expect.Reads(string(s), EXOMailbox("partner", s), time.Time{}, time.Time{})
+	}
+	for _, s := range w.partnerInternet {
+		w.expect.Address(s, string(s))
+		w.expect.Reads(string(s), InternetMailbox(s), time.Time{}, time.Time{})
 	}
 	// Let the tenant's objects reach mail flow before anything moves.
 	if err := w.s.RunFor(2 * time.Hour); err != nil {
@@ -206,7 +302,8 @@ func (w *SpecWorld) startTraffic() {
 	slices.Sort(to)
 	to = append(to, people...)
 	w.StartTraffic("spec", Traffic{PerHour: perHour, From: w.Start, Until: w.Start.Add(dur),
-		Internet: []mailops.Address{"someone@outside.example"}, Internal: people, To: to, Outside: w.externals()})
+		Internet: append([]mailops.Address{"someone@outside.example"}, w.partnerInternet...), Partner: w.partnerOnEXO,
+		Internal: people, To: to, Outside: append(w.externals(), w.partnerInternet...)})
 	w.expect.Address("someone@outside.example", "someone@outside.example")
 	w.expect.Reads("someone@outside.example", InternetMailbox("someone@outside.example"), time.Time{}, time.Time{})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailops-dev/mailops/fake/mailflow"
+	"github.com/mailops-dev/mailops/mailops"
 	"github.com/mailops-dev/mailops/mailops/spec"
 )
 
@@ -66,4 +67,17 @@ func TestDifferentialCatchesAWrongMapping(t *testing.T) {
 	assert.Equal(t, []string{"bob@example.ac.jp", "prof.emeritus@gmail.example"}, mm[0].Legacy)
 	assert.Equal(t, []string{"bob@example.ac.jp"}, mm[0].EXO)
 	assert.Contains(t, mm[0].String(), "aliases:3", "the report names the alias chain")
+}
+
+// A zone whose SPF record the department's legacySPF does not name would
+// publish two SPF records after the switch: the world refuses it at once,
+// naming the field, instead of a DNS gate that never opens.
+func TestSpecWorldRefusesAnUnnamedLegacySPF(t *testing.T) {
+	f := loadSpec(t, func(s string) string {
+		return strings.Replace(s, "    legacySPF: \"v=spf1 a:mx.depta.example.ac.jp -all\"\n", "", 1)
+	})
+	_, err := mailflow.NewSpecWorld(testConfig(5), f)
+	var ve *mailops.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "departments[0].legacySPF", ve.Field)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -94,4 +96,20 @@ func Marshal(f *File) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// ParseFile reads and validates a spec file; relative paths inside it (zone
+// files) resolve in its directory.
+func ParseFile(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	defer fh.Close()
+	f, err := Parse(fh, path)
+	if err != nil {
+		return nil, err
+	}
+	f.Dir = filepath.Dir(path)
+	return f, nil
 }

@@ -51,6 +51,9 @@ type File struct {
 	// Expect holds, per legacy address, where the legacy server delivers
 	// (written by the importer): the differential check's legacy side.
 	Expect []Expectation `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Dir is the directory the file was read from (ParseFile): relative
+	// zone files resolve there.
+	Dir string `yaml:"-" json:"-"`
 }
 
 // Tenant is the Exchange Online organisation.

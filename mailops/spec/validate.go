@@ -51,6 +51,14 @@ func (f *File) Validate() error {
 			return invalid("devices.relayAccount", f.Devices.RelayAccount, err.Error())
 		}
 	}
+	for i, z := range f.DNS {
+		if _, err := mailops.ParseDomainName(z.Origin); err != nil {
+			return invalid(fmt.Sprintf("dns[%d].origin", i), z.Origin, err.Error())
+		}
+		if z.File == "" && len(z.Records) == 0 {
+			return invalid(fmt.Sprintf("dns[%d]", i), z.Origin, "give a zone file or records")
+		}
+	}
 	for i, a := range f.Absent {
 		if _, err := mailops.ParseAddress(a); err != nil {
 			return invalid(fmt.Sprintf("absent[%d]", i), a, "only addresses can be listed as absent (a domain is never deleted)")

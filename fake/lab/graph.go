@@ -1,0 +1,45 @@
+package lab
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"time"
+)
+
+// graphHandler serves the fake Graph and Exchange admin API over the
+// world's tenant. Each request runs as a simulated process of the world
+// (the tenant's calls take virtual time: micro delays under throttling), so
+// it waits for the pump; the lab records it for the Retry-After check.
+func (l *Lab) graphHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		l.Do(func() {
+			l.e.w.Scheduler().GoNamed("graph "+r.Method+" "+r.URL.Path, func() {
+				defer close(done)
+				l.e.graph.ServeHTTP(rec, r)
+			})
+		})
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+		select {
+		case <-done:
+		case <-r.Context().Done():
+			return
+		}
+		res := rec.Result()
+		ra, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+		l.reqMu.Lock()
+		l.reqs = append(l.reqs, request{Wall: l.cfg.Wall.Now(), Desc: r.Method + " " + r.URL.Path, Status: res.StatusCode,
+			RetryAfter: time.Duration(ra) * time.Second})
+		l.reqMu.Unlock()
+		for k, vs := range res.Header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(res.StatusCode)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
