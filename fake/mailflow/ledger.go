@@ -354,8 +354,10 @@ func (l *Ledger) outcomes(st *pairState) *outcomes {
 		}
 	}
 	for j := 0; j < int(st.n); j++ {
-		i := st.idx[min(j, len(st.idx)-1)]
-		if j >= len(st.idx) {
+		var i int32
+		if j < len(st.idx) {
+			i = st.idx[j]
+		} else {
 			i = st.more[j-len(st.idx)]
 		}
 		add(l.events.at(int(i)))
@@ -373,7 +375,9 @@ func (l *Ledger) Messages() []*Message { return l.msgs }
 // Events returns the recorded events in the order they happened (deliveries,
 // bounces, loops and drops always; submissions, hops and deferrals when the
 // ledger keeps every event): all of them under RetainAll, the last
-// Retention.Last under RetainLast, none under RetainViolations.
+// Retention.Last under RetainLast, none under RetainViolations. Under
+// RetainAll the events are spelt out (trails included) into one slice as
+// they are first read, which then grows with later calls.
 func (l *Ledger) Events() []Event {
 	if l.ret.Keep == RetainLast {
 		out := append(append([]Event(nil), l.ring[l.ringNext:]...), l.ring[:l.ringNext]...)
