@@ -413,16 +413,22 @@ func (w *SpecWorld) Differential() []Mismatch {
 			chains[e.Address] = append(chains[e.Address], fmt.Sprintf("%s -> %s (%s)", s.From, s.To, s.Pos))
 		}
 	}
-	addrs := make([]mailops.Address, 0, len(w.legacySide))
-	for a := range w.legacySide {
+	return w.World.differential(w.legacySide, w.probes, chains)
+}
+
+// differential compares, address by address, where each probe landed with
+// where the legacy server delivers.
+func (w *World) differential(legacySide map[mailops.Address][]string, probes map[mailops.Address]*Message, chains map[string][]string) []Mismatch {
+	addrs := make([]mailops.Address, 0, len(legacySide))
+	for a := range legacySide {
 		addrs = append(addrs, a)
 	}
 	slices.Sort(addrs)
 	var out []Mismatch
 	for _, a := range addrs {
-		want := slices.Sorted(slices.Values(w.legacySide[a]))
+		want := slices.Sorted(slices.Values(legacySide[a]))
 		var got []string
-		if m := w.probes[a]; m != nil {
+		if m := probes[a]; m != nil {
 			if st := w.ledger.pairOf(m.ID, a); st != nil {
 				for _, d := range w.ledger.outcomes(st).deliveries {
 					got = append(got, mailboxOwner(d.Mailbox))
