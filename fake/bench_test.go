@@ -3,6 +3,7 @@ package fake_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/mailops"
@@ -40,6 +41,22 @@ func (w *world) verifiedB(b *testing.B, name string) {
 	w.cloud.PublishProof(name, dom.VerificationRecords[0].Value)
 	if _, err := w.d.VerifyDomain(bg, name); err != nil {
 		b.Fatal(err)
+	}
+	// Recipients need an accepted domain: enable Email and let it become
+	// one (virtual time).
+	if err := w.d.EnableEmail(bg, name); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if got, err := w.d.GetDomain(bg, name); err == nil && got.Accepted() {
+			return
+		}
+		if i == 120 {
+			b.Fatalf("domain %s is not an accepted domain two hours after EnableEmail", name)
+		}
+		if err := w.s.RunFor(time.Minute); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -36,77 +36,140 @@ func (t *Tenant) MailView() MailView { return mailView{t: t, at: t.clk.Now()} }
 // MailViewAt returns what mail flow sees at time at.
 func (t *Tenant) MailViewAt(at time.Time) MailView { return mailView{t: t, at: at} }
 
+// ReadOnlyMailView is MailView without the copies, for fake/mailflow's hot
+// path, which asks the tenant several questions at every hop and only reads
+// the answers. The values it returns share the tenant's stored versions: the
+// tenant never changes a version once written (every write stores a new one),
+// so they stay valid, but the caller must treat them as read-only and never
+// modify a returned value's slices. It answers at the tenant clock's time of
+// each call. Everything else should use MailView.
+func (t *Tenant) ReadOnlyMailView() MailView { return readOnlyView{t} }
+
 type mailView struct {
 	t  *Tenant
 	at time.Time
 }
 
 func (v mailView) AcceptedDomain(name string) (mailops.Domain, bool) {
-	v.t.mu.Lock()
-	defer v.t.mu.Unlock()
-	d, ok := v.t.domains.get(name).mail(v.at)
+	return acceptedDomain(v.t, v.at, name, cloneDomain)
+}
+
+func (v mailView) AcceptedDomains() []mailops.Domain { return acceptedDomains(v.t, v.at, cloneDomain) }
+
+func (v mailView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
+	return recipient(v.t, v.at, a, cloneRecipient)
+}
+
+func (v mailView) Group(a mailops.Address) (mailops.Group, bool) {
+	return group(v.t, v.at, a, cloneGroup)
+}
+
+func (v mailView) OutboundConnectors() []mailops.OutboundConnector {
+	return mailList(v.t, v.at, v.t.outbound, cloneOutbound)
+}
+
+func (v mailView) InboundConnectors() []mailops.InboundConnector {
+	return mailList(v.t, v.at, v.t.inbound, cloneInbound)
+}
+
+func (v mailView) RemoteDomains() []mailops.RemoteDomain {
+	return mailList(v.t, v.at, v.t.remote, cloneRemote)
+}
+
+func (v mailView) OutboundSpamPolicy() mailops.OutboundSpamPolicy { return spamPolicy(v.t, v.at) }
+
+// readOnlyView is ReadOnlyMailView: no copies, the clock read at each call.
+// (One pointer: making a MailView of it allocates nothing.)
+type readOnlyView struct{ t *Tenant }
+
+func same[T any](x T) T { return x }
+
+func (v readOnlyView) AcceptedDomain(name string) (mailops.Domain, bool) {
+	return acceptedDomain(v.t, v.t.clk.Now(), name, same[mailops.Domain])
+}
+
+func (v readOnlyView) AcceptedDomains() []mailops.Domain {
+	return acceptedDomains(v.t, v.t.clk.Now(), same[mailops.Domain])
+}
+
+func (v readOnlyView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
+	return recipient(v.t, v.t.clk.Now(), a, same[mailops.Recipient])
+}
+
+func (v readOnlyView) Group(a mailops.Address) (mailops.Group, bool) {
+	return group(v.t, v.t.clk.Now(), a, same[mailops.Group])
+}
+
+func (v readOnlyView) OutboundConnectors() []mailops.OutboundConnector {
+	return mailList(v.t, v.t.clk.Now(), v.t.outbound, same[mailops.OutboundConnector])
+}
+
+func (v readOnlyView) InboundConnectors() []mailops.InboundConnector {
+	return mailList(v.t, v.t.clk.Now(), v.t.inbound, same[mailops.InboundConnector])
+}
+
+func (v readOnlyView) RemoteDomains() []mailops.RemoteDomain {
+	return mailList(v.t, v.t.clk.Now(), v.t.remote, same[mailops.RemoteDomain])
+}
+
+func (v readOnlyView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
+	return spamPolicy(v.t, v.t.clk.Now())
+}
+
+func acceptedDomain(t *Tenant, at time.Time, name string, clone func(mailops.Domain) mailops.Domain) (mailops.Domain, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	d, ok := t.domains.get(name).mail(at)
 	if !ok || !d.Verified || !d.Accepted() {
 		return mailops.Domain{}, false
 	}
-	return cloneDomain(d), true
+	return clone(d), true
 }
 
-func (v mailView) AcceptedDomains() []mailops.Domain {
-	v.t.mu.Lock()
-	defer v.t.mu.Unlock()
+func acceptedDomains(t *Tenant, at time.Time, clone func(mailops.Domain) mailops.Domain) []mailops.Domain {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	var out []mailops.Domain
-	v.t.domains.each(func(h *history[mailops.Domain]) (mailops.Domain, bool) { return h.mail(v.at) }, func(_ string, d mailops.Domain) {
+	t.domains.each(func(h *history[mailops.Domain]) (mailops.Domain, bool) { return h.mail(at) }, func(_ string, d mailops.Domain) {
 		if d.Verified && d.Accepted() {
-			out = append(out, cloneDomain(d))
+			out = append(out, clone(d))
 		}
 	})
 	return out
 }
 
-func (v mailView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
-	v.t.mu.Lock()
-	defer v.t.mu.Unlock()
-	r, ok := v.t.findRecipient(a, func(h *history[mailops.Recipient]) (mailops.Recipient, bool) { return h.mail(v.at) })
+func recipient(t *Tenant, at time.Time, a mailops.Address, clone func(mailops.Recipient) mailops.Recipient) (mailops.Recipient, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.findRecipient(a, func(h *history[mailops.Recipient]) (mailops.Recipient, bool) { return h.mail(at) })
 	if !ok {
 		return mailops.Recipient{}, false
 	}
-	return cloneRecipient(r), true
+	return clone(r), true
 }
 
-func (v mailView) Group(a mailops.Address) (mailops.Group, bool) {
-	v.t.mu.Lock()
-	defer v.t.mu.Unlock()
-	g, ok := v.t.groups.get(a).mail(v.at)
+func group(t *Tenant, at time.Time, a mailops.Address, clone func(mailops.Group) mailops.Group) (mailops.Group, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g, ok := t.groups.get(a).mail(at)
 	if !ok {
 		return mailops.Group{}, false
 	}
-	return cloneGroup(g), true
+	return clone(g), true
 }
 
-func mailList[K ~string, T any](v mailView, s *store[K, T], clone func(T) T) []T {
-	v.t.mu.Lock()
-	defer v.t.mu.Unlock()
+func mailList[K ~string, T any](t *Tenant, at time.Time, s *store[K, T], clone func(T) T) []T {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	var out []T
-	s.each(func(h *history[T]) (T, bool) { return h.mail(v.at) }, func(_ K, x T) { out = append(out, clone(x)) })
+	s.each(func(h *history[T]) (T, bool) { return h.mail(at) }, func(_ K, x T) { out = append(out, clone(x)) })
 	return out
 }
 
-func (v mailView) OutboundConnectors() []mailops.OutboundConnector {
-	return mailList(v, v.t.outbound, cloneOutbound)
-}
-
-func (v mailView) InboundConnectors() []mailops.InboundConnector {
-	return mailList(v, v.t.inbound, cloneInbound)
-}
-
-func (v mailView) RemoteDomains() []mailops.RemoteDomain {
-	return mailList(v, v.t.remote, cloneRemote)
-}
-
-func (v mailView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
-	v.t.mu.Lock()
-	defer v.t.mu.Unlock()
-	p, ok := v.t.spam.get(mailops.DefaultOutboundSpamPolicy).mail(v.at)
+func spamPolicy(t *Tenant, at time.Time) mailops.OutboundSpamPolicy {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.spam.get(mailops.DefaultOutboundSpamPolicy).mail(at)
 	if !ok {
 		return mailops.OutboundSpamPolicy{Name: mailops.DefaultOutboundSpamPolicy, AutoForwardingMode: mailops.AutoForwardAutomatic}
 	}

@@ -50,7 +50,7 @@ type Tenant struct {
 	bucket   bucket
 	opCount  map[string]int
 	faults   []Fault
-	calls    []Call
+	calls    [][]Call // the call log in chunks (calllog.go)
 	callSeq  uint64
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailops-dev/mailops/fake/mailflow"
 	"github.com/mailops-dev/mailops/fake/report"
+	"github.com/mailops-dev/mailops/fake/sim"
 	"github.com/mailops-dev/mailops/mailops/spec"
 )
 
@@ -118,16 +119,44 @@ feed:
 	return out, nil
 }
 
+// specWorld is what a campaign needs of a world built from a spec.
+type specWorld interface {
+	Scheduler() *sim.Scheduler
+	Check() mailflow.Report
+	Ledger() *mailflow.Ledger
+	Probe(at time.Time)
+	Differential() []mailflow.Mismatch
+}
+
+// build makes the seed's world and starts its migrations.
+func build(f *spec.File, seed uint64) (specWorld, time.Time, []*mailflow.Migration, time.Duration, error) {
+	cfg := mailflow.Config{Seed: seed, KeepEvents: true}
+	if f.Kind == spec.Cutover {
+		c, err := mailflow.NewCutoverFromSpec(cfg, f)
+		if err != nil {
+			return nil, time.Time{}, nil, 0, err
+		}
+		start := c.Scheduler().Now()
+		m := c.StartRunbook(start.Add(30*time.Minute), "", nil)
+		// The cutover runs through its parallel run and the month before
+		// the legacy server stops.
+		return c, start, []*mailflow.Migration{m}, c.Scenario.ParallelRun + c.Scenario.Decommission, nil
+	}
+	w, err := mailflow.NewSpecWorld(cfg, f)
+	if err != nil {
+		return nil, time.Time{}, nil, 0, err
+	}
+	return w, w.Start, w.StartMigrations(w.Start.Add(30*time.Minute), nil), 0, nil
+}
+
 // one runs one seed.
 func one(f *spec.File, seed uint64, horizon time.Duration, keep bool) (SeedResult, error) {
-	w, err := mailflow.NewSpecWorld(mailflow.Config{Seed: seed, KeepEvents: true}, f)
+	w, start, ms, extra, err := build(f, seed)
 	if err != nil {
 		return SeedResult{}, err
 	}
 	res := SeedResult{Seed: seed}
-	start := w.Start
-	ms := w.StartMigrations(start.Add(30*time.Minute), nil)
-	if err := w.Scheduler().RunFor(horizon); err != nil {
+	if err := w.Scheduler().RunFor(horizon + extra); err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}
 	var finished time.Time

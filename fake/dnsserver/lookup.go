@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -50,6 +51,31 @@ func (e *LookupError) Unwrap() error { return e.Err }
 // query asks for name/qtype, following CNAMEs (at most maxChain, loops
 // stop), and returns the records of qtype.
 func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+	rrs, _, err := r.queryUntil(ctx, name, qtype)
+	return rrs, err
+}
+
+// queryUntil is query that also says until when every answer it used stays
+// in the cache (zero: one of them was not cached).
+func (r *Resolver) queryUntil(ctx context.Context, name string, qtype uint16) ([]dns.RR, time.Time, error) {
+	var until time.Time
+	used, uncached := false, false
+	rrs, err := r.queryWith(ctx, name, qtype, func(t time.Time) {
+		used = true
+		switch {
+		case t.IsZero():
+			uncached = true
+		case until.IsZero() || t.Before(until):
+			until = t
+		}
+	})
+	if !used || uncached {
+		until = time.Time{}
+	}
+	return rrs, until, err
+}
+
+func (r *Resolver) queryWith(ctx context.Context, name string, qtype uint16, seenUntil func(time.Time)) ([]dns.RR, error) {
 	fail := func(rcode int, err error) error {
 		return &LookupError{Resolver: r.name, Name: name, Type: typeName(qtype), Rcode: rcode, Err: err}
 	}
@@ -65,7 +91,8 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 		seen[n] = true
 		q := new(dns.Msg)
 		q.SetQuestion(n, qtype)
-		m, err := r.Exchange(ctx, q)
+		m, until, err := r.exchange(ctx, q)
+		seenUntil(until)
 		if err != nil {
 			var ne net.Error
 			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
@@ -139,9 +166,26 @@ func answered(m *dns.Msg, name string) bool {
 // LookupMX returns the MX records sorted by preference (stable among equal
 // ones), hosts without the final dot; the null MX has Host "".
 func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
-	rrs, err := r.query(ctx, domain, dns.TypeMX)
+	mxs, err := r.LookupMXShared(ctx, domain)
+	return slices.Clone(mxs), err
+}
+
+// LookupMXShared is LookupMX for callers that only read the result, again
+// and again (a simulated world's senders): while the answer stays cached it
+// returns the same slice, shared with the resolver and with other callers,
+// which must not be modified.
+func (r *Resolver) LookupMXShared(ctx context.Context, domain string) ([]MX, error) {
+	k := memoKey{domain, dns.TypeMX}
+	if e, ok := r.memoized(k); ok {
+		if e.err != nil {
+			return nil, lookupErr(e.err)
+		}
+		return e.mx, nil
+	}
+	rrs, until, err := r.queryUntil(ctx, domain, dns.TypeMX)
 	if err != nil {
-		return nil, err
+		r.remember(k, memoEntry{err: err, expires: until})
+		return nil, lookupErr(err)
 	}
 	out := make([]MX, 0, len(rrs))
 	for _, rr := range rrs {
@@ -149,6 +193,7 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
 		out = append(out, MX{Host: strings.TrimSuffix(strings.ToLower(mx.Mx), "."), Pref: mx.Preference})
 	}
 	slices.SortStableFunc(out, func(a, b MX) int { return int(a.Pref) - int(b.Pref) })
+	r.remember(k, memoEntry{mx: out, expires: until})
 	return out, nil
 }
 
@@ -169,10 +214,47 @@ func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error)
 // when it finds no address: with ErrNXDomain, with ErrNoRecords when
 // neither type has records, or with the first failure.
 func (r *Resolver) LookupHost(ctx context.Context, name string) ([]string, error) {
+	hosts, err := r.LookupHostShared(ctx, name)
+	return slices.Clone(hosts), err
+}
+
+// LookupHostShared is LookupHost for callers that only read the result: while
+// the answers stay cached it returns the same slice, shared with the
+// resolver and with other callers, which must not be modified.
+func (r *Resolver) LookupHostShared(ctx context.Context, name string) ([]string, error) {
+	k := memoKey{name, dns.TypeA}
+	if e, ok := r.memoized(k); ok {
+		if e.err != nil {
+			return nil, lookupErr(e.err)
+		}
+		return e.hosts, nil
+	}
+	var until time.Time
+	cached := true
+	hosts, err := r.lookupHost(ctx, name, func(t time.Time) {
+		switch {
+		case t.IsZero():
+			cached = false
+		case until.IsZero() || t.Before(until):
+			until = t
+		}
+	})
+	if !cached {
+		until = time.Time{}
+	}
+	r.remember(k, memoEntry{hosts: hosts, err: err, expires: until})
+	if err != nil {
+		return nil, lookupErr(err)
+	}
+	return hosts, nil
+}
+
+func (r *Resolver) lookupHost(ctx context.Context, name string, seenUntil func(time.Time)) ([]string, error) {
 	var out []string
 	var failure, nodata error
 	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		rrs, err := r.query(ctx, name, t)
+		rrs, until, err := r.queryUntil(ctx, name, t)
+		seenUntil(until)
 		switch {
 		case errors.Is(err, ErrNXDomain):
 			return nil, err

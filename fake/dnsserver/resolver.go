@@ -31,6 +31,24 @@ type Resolver struct {
 
 	mu    sync.Mutex
 	cache map[cacheKey]cached
+	// memo keeps the results of LookupMX and LookupHost whose every answer
+	// came from (or went into) the cache, until the first of those answers
+	// expires: a lookup the cache would answer again gives the same result,
+	// so it is not worked out again (no query messages, no copies). Flush
+	// and FlushName forget it.
+	memo map[memoKey]memoEntry
+}
+
+type memoKey struct {
+	name  string // as the caller gave it
+	qtype uint16 // dns.TypeMX, or dns.TypeA for LookupHost
+}
+
+type memoEntry struct {
+	mx      []MX
+	hosts   []string
+	err     error
+	expires time.Time
 }
 
 type cacheKey struct {
@@ -72,6 +90,7 @@ func (r *Resolver) Flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.cache)
+	clear(r.memo)
 }
 
 // FlushName forgets the cached answers for name (every type), like
@@ -83,6 +102,7 @@ func (r *Resolver) FlushName(name string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	clear(r.memo)
 	for k := range r.cache {
 		if k.name == n {
 			delete(r.cache, k)
@@ -93,12 +113,19 @@ func (r *Resolver) FlushName(name string) {
 // Exchange answers from the cache or asks upstream and caches the answer.
 // The message returned is the caller's to change.
 func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
+	m, _, err := r.exchange(ctx, q)
+	return m, err
+}
+
+// exchange is Exchange that also says until when the answer stays in the
+// cache (zero: it was not cached).
+func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Time, error) {
 	if q == nil || len(q.Question) != 1 {
-		return nil, errors.New("dnsserver: a query needs exactly one question")
+		return nil, time.Time{}, errors.New("dnsserver: a query needs exactly one question")
 	}
 	n, err := canonical(q.Question[0].Name)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	k := cacheKey{n, q.Question[0].Qtype}
 	now := r.clk.Now()
@@ -121,14 +148,14 @@ func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 				rr.Header().Ttl = min(rr.Header().Ttl, left)
 			}
 		}
-		return m, nil
+		return m, c.expires, nil
 	}
 	m, err := r.upstream.Exchange(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if m == nil {
-		return nil, errors.New("dnsserver: upstream returned no message")
+		return nil, time.Time{}, errors.New("dnsserver: upstream returned no message")
 	}
 	if ttl, ok := cacheTTL(m); ok {
 		if r.minTTL > 0 {
@@ -141,9 +168,46 @@ func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 			r.mu.Lock()
 			r.cache[k] = cached{msg: m.Copy(), expires: now.Add(ttl)}
 			r.mu.Unlock()
+			return m, now.Add(ttl), nil
 		}
 	}
-	return m, nil
+	return m, time.Time{}, nil
+}
+
+// memoized returns a remembered lookup result that has not expired.
+func (r *Resolver) memoized(k memoKey) (memoEntry, bool) {
+	now := r.clk.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.memo[k]
+	if ok && !now.Before(e.expires) {
+		delete(r.memo, k)
+		ok = false
+	}
+	return e, ok
+}
+
+// remember keeps a lookup result until expires (zero: not at all).
+func (r *Resolver) remember(k memoKey, e memoEntry) {
+	if e.expires.IsZero() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.memo == nil {
+		r.memo = map[memoKey]memoEntry{}
+	}
+	r.memo[k] = e
+}
+
+// lookupErr returns a copy of a remembered error (a caller may keep or
+// change what it is given).
+func lookupErr(err error) error {
+	if le, ok := err.(*LookupError); ok {
+		c := *le
+		return &c
+	}
+	return err
 }
 
 // cacheTTL is how long an answer may be kept: the smallest TTL in the

@@ -296,3 +296,32 @@ func TestLookupHostAndMXOrder(t *testing.T) {
 	_, err = r.Exchange(bg, nil)
 	assert.Error(t, err)
 }
+
+// A lookup the cache answers is remembered until the first answer it used
+// expires: the same shared result meanwhile, no query upstream, and the
+// change after; Flush forgets it.
+func TestLookupsAreRememberedWhileCached(t *testing.T) {
+	s := sim.New(1)
+	a := zone(t) // MX TTL 3600
+	up := &counting{up: a}
+	r := dnsserver.NewResolver("sender", up, s)
+
+	first, err := r.LookupMXShared(bg, dom)
+	require.NoError(t, err)
+	require.NoError(t, a.SetMX(dom, 3600, dnsserver.MX{Host: exo}))
+	require.NoError(t, s.RunFor(59*time.Minute))
+	again, err := r.LookupMXShared(bg, dom)
+	require.NoError(t, err)
+	assert.Same(t, &first[0], &again[0], "the same result while the answer is cached")
+	assert.Equal(t, legacy, again[0].Host)
+	assert.Equal(t, int64(1), up.n.Load(), "one query upstream")
+	copied, err := r.LookupMX(bg, dom)
+	require.NoError(t, err)
+	assert.NotSame(t, &first[0], &copied[0], "LookupMX hands out a copy")
+
+	require.NoError(t, s.RunFor(time.Minute)) // the answer expires
+	assert.Equal(t, exo, mxHost(t, r))
+	require.NoError(t, a.SetMX(dom, 3600, dnsserver.MX{Host: legacy}))
+	r.Flush()
+	assert.Equal(t, legacy, mxHost(t, r), "Flush forgets remembered lookups")
+}

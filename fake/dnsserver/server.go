@@ -36,14 +36,9 @@ func (a *Authority) Serve(addr string) (*Server, error) {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return nil, fmt.Errorf("dnsserver: listen address %q: not a loopback address", addr)
 	}
-	pc, err := net.ListenPacket("udp", net.JoinHostPort(host, port))
+	pc, l, err := listenPair(host, port)
 	if err != nil {
-		return nil, fmt.Errorf("dnsserver: %w", err)
-	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		_ = pc.Close()
-		return nil, fmt.Errorf("dnsserver: %w", err)
+		return nil, err
 	}
 	s := &Server{addr: pc.LocalAddr().String(),
 		udp: &dns.Server{PacketConn: pc, Handler: a},
@@ -56,6 +51,27 @@ func (a *Authority) Serve(addr string) (*Server, error) {
 	<-started
 	<-started
 	return s, nil
+}
+
+// listenPair listens for UDP and TCP on one port. With port "0" the UDP
+// port is chosen by the system and may be taken for TCP by another process:
+// then another port is tried (a bounded number of times).
+func listenPair(host, port string) (net.PacketConn, net.Listener, error) {
+	const tries = 20
+	for i := 0; ; i++ {
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(host, port))
+		if err != nil {
+			return nil, nil, fmt.Errorf("dnsserver: %w", err)
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, l, nil
+		}
+		_ = pc.Close()
+		if port != "0" || i+1 >= tries {
+			return nil, nil, fmt.Errorf("dnsserver: %w", err)
+		}
+	}
 }
 
 // Addr returns the host:port both listeners use.

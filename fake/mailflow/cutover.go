@@ -24,6 +24,10 @@ type CutoverScenario struct {
 	// ParallelRun and Decommission shorten the source migration's two
 	// weeks and one month for simulation.
 	ParallelRun, Decommission time.Duration
+	// Spec, when set, is the user's own cutover (from a spec file): its
+	// users, department addresses, admin and device relay replace the
+	// generated ones (Users and Departments are then ignored).
+	Spec *runbook.CutoverSpec
 }
 
 // DefaultCutoverScenario returns a small manufacturer.
@@ -39,6 +43,12 @@ type Cutover struct {
 	Legacy   *Legacy
 	Users    []mailops.Address
 	Spec     runbook.CutoverSpec
+	// The differential check of a world built from a spec
+	// (NewCutoverFromSpec).
+	legacySide map[mailops.Address][]string
+	probes     map[mailops.Address]*Message
+	chains     map[string][]string
+	external   map[mailops.Address]bool
 }
 
 // NewCutover builds the world: every user and department address on the
@@ -74,6 +84,9 @@ func NewCutover(cfg Config, sc CutoverScenario) (*Cutover, error) {
 	w.expect.Reads(string(partner[0]), EXOMailbox("partner", partner[0]), time.Time{}, time.Time{})
 	w.expect.Reads(string(internet[0]), InternetMailbox(internet[0]), time.Time{}, time.Time{})
 
+	if sc.Spec != nil {
+		return c.fromSpec(*sc.Spec, partner, internet)
+	}
 	spec := runbook.CutoverSpec{Domain: d, LegacyMX: sc.LegacyHost, LegacyMXTTL: 24 * time.Hour, Admin: mailops.Address("it@" + d),
 		ParallelRun: sc.ParallelRun, Decommission: sc.Decommission, RelayAccount: mailops.Address("relay@" + d),
 		DeviceNetworks: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, InitialDomain: "maker.onmicrosoft.com"}
@@ -112,6 +125,41 @@ func NewCutover(cfg Config, sc CutoverScenario) (*Cutover, error) {
 	start := w.s.Now()
 	until := start.Add(sc.ParallelRun + sc.Decommission + 24*time.Hour)
 	w.StartTraffic("cutover", Traffic{PerHour: sc.PerHour, From: start, Until: until, Internet: internet, Partner: partner, To: append(append([]mailops.Address(nil), to...), users...)})
+	return c, nil
+}
+
+// fromSpec fills the world from the user's own cutover spec: each user a
+// legacy mailbox the person reads, each department address an alias to its
+// members, traffic to all of them.
+func (c *Cutover) fromSpec(spec runbook.CutoverSpec, partner, internet []mailops.Address) (*Cutover, error) {
+	w, sc := c.World, c.Scenario
+	if spec.ParallelRun == 0 {
+		spec.ParallelRun = sc.ParallelRun
+	}
+	if spec.Decommission == 0 {
+		spec.Decommission = sc.Decommission
+	}
+	c.Scenario.ParallelRun, c.Scenario.Decommission = spec.ParallelRun, spec.Decommission
+	for _, u := range spec.Users {
+		c.Users = append(c.Users, u.Address)
+		c.Legacy.AddMailbox(u.Address)
+		w.expect.Address(u.Address, string(u.Address))
+		w.expect.Reads(string(u.Address), LegacyMailbox(u.Address), time.Time{}, time.Time{})
+	}
+	var to []mailops.Address
+	for _, dp := range spec.Departments {
+		c.Legacy.SetAlias(dp.Address, dp.Members...)
+		var people []string
+		for _, m := range dp.Members {
+			people = append(people, string(m))
+		}
+		w.expect.Address(dp.Address, people...)
+		to = append(to, dp.Address)
+	}
+	c.Spec = spec
+	start := w.s.Now()
+	until := start.Add(spec.ParallelRun + spec.Decommission + 24*time.Hour)
+	w.StartTraffic("cutover", Traffic{PerHour: sc.PerHour, From: start, Until: until, Internet: internet, Partner: partner, To: append(append([]mailops.Address(nil), to...), c.Users...)})
 	return c, nil
 }
 

@@ -47,6 +47,7 @@ type hwParams struct {
 	smtpFaults                             int     // transient faults at the legacy host
 	lostReplies                            int     // replies lost after DATA at the legacy host (duplicates)
 	tenantFaults                           float64 // random driver faults (throttling, unavailable, lost replies)
+	retention                              mailflow.Retention
 }
 
 type hwAddr struct {
@@ -139,7 +140,7 @@ func runProc(w *mailflow.World, name string, fn func(ctx context.Context) error)
 // newHW builds the world before any migration and starts its traffic.
 func newHW(p hwParams) (*hwWorld, error) {
 	w := mailflow.NewWorld(mailflow.Config{Seed: p.seed, Tenant: hwTenantConfig(p), Partner: fake.InstantTenantConfig(),
-		EXOIgnoresPreference: p.exoIgnoresPref})
+		EXOIgnoresPreference: p.exoIgnoresPref, Retention: p.retention})
 	r := rand.New(rand.NewPCG(p.seed, 0x6877))
 	h := &hwWorld{p: p, w: w}
 	for i := 0; i < p.people; i++ {

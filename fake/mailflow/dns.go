@@ -111,14 +111,47 @@ func (d *wireDNS) Publish(ctx context.Context, c mailops.DNSChange) error {
 }
 
 func (d *wireDNS) NewResolver(name string) Resolver {
-	return wireResolver{dnsserver.NewResolver(name, d, d.clk)}
+	return &wireResolver{r: dnsserver.NewResolver(name, d, d.clk)}
 }
 
-type wireResolver struct{ r *dnsserver.Resolver }
+type wireResolver struct {
+	r *dnsserver.Resolver
+	// hosts remembers, per domain, the MX hosts in preference order made
+	// from the resolver's shared answer (mxHostsOf).
+	hosts map[string]sortedHosts
+}
+
+type sortedHosts struct {
+	from  *dnsserver.MX // the first record of the answer they were made from
+	hosts []string
+}
+
+// mxHostsOf returns the MX hosts of a domain in preference order, as mxHosts
+// would, made again only when the resolver's answer changes. The slice is
+// shared: callers only read it.
+func (w *wireResolver) mxHostsOf(ctx context.Context, domain string) ([]string, error) {
+	mxs, err := w.r.LookupMXShared(ctx, domain)
+	if err != nil || len(mxs) == 0 {
+		return nil, err
+	}
+	if h, ok := w.hosts[domain]; ok && h.from == &mxs[0] {
+		return h.hosts, nil
+	}
+	conv := make([]MX, len(mxs))
+	for i, m := range mxs {
+		conv[i] = MX{Host: m.Host, Pref: m.Pref}
+	}
+	hosts := mxHosts(conv)
+	if w.hosts == nil {
+		w.hosts = map[string]sortedHosts{}
+	}
+	w.hosts[domain] = sortedHosts{&mxs[0], hosts}
+	return hosts, nil
+}
 
 // LookupMX answers through the sender's own cache; "no MX" and NXDOMAIN are
 // errors the sender treats as no route (it defers and retries).
-func (w wireResolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
+func (w *wireResolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
 	mxs, err := w.r.LookupMX(ctx, domain)
 	if err != nil {
 		return nil, err
@@ -131,7 +164,7 @@ func (w wireResolver) LookupMX(ctx context.Context, domain string) ([]MX, error)
 }
 
 // LookupHost answers through the sender's own cache.
-func (w wireResolver) LookupHost(ctx context.Context, host string) ([]string, error) {
+func (w *wireResolver) LookupHost(ctx context.Context, host string) ([]string, error) {
 	return w.r.LookupHost(ctx, host)
 }
 

@@ -22,7 +22,7 @@ func (x *exo) tenantFor(domain string) (*fake.Tenant, mailops.Domain, bool) {
 	if !ok {
 		return nil, mailops.Domain{}, false
 	}
-	d, ok := t.MailView().AcceptedDomain(domain)
+	d, ok := t.ReadOnlyMailView().AcceptedDomain(domain)
 	return t, d, ok
 }
 
@@ -42,7 +42,7 @@ func (x *exo) receive(env *envelope) Reply {
 		}
 		return x.relayRefusal(env)
 	}
-	v := t.MailView()
+	v := t.ReadOnlyMailView()
 	if r := partnerRestriction(v, env); r.Code != 0 {
 		x.w.traceRefused(t, env, r)
 		return r
@@ -54,7 +54,7 @@ func (x *exo) receive(env *envelope) Reply {
 	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = "" // from outside: unauthenticated
-	x.w.s.After(0, "exo transport", func() { x.transport(t, e) })
+	x.w.s.Schedule(0, "exo transport", func() { x.transport(t, e) })
 	return OK
 }
 
@@ -81,7 +81,7 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 		w.loop(env, "exo:"+t.Name())
 		return
 	}
-	v := t.MailView()
+	v := t.ReadOnlyMailView()
 	dom, accepted := v.AcceptedDomain(env.rcpt.Domain())
 	if !accepted {
 		x.external(t, v, env)
@@ -204,11 +204,11 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 	// A domain verified in another tenant may be delivered inside Exchange
 	// Online without the internet (exo-facts 9.1).
 	if other, ok := w.cloud.TenantForDomain(domain); ok && other != t {
-		if _, acc := other.MailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
+		if _, acc := other.ReadOnlyMailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
 			c := env.via("exo:" + other.Name())
 			c.hops++
 			c.auth = ""
-			w.s.After(w.cfg.HopDelay, "exo cross-tenant", func() {
+			w.s.Schedule(w.cfg.HopDelay, "exo cross-tenant", func() {
 				w.traceReceived(other, c)
 				x.transport(other, c)
 			})

@@ -65,7 +65,7 @@ func (w *World) beforeDNSQuery(name string) {
 // tenant accepts in mail flow now.
 func (w *World) syncEXOHosts() {
 	for _, t := range w.tenants() {
-		for _, d := range t.MailView().AcceptedDomains() {
+		for _, d := range t.ReadOnlyMailView().AcceptedDomains() {
 			if h, ok := d.ServiceMX(); ok {
 				w.publishEXOHost(h)
 			}
@@ -102,6 +102,10 @@ func (w *World) resolvesEXO(r Resolver, h string) bool {
 	if r == nil {
 		r = w.authorityResolver()
 	}
+	if wr, ok := r.(*wireResolver); ok {
+		addrs, err := wr.r.LookupHostShared(context.Background(), h)
+		return err == nil && len(addrs) > 0
+	}
 	addrs, err := r.LookupHost(context.Background(), h)
 	return err == nil && len(addrs) > 0
 }
@@ -122,7 +126,7 @@ func (w *World) ServiceMX(domain string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("mailflow: no tenant holds %s", domain)
 	}
-	d, ok := t.MailView().AcceptedDomain(domain)
+	d, ok := t.ReadOnlyMailView().AcceptedDomain(domain)
 	if !ok {
 		return "", fmt.Errorf("mailflow: %s is not an accepted domain of tenant %s yet", domain, t.Name())
 	}

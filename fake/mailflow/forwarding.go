@@ -45,7 +45,7 @@ func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mail
 	}
 	to := r.ForwardsTo()
 	if to == "" || r.DeliverToMailboxAndForward {
-		w.deliver(env, EXOMailbox(t.Name(), r.Address))
+		w.deliver(env, w.mailbox("exo", t.Name(), r.Address))
 	}
 	if to == "" {
 		return

@@ -60,7 +60,7 @@ func fromIPs(ps []netip.Prefix, a netip.Addr) bool { return a.IsValid() && inNet
 // from the connecting host of env.
 func (x *exo) attribute(env *envelope) (*fake.Tenant, bool) {
 	for _, t := range x.w.tenants() {
-		for _, c := range t.MailView().InboundConnectors() {
+		for _, c := range t.ReadOnlyMailView().InboundConnectors() {
 			if c.Enabled && c.Type == mailops.OnPremises && fromIPs(c.SenderIPAddresses, env.client) &&
 				matchesSenderDomain(c.SenderDomains, env.from.Domain()) {
 				return t, true
@@ -99,5 +99,5 @@ func (x *exo) relayAttributed(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
 	e.auth = ""
-	x.w.s.After(0, "exo relay", func() { x.external(t, t.MailView(), e) })
+	x.w.s.Schedule(0, "exo relay", func() { x.external(t, t.ReadOnlyMailView(), e) })
 }

@@ -37,19 +37,34 @@ type Event struct {
 	Mailbox Mailbox
 	Reply   Reply
 	Route   string
-	Trail   []string
+	// Trail is the hops the copy took, first hop first. The ledger keeps
+	// trails shared (see trail.go) and spells them out when its events are
+	// read (Events); the oracle spells out the trails of violations.
+	Trail []string
 	// Detail explains a drop; FromDisplay is the From display name the
 	// recipient sees.
 	Detail      string
 	FromDisplay string
+
+	hops *trail
 }
 
-type pairKey struct {
-	msg  int
-	orig mailops.Address
-}
-
+// pairState is what the ledger knows about one (message, intended
+// recipient), kept with its message: its outcome events (deliveries,
+// bounces, loops, drops) as indexes into the ledger's events when it keeps
+// every event, or as its own copies under a bounded retention, and how often
+// it was deferred.
 type pairState struct {
+	orig      mailops.Address
+	n         int32    // outcome events kept as indexes
+	idx       [2]int32 // the first two indexes
+	more      []int32  // the others
+	own       []Event
+	deferrals int
+}
+
+// outcomes is a pair's outcome events sorted by kind, for the oracle.
+type outcomes struct {
 	deliveries []Event
 	bounces    []Event
 	loops      []Event
@@ -57,77 +72,333 @@ type pairState struct {
 	deferrals  int
 }
 
-// Ledger records everything that happens to every message.
-type Ledger struct {
-	msgs   []*Message
-	events []Event
-	pairs  map[pairKey]*pairState
-	order  []pairKey
-	keep   bool
+// Retention says what a world's ledger keeps (Config.Retention). The oracle's
+// verdicts are the same under every retention: counts of every kind, and
+// every violation with its cause and trail.
+type Retention struct {
+	// Keep chooses what is kept; the zero value keeps every event.
+	Keep RetentionKind
+	// Last is how many recent events RetainLast keeps (default 1,000).
+	Last int
+	// SettleAfter is, under a bounded retention, the age of a message at
+	// which its (message, recipient) pairs are settled: classified by the
+	// oracle and forgotten, except for the counts and, for a violation, its
+	// verdict, cause and trail. Default: Config.GiveUp + Config.RetryMax +
+	// one hour, by when every sender has delivered, bounced or given up.
+	// Expectations about a message (a verification gap, for example) must be
+	// declared before it settles; an event for a settled pair is counted by
+	// Ledger.Late and otherwise ignored.
+	SettleAfter time.Duration
 }
 
-// NewLedger returns an empty ledger. With keepEvents false only the per-pair
-// outcomes are kept (enough for the oracle, cheaper for large runs).
-func NewLedger(keepEvents bool) *Ledger {
-	return &Ledger{pairs: map[pairKey]*pairState{}, keep: keepEvents}
+// RetentionKind is what a ledger keeps.
+type RetentionKind int
+
+// Retentions.
+const (
+	// RetainAll keeps every event (Ledger.Events; hops and deferrals too
+	// with Config.KeepEvents) and every pair until the end: memory grows
+	// with the messages.
+	RetainAll RetentionKind = iota
+	// RetainViolations keeps no events: pairs are settled as they age, and
+	// only counts and violations (with their trails) remain, so memory stays
+	// flat however long the world runs. Message trace answers for the
+	// messages not settled yet.
+	RetainViolations
+	// RetainLast is RetainViolations plus the last Retention.Last events
+	// (Ledger.Events).
+	RetainLast
+)
+
+// chunkSize is how many values a chunk of a chunked list holds.
+const chunkSize = 256
+
+// chunked is an append-only list in chunks of fixed size: appending never
+// moves what is already there (no growing copies of a large slice), and a
+// prefix can be dropped chunk by chunk.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int // values ever added
+	first  int // values before first are dropped
+}
+
+func (c *chunked[T]) add(x T) int {
+	if c.n%chunkSize == 0 {
+		c.chunks = append(c.chunks, make([]T, 0, chunkSize))
+	}
+	k := len(c.chunks) - 1
+	c.chunks[k] = append(c.chunks[k], x)
+	c.n++
+	return c.n - 1
+}
+
+// at returns value i (first <= i < n).
+func (c *chunked[T]) at(i int) *T { return &c.chunks[i/chunkSize][i%chunkSize] }
+
+// drop forgets the values before i, freeing the chunks that held them.
+func (c *chunked[T]) drop(i int) {
+	for k := c.first / chunkSize; k < i/chunkSize; k++ {
+		c.chunks[k] = nil
+	}
+	c.first = i
+}
+
+// Ledger records everything that happens to every message.
+type Ledger struct {
+	msgs    []*Message
+	msgBase int // msgs[i] is message msgBase+i+1
+	keep    bool
+	ret     Retention
+	bounded bool
+	// events are the kept events under RetainAll; flat is the part of them
+	// Events has handed out, with trails spelt out. ring and ringNext are
+	// RetainLast's last events.
+	events   chunked[Event]
+	flat     []Event
+	ring     []Event
+	ringNext int
+	// expect classifies pairs as they settle; settled holds the counts
+	// and violations of settled pairs, late the events that came after.
+	expect  *Expectations
+	settled Report
+	viols   []Violation
+	late    int
+	// gather is scratch space for a pair's outcomes.
+	gather outcomes
+}
+
+// NewLedger returns an empty ledger that keeps every event. With keepEvents
+// false only outcomes are recorded as events (deliveries, bounces, loops,
+// drops), not submissions, hops and deferrals.
+func NewLedger(keepEvents bool) *Ledger { return &Ledger{keep: keepEvents} }
+
+// newBoundedLedger returns a ledger with retention r (defaults applied),
+// settling pairs against e.
+func newBoundedLedger(keepEvents bool, r Retention, e *Expectations) *Ledger {
+	l := NewLedger(keepEvents)
+	l.ret, l.expect = r, e
+	l.bounded = r.Keep != RetainAll
+	if r.Keep == RetainLast && l.ret.Last <= 0 {
+		l.ret.Last = 1000
+	}
+	return l
+}
+
+// Late returns how many events came for pairs already settled (always 0
+// when the ledger keeps everything, and when Retention.SettleAfter is long
+// enough).
+func (l *Ledger) Late() int { return l.late }
+
+// Unsettled returns how many (message, recipient) pairs the ledger holds
+// open: all of them under RetainAll, the young ones under a bounded retention.
+func (l *Ledger) Unsettled() int {
+	n := 0
+	for _, m := range l.msgs {
+		n += len(m.pairs)
+	}
+	return n
+}
+
+// pair returns the state of (message m, orig), or nil.
+func (m *Message) pair(orig mailops.Address) *pairState {
+	for i := range m.pairs {
+		if m.pairs[i].orig == orig {
+			return &m.pairs[i]
+		}
+	}
+	return nil
+}
+
+// newPair adds the state of (message m, orig); the pointer is good until the
+// next pair of m is added.
+func (m *Message) newPair(orig mailops.Address) *pairState {
+	m.pairs = append(m.pairs, pairState{orig: orig})
+	return &m.pairs[len(m.pairs)-1]
+}
+
+// pairOf returns the state of (message id, orig), or nil.
+func (l *Ledger) pairOf(id int, orig mailops.Address) *pairState {
+	if m := l.message(id); m != nil {
+		return m.pair(orig)
+	}
+	return nil
 }
 
 func (l *Ledger) submit(m *Message) {
+	if l.bounded {
+		l.settle(m.Submitted)
+	}
 	l.msgs = append(l.msgs, m)
+	if len(m.To) <= len(m.pairsInline) {
+		m.pairs = m.pairsInline[:0:len(m.pairsInline)]
+	} else {
+		m.pairs = make([]pairState, 0, len(m.To))
+	}
 	for _, to := range m.To {
-		k := pairKey{m.ID, to}
-		if _, ok := l.pairs[k]; !ok {
-			l.pairs[k] = &pairState{}
-			l.order = append(l.order, k)
+		if m.pair(to) == nil {
+			m.newPair(to)
 		}
 	}
 	if l.keep {
 		for _, to := range m.To {
-			l.events = append(l.events, Event{At: m.Submitted, Kind: EvSubmit, Msg: m.ID, Orig: to, Host: m.Origin})
+			l.keepEvent(Event{At: m.Submitted, Kind: EvSubmit, Msg: m.ID, Orig: to, Host: m.Origin})
 		}
 	}
+}
+
+// settle settles the messages, and their pairs, that are at least
+// SettleAfter old at now, and forgets them.
+func (l *Ledger) settle(now time.Time) {
+	d := 0
+	for d < len(l.msgs) && !l.msgs[d].Submitted.Add(l.ret.SettleAfter).After(now) {
+		m := l.msgs[d]
+		for i := range m.pairs {
+			st := &m.pairs[i]
+			cls, cause, tr := classify(l.outcomes(st), l.expect, st.orig)
+			if count(&l.settled, cls) {
+				l.viols = append(l.viols, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: cause, Trail: tr.strings()})
+			}
+		}
+		m.pairs = nil
+		d++
+	}
+	if d > 0 {
+		l.msgBase += d
+		l.msgs = compact(l.msgs, d)
+	}
+}
+
+// compact drops the first n elements, copying the rest down once the dead
+// part is large, so that the array does not grow for ever.
+func compact[T any](xs []T, n int) []T {
+	xs = xs[n:]
+	if cap(xs) < len(xs)*2 || cap(xs) < 64 {
+		return xs
+	}
+	return append(make([]T, 0, len(xs)*2), xs...)
+}
+
+// message returns message id, or nil once it is forgotten.
+func (l *Ledger) message(id int) *Message {
+	if id <= l.msgBase || id-l.msgBase > len(l.msgs) {
+		return nil
+	}
+	return l.msgs[id-l.msgBase-1]
+}
+
+// keepEvent keeps an event for Events, as the retention says, and returns
+// its index when the ledger keeps every event (else -1).
+func (l *Ledger) keepEvent(e Event) int {
+	switch l.ret.Keep {
+	case RetainViolations:
+		return -1
+	case RetainLast:
+		if len(l.ring) < l.ret.Last {
+			l.ring = append(l.ring, e)
+			return -1
+		}
+		l.ring[l.ringNext] = e
+		l.ringNext = (l.ringNext + 1) % len(l.ring)
+		return -1
+	}
+	return l.events.add(e)
 }
 
 func (l *Ledger) record(e Event) {
-	k := pairKey{e.Msg, e.Orig}
-	st := l.pairs[k]
-	if st == nil {
-		st = &pairState{}
-		l.pairs[k] = st
-		l.order = append(l.order, k)
+	m := l.message(e.Msg)
+	if m == nil {
+		l.late++ // settled and forgotten (bounded retention)
+		return
 	}
-	switch e.Kind {
-	case EvDeliver:
-		st.deliveries = append(st.deliveries, e)
-	case EvBounce:
-		st.bounces = append(st.bounces, e)
-	case EvLoop:
-		st.loops = append(st.loops, e)
-	case EvDrop:
-		st.drops = append(st.drops, e)
-	case EvDefer:
+	st := m.pair(e.Orig)
+	if st == nil {
+		st = m.newPair(e.Orig)
+	}
+	outcome := e.Kind == EvDeliver || e.Kind == EvBounce || e.Kind == EvLoop || e.Kind == EvDrop
+	if e.Kind == EvDefer {
 		st.deferrals++
 	}
-	if l.keep || e.Kind != EvHop {
-		if l.keep || e.Kind == EvDeliver || e.Kind == EvBounce || e.Kind == EvLoop || e.Kind == EvDrop {
-			l.events = append(l.events, e)
-		}
+	if !l.keep && !outcome {
+		return
+	}
+	i := l.keepEvent(e)
+	switch {
+	case !outcome:
+	case i < 0:
+		st.own = append(st.own, e)
+	case int(st.n) < len(st.idx):
+		st.idx[st.n] = int32(i)
+		st.n++
+	default:
+		st.more = append(st.more, int32(i))
+		st.n++
 	}
 }
 
-// Messages returns the submitted messages.
+// outcomes sorts a pair's outcome events by kind, into scratch space that
+// the next call reuses.
+func (l *Ledger) outcomes(st *pairState) *outcomes {
+	o := &l.gather
+	o.deliveries, o.bounces, o.loops, o.drops = o.deliveries[:0], o.bounces[:0], o.loops[:0], o.drops[:0]
+	o.deferrals = st.deferrals
+	add := func(e *Event) {
+		switch e.Kind {
+		case EvDeliver:
+			o.deliveries = append(o.deliveries, *e)
+		case EvBounce:
+			o.bounces = append(o.bounces, *e)
+		case EvLoop:
+			o.loops = append(o.loops, *e)
+		case EvDrop:
+			o.drops = append(o.drops, *e)
+		}
+	}
+	for j := 0; j < int(st.n); j++ {
+		var i int32
+		if j < len(st.idx) {
+			i = st.idx[j]
+		} else {
+			i = st.more[j-len(st.idx)]
+		}
+		add(l.events.at(int(i)))
+	}
+	for i := range st.own {
+		add(&st.own[i])
+	}
+	return o
+}
+
+// Messages returns the submitted messages (under a bounded retention, those
+// not settled yet).
 func (l *Ledger) Messages() []*Message { return l.msgs }
 
 // Events returns the recorded events in the order they happened (deliveries,
-// bounces and loops always; submissions, hops and deferrals when the ledger
-// keeps every event).
-func (l *Ledger) Events() []Event { return l.events }
+// bounces, loops and drops always; submissions, hops and deferrals when the
+// ledger keeps every event): all of them under RetainAll, the last
+// Retention.Last under RetainLast, none under RetainViolations. Under
+// RetainAll the events are spelt out (trails included) into one slice as
+// they are first read, which then grows with later calls.
+func (l *Ledger) Events() []Event {
+	if l.ret.Keep == RetainLast {
+		out := append(append([]Event(nil), l.ring[l.ringNext:]...), l.ring[:l.ringNext]...)
+		for i := range out {
+			out[i].Trail = out[i].hops.strings()
+		}
+		return out
+	}
+	for i := len(l.flat); i < l.events.n; i++ {
+		e := *l.events.at(i)
+		e.Trail = e.hops.strings()
+		l.flat = append(l.flat, e)
+	}
+	return l.flat
+}
 
 // RouteCounts buckets deliveries and bounces by route over time, for a
 // timeline: bucket start → route → count.
 func (l *Ledger) RouteCounts(start time.Time, bucket time.Duration) map[time.Time]map[string]int {
 	out := map[time.Time]map[string]int{}
-	for _, e := range l.events {
+	for _, e := range l.Events() {
 		if e.Kind != EvDeliver && e.Kind != EvBounce && e.Kind != EvLoop {
 			continue
 		}
@@ -147,7 +418,7 @@ func (l *Ledger) RouteCounts(start time.Time, bucket time.Duration) map[time.Tim
 // Routes lists every route seen in deliveries, sorted.
 func (l *Ledger) Routes() []string {
 	seen := map[string]bool{}
-	for _, e := range l.events {
+	for _, e := range l.Events() {
 		if e.Kind == EvDeliver {
 			seen[e.Route] = true
 		}

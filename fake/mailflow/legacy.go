@@ -86,7 +86,7 @@ func (l *Legacy) receive(env *envelope) Reply {
 		return ReplyUnknownUser
 	}
 	env.hops++
-	l.w.s.After(0, "legacy local", func() { l.local(env, 0) })
+	l.w.s.Schedule(0, "legacy local", func() { l.local(env, 0) })
 	return OK
 }
 
@@ -109,7 +109,7 @@ func (l *Legacy) local(env *envelope, depth int) {
 		}
 	case isBox:
 		if !hasFwd || fwd.keep {
-			w.deliver(env, LegacyMailbox(env.rcpt))
+			w.deliver(env, w.mailbox("legacy", "", env.rcpt))
 		}
 		if hasFwd {
 			c := env.child(fwd.to, "forward:"+string(env.rcpt))
@@ -148,6 +148,6 @@ func (h *internet) receive(env *envelope) Reply {
 	}
 	// Delivered once the transaction has ended, like every host's local
 	// delivery.
-	h.w.s.After(0, "internet local", func() { h.w.deliver(env, InternetMailbox(env.rcpt)) })
+	h.w.s.Schedule(0, "internet local", func() { h.w.deliver(env, h.w.mailbox("internet", "", env.rcpt)) })
 	return OK
 }

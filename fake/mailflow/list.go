@@ -95,11 +95,11 @@ func (l *ListServer) check(env *envelope) Reply {
 
 // fromEXO reports whether the hop before the last one in a trail (the
 // sending host of the current transaction) is Exchange Online.
-func fromEXO(trail []string) bool {
-	if len(trail) < 2 {
+func fromEXO(t *trail) bool {
+	if t.len() < 2 {
 		return false
 	}
-	p := trail[len(trail)-2]
+	p := t.last(1)
 	return p == "exo" || p == "relay" || strings.HasPrefix(p, "exo:") || strings.HasPrefix(p, "connector:")
 }
 
@@ -112,7 +112,7 @@ func (l *ListServer) receive(env *envelope) Reply {
 	members := append([]mailops.Address(nil), l.lists[env.rcpt]...)
 	l.mu.Unlock()
 	list := env.rcpt
-	l.w.s.After(0, "list "+string(list), func() {
+	l.w.s.Schedule(0, "list "+string(list), func() {
 		for _, m := range members {
 			c := env.child(m, "list:"+string(list))
 			c.from = mailops.Address(list.Local() + "-bounces@" + list.Domain())

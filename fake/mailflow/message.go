@@ -16,6 +16,16 @@ type Message struct {
 	Origin    string // who sent it: "internet", "partner", "internal", "device", "smtp"
 	Submitted time.Time
 	Size      int
+
+	// pairs are the ledger's states of (this message, each recipient);
+	// rows its message trace rows (indexes into the world's trace log).
+	pairs []pairState
+	rows  []int
+	// The usual message has one recipient: its To, pair and first trace
+	// rows live in the message (one allocation).
+	toInline    [1]mailops.Address
+	pairsInline [1]pairState
+	rowsInline  [2]int
 }
 
 // Reply is an SMTP reply.

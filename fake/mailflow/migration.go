@@ -55,7 +55,7 @@ func (w *World) Gates(initialDomain string, legacy []string, ignore ...string) r
 	slices.Sort(names)
 	var rs []dnscheck.Exchanger
 	for _, n := range names {
-		rs = append(rs, w.resolvr[n].(wireResolver).r)
+		rs = append(rs, w.resolvr[n].(*wireResolver).r)
 	}
 	template := dnscheck.Spec{InitialDomain: initialDomain, LegacyHosts: legacy, LegacySends: len(legacy) > 0}
 	g := runbook.DNSGates(template, ignore, rs...)

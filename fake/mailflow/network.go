@@ -34,7 +34,7 @@ type envelope struct {
 	auth   string // tenant the sender is authenticated in; "" for unauthenticated
 	client netip.Addr
 	hops   int
-	trail  []string
+	trail  *trail
 	// fromDisplay is the From display name as the final recipient sees it.
 	fromDisplay string
 }
@@ -42,13 +42,13 @@ type envelope struct {
 func (e *envelope) child(rcpt mailops.Address, via string) *envelope {
 	c := *e
 	c.rcpt = rcpt
-	c.trail = append(append([]string(nil), e.trail...), via)
+	c.trail = e.trail.push(via)
 	return &c
 }
 
 func (e *envelope) via(h string) *envelope {
 	c := *e
-	c.trail = append(append([]string(nil), e.trail...), h)
+	c.trail = e.trail.push(h)
 	return &c
 }
 
@@ -73,12 +73,25 @@ type outbound struct {
 	// addr is the sending host's address, which receiving hosts see (zero:
 	// the envelope's client is left as it is).
 	addr netip.Addr
+	// sendName and retryName name the sender's events (made once); routes
+	// are its MX routes by domain (mxRoute).
+	sendName, retryName string
+	routes              map[string]func() ([]string, Reply)
+}
+
+// names returns the names of the sender's events.
+func (o *outbound) names() (send, retry string) {
+	if o.sendName == "" {
+		o.sendName, o.retryName = "smtp "+o.from, "retry "+o.from
+	}
+	return o.sendName, o.retryName
 }
 
 // send delivers env to the hosts that route returns, now and on retries.
 func (o *outbound) send(env *envelope, route func() ([]string, Reply), attempt int) {
 	w := o.w
-	w.s.After(w.cfg.HopDelay, "smtp "+o.from, func() { o.try(env, route, attempt) })
+	name, _ := o.names()
+	w.s.Schedule(w.cfg.HopDelay, name, func() { o.try(env, route, attempt) })
 }
 
 func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt int) {
@@ -110,7 +123,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 			if lost := w.faults.apply(h.Name(), StageDataReply, env.rcpt); lost.Code != 0 {
 				// The host took the message, the sender never heard: it
 				// will send it again (a duplicate, not a loss).
-				w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: h.Name(), Reply: lost, Trail: env.trail})
+				w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: h.Name(), Reply: lost, hops: env.trail})
 				o.retry(env, route, attempt)
 			}
 			return
@@ -128,7 +141,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 		w.bounce(env, o.from, last)
 		return
 	}
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: o.from, Reply: last, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: o.from, Reply: last, hops: env.trail})
 	o.retry(env, route, attempt)
 }
 
@@ -142,12 +155,36 @@ func (o *outbound) retry(env *envelope, route func() ([]string, Reply), attempt 
 		w.bounce(env, o.from, ReplyExpired)
 		return
 	}
-	w.s.After(delay, "retry "+o.from, func() { o.try(env, route, attempt+1) })
+	_, name := o.names()
+	w.s.Schedule(delay, name, func() { o.try(env, route, attempt+1) })
 }
 
 // mxRoute resolves the recipient's domain through the sender's resolver and
 // returns the MX hosts in preference order.
 func (o *outbound) mxRoute(domain string) func() ([]string, Reply) {
+	if r, ok := o.routes[domain]; ok {
+		return r
+	}
+	r := o.newMXRoute(domain)
+	if o.routes == nil {
+		o.routes = map[string]func() ([]string, Reply){}
+	}
+	o.routes[domain] = r
+	return r
+}
+
+// newMXRoute makes mxRoute's route for a domain (made once per sender and
+// domain: it keeps no state of its own).
+func (o *outbound) newMXRoute(domain string) func() ([]string, Reply) {
+	if wr, ok := o.resolver.(*wireResolver); ok {
+		return func() ([]string, Reply) {
+			hosts, err := wr.mxHostsOf(context.Background(), domain)
+			if err != nil || len(hosts) == 0 {
+				return nil, ReplyNoRoute
+			}
+			return hosts, Reply{}
+		}
+	}
 	return func() ([]string, Reply) {
 		mxs, err := o.resolver.LookupMX(context.Background(), domain)
 		if err != nil || len(mxs) == 0 {

@@ -162,43 +162,57 @@ func (r Report) String() string {
 	return b.String()
 }
 
-// Check classifies every (message, intended recipient) in the ledger.
+// Check classifies every (message, intended recipient) in the ledger. Under
+// a bounded retention the pairs already settled come from the ledger's
+// settled counts and violations, in the same order as if it had kept
+// everything.
 func Check(l *Ledger, e *Expectations, seed uint64) Report {
-	rep := Report{Seed: seed}
-	for _, k := range l.order {
-		st := l.pairs[k]
-		rep.Sent++
-		cls, cause, trail := classify(st, e, k.orig)
-		switch cls {
-		case Delivered:
-			rep.Delivered++
-		case ExpectedBounce:
-			rep.ExpectedBounces++
-		case Bounced:
-			rep.Bounced++
-		case GapBounced:
-			rep.Bounced++
-			rep.GapBounced++
-		case Lost:
-			rep.Lost++
-		case Duplicated:
-			rep.Duplicated++
-		case Misdelivered:
-			rep.Misdelivered++
-		case Looped:
-			rep.Looped++
-		}
-		if cls != Delivered && cls != ExpectedBounce {
-			rep.Violations = append(rep.Violations, Violation{Msg: k.msg, To: k.orig, Class: cls, Cause: cause, Trail: trail})
+	rep := l.settled
+	rep.Seed = seed
+	rep.Violations = nil
+	rep.Violations = append(rep.Violations, l.viols...)
+	for _, m := range l.msgs {
+		for i := range m.pairs {
+			st := &m.pairs[i]
+			cls, cause, trail := classify(l.outcomes(st), e, st.orig)
+			if count(&rep, cls) {
+				rep.Violations = append(rep.Violations, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: cause, Trail: trail.strings()})
+			}
 		}
 	}
 	sort.SliceStable(rep.Violations, func(i, j int) bool { return rep.Violations[i].Msg < rep.Violations[j].Msg })
 	return rep
 }
 
-func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, string, []string) {
+// count adds a verdict to the report's counts and reports whether it is a
+// violation.
+func count(rep *Report, cls Class) bool {
+	rep.Sent++
+	switch cls {
+	case Delivered:
+		rep.Delivered++
+	case ExpectedBounce:
+		rep.ExpectedBounces++
+	case Bounced:
+		rep.Bounced++
+	case GapBounced:
+		rep.Bounced++
+		rep.GapBounced++
+	case Lost:
+		rep.Lost++
+	case Duplicated:
+		rep.Duplicated++
+	case Misdelivered:
+		rep.Misdelivered++
+	case Looped:
+		rep.Looped++
+	}
+	return cls != Delivered && cls != ExpectedBounce
+}
+
+func classify(st *outcomes, e *Expectations, orig mailops.Address) (Class, string, *trail) {
 	if len(st.loops) > 0 {
-		return Looped, st.loops[0].Reply.String(), st.loops[0].Trail
+		return Looped, st.loops[0].Reply.String(), st.loops[0].hops
 	}
 	people, valid := e.people[orig]
 	got := map[string]int{}
@@ -215,7 +229,7 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 				unread = &st.deliveries[i]
 			}
 		default:
-			return Misdelivered, "delivered to " + string(d.Mailbox) + ", which is not a mailbox of " + string(orig), d.Trail
+			return Misdelivered, "delivered to " + string(d.Mailbox) + ", which is not a mailbox of " + string(orig), d.hops
 		}
 	}
 	if !valid {
@@ -223,7 +237,7 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 			return ExpectedBounce, "", nil
 		}
 		if unread != nil {
-			return Misdelivered, "mail to an invalid address was delivered to " + string(unread.Mailbox), unread.Trail
+			return Misdelivered, "mail to an invalid address was delivered to " + string(unread.Mailbox), unread.hops
 		}
 		return Lost, "mail to an invalid address neither bounced nor delivered", nil
 	}
@@ -238,13 +252,13 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 					all = all && e.inGap(x)
 				}
 				if all {
-					return GapBounced, b.Reply.String() + " at " + b.Host + " in the verification gap of " + b.Rcpt.Domain(), b.Trail
+					return GapBounced, b.Reply.String() + " at " + b.Host + " in the verification gap of " + b.Rcpt.Domain(), b.hops
 				}
-				return Bounced, b.Reply.String() + " at " + b.Host, b.Trail
+				return Bounced, b.Reply.String() + " at " + b.Host, b.hops
 			case unread != nil:
-				return Lost, "delivered to " + string(unread.Mailbox) + " while its owner did not read it", unread.Trail
+				return Lost, "delivered to " + string(unread.Mailbox) + " while its owner did not read it", unread.hops
 			case len(st.drops) > 0:
-				return Lost, st.drops[0].Detail, st.drops[0].Trail
+				return Lost, st.drops[0].Detail, st.drops[0].hops
 			default:
 				cause := "neither delivered nor bounced by the horizon"
 				if st.deferrals > 0 {
@@ -258,7 +272,7 @@ func classify(st *pairState, e *Expectations, orig mailops.Address) (Class, stri
 		}
 	}
 	if dup {
-		return Duplicated, "delivered more than once", st.deliveries[0].Trail
+		return Duplicated, "delivered more than once", st.deliveries[0].hops
 	}
 	return Delivered, "", nil
 }

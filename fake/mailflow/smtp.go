@@ -110,7 +110,7 @@ func (s *Session) Authenticate(user string) Reply {
 	if !ok {
 		return Reply{235, "2.7.0", "Authentication successful"}
 	}
-	a, err := mailops.ParseAddress(user)
+	a, err := s.w.parseAddress(user)
 	if err != nil {
 		return ReplyAuthFailed
 	}
@@ -118,7 +118,7 @@ func (s *Session) Authenticate(user string) Reply {
 	if !ok {
 		return ReplyAuthFailed
 	}
-	r, ok := t.MailView().Recipient(a)
+	r, ok := t.ReadOnlyMailView().Recipient(a)
 	if !ok || r.Kind != mailops.Mailbox {
 		return ReplyAuthFailed
 	}
@@ -128,7 +128,7 @@ func (s *Session) Authenticate(user string) Reply {
 
 // mayUseSender reports whether the authenticated user may send as from.
 func (s *Session) mayUseSender(from mailops.Address) bool {
-	v := s.tenant.MailView()
+	v := s.tenant.ReadOnlyMailView()
 	if r, ok := v.Recipient(from); ok && r.Address == s.user {
 		return true
 	}
@@ -153,7 +153,7 @@ func (s *Session) Mail(from string) Reply {
 	}
 	var a mailops.Address
 	if from != "" {
-		p, err := mailops.ParseAddress(from)
+		p, err := s.w.parseAddress(from)
 		if err != nil {
 			return ReplyBadAddress
 		}
@@ -191,6 +191,27 @@ func (s *Session) Rcpt(to string) Reply {
 	return OK
 }
 
+// parseAddress is mailops.ParseAddress, remembered for the addresses the
+// world's own senders use again and again (the device relay's account).
+func (w *World) parseAddress(s string) (mailops.Address, error) {
+	if p, ok := w.parsed[s]; ok {
+		return p.a, p.err
+	}
+	a, err := mailops.ParseAddress(s)
+	if len(w.parsed) < 4096 {
+		if w.parsed == nil {
+			w.parsed = map[string]parsedAddress{}
+		}
+		w.parsed[s] = parsedAddress{a, err}
+	}
+	return a, err
+}
+
+type parsedAddress struct {
+	a   mailops.Address
+	err error
+}
+
 // checkRcpt is what each kind of host says at RCPT.
 func (s *Session) checkRcpt(a mailops.Address) Reply {
 	env := &envelope{rcpt: a, from: s.from, client: s.ci.Addr}
@@ -217,10 +238,10 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 			}
 			return h.relayRefusal(env)
 		}
-		if r := partnerRestriction(t.MailView(), env); r.Code != 0 {
+		if r := partnerRestriction(t.ReadOnlyMailView(), env); r.Code != 0 {
 			return r
 		}
-		if dom.Type == mailops.Authoritative && !known(t.MailView(), a) {
+		if dom.Type == mailops.Authoritative && !known(t.ReadOnlyMailView(), a) {
 			return ReplyDBEB
 		}
 	case *internet:
@@ -352,6 +373,9 @@ func (w *World) smtpMessage(h header, from mailops.Address, rcpts []mailops.Addr
 			w.msgIDs = map[string]*Message{}
 		}
 		w.msgIDs[h.messageID] = m
+		if w.ledger.bounded {
+			w.msgIDOrder = append(w.msgIDOrder, h.messageID)
+		}
 	}
 	return m
 }
@@ -379,5 +403,5 @@ func (w *World) hop(env *envelope, from, to string) {
 		return
 	}
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvHop, Msg: env.msg.ID, Orig: env.orig, Host: to, Detail: "from " + from,
-		Trail: env.via(to).trail})
+		hops: env.trail.push(to)})
 }

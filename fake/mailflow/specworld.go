@@ -316,6 +316,7 @@ func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migrat
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	var out []*Migration
+	allowExternal := len(w.externals()) > 0
 	for _, rb := range w.Runbooks {
 		m := &Migration{NoCrashIn: gapSteps}
 		out = append(out, m)
@@ -332,7 +333,7 @@ func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migrat
 				// Mail contacts listed in the spec are the user's explicit
 				// allowance of external members.
 				cl := mailops.NewClient(w.tenant.Driver("admin-"+spec.Domain), mailops.Options{Clock: w.s, Logger: logger, WaitConsistent: true,
-					AllowExternalMembers: len(w.externals()) > 0})
+					AllowExternalMembers: allowExternal})
 				pf, err := runbook.RunPreflight(ctx, cl, spec, w.tenant)
 				if err != nil {
 					m.Err = err
@@ -412,18 +413,24 @@ func (w *SpecWorld) Differential() []Mismatch {
 			chains[e.Address] = append(chains[e.Address], fmt.Sprintf("%s -> %s (%s)", s.From, s.To, s.Pos))
 		}
 	}
-	addrs := make([]mailops.Address, 0, len(w.legacySide))
-	for a := range w.legacySide {
+	return w.World.differential(w.legacySide, w.probes, chains)
+}
+
+// differential compares, address by address, where each probe landed with
+// where the legacy server delivers.
+func (w *World) differential(legacySide map[mailops.Address][]string, probes map[mailops.Address]*Message, chains map[string][]string) []Mismatch {
+	addrs := make([]mailops.Address, 0, len(legacySide))
+	for a := range legacySide {
 		addrs = append(addrs, a)
 	}
 	slices.Sort(addrs)
 	var out []Mismatch
 	for _, a := range addrs {
-		want := slices.Sorted(slices.Values(w.legacySide[a]))
+		want := slices.Sorted(slices.Values(legacySide[a]))
 		var got []string
-		if m := w.probes[a]; m != nil {
-			if st := w.ledger.pairs[pairKey{m.ID, a}]; st != nil {
-				for _, d := range st.deliveries {
+		if m := probes[a]; m != nil {
+			if st := w.ledger.pairOf(m.ID, a); st != nil {
+				for _, d := range w.ledger.outcomes(st).deliveries {
 					got = append(got, mailboxOwner(d.Mailbox))
 				}
 			}

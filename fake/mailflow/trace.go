@@ -52,33 +52,59 @@ type traceRow struct {
 }
 
 // traceLog keeps the rows in the order received.
+// Each message lists the indexes of its rows (Message.rows).
 type traceLog struct {
-	rows  map[traceKey]*traceRow
-	order []traceKey
+	rows chunked[traceRow]
 }
 
 // traceReceived records that tenant t's edge or transport received a copy.
 func (w *World) traceReceived(t *fake.Tenant, env *envelope) *traceRow {
-	return w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, "", env.orig})
+	return w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, "", env.orig})
 }
 
 // traceForwarded records a copy forwarded inside tenant t (env's last hop is
 // its "forward:..." step).
 func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
-	w.traceRow(traceKey{t.Name(), env.msg.ID, env.orig, env.trail[len(env.trail)-1], env.rcpt})
+	w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, env.trail.last(0), env.rcpt})
 }
 
-func (w *World) traceRow(k traceKey) *traceRow {
-	if r, ok := w.trace.rows[k]; ok {
-		return r
+// traceRow returns k's row, made now if it is new; the pointer is good
+// until the next row is made.
+func (w *World) traceRow(m *Message, k traceKey) *traceRow {
+	for _, i := range m.rows {
+		if i >= w.trace.rows.first {
+			if r := w.trace.rows.at(i); r.key == k {
+				return r
+			}
+		}
 	}
-	if w.trace.rows == nil {
-		w.trace.rows = map[traceKey]*traceRow{}
+	i := w.trace.rows.add(traceRow{key: k, received: w.s.Now()})
+	if m.rows == nil {
+		m.rows = m.rowsInline[:0:len(m.rowsInline)]
 	}
-	r := &traceRow{key: k, received: w.s.Now()}
-	w.trace.rows[k] = r
-	w.trace.order = append(w.trace.order, k)
-	return r
+	m.rows = append(m.rows, i)
+	return w.trace.rows.at(i)
+}
+
+// forget drops, under a bounded retention, the message trace rows and
+// Message-IDs of messages the ledger has settled: message trace then covers
+// the messages not settled yet.
+func (w *World) forget() {
+	rows := &w.trace.rows
+	i := rows.first
+	for i < rows.n && rows.at(i).key.msg <= w.ledger.msgBase &&
+		!rows.at(i).received.Add(w.cfg.Retention.SettleAfter).After(w.s.Now()) {
+		i++
+	}
+	rows.drop(i)
+	n := 0
+	for n < len(w.msgIDOrder) && w.msgIDs[w.msgIDOrder[n]].ID <= w.ledger.msgBase {
+		delete(w.msgIDs, w.msgIDOrder[n])
+		n++
+	}
+	if n > 0 {
+		w.msgIDOrder = compact(w.msgIDOrder, n)
+	}
 }
 
 // traceRefused records the edge's refusal of a copy for tenant t.
@@ -93,15 +119,19 @@ func (w *World) traceRefused(t *fake.Tenant, env *envelope, r Reply) {
 func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
 	return func(q mailops.TraceQuery) []mailops.TraceEntry {
 		var out []mailops.TraceEntry
-		for _, k := range w.trace.order {
+		for i := w.trace.rows.first; i < w.trace.rows.n; i++ {
+			row := w.trace.rows.at(i)
+			k := row.key
 			if k.tenant != t.Name() {
 				continue
 			}
-			row := w.trace.rows[k]
 			if row.received.Before(q.Start) || !row.received.Before(q.End) {
 				continue
 			}
-			m := w.ledger.msgs[k.msg-1]
+			m := w.ledger.message(k.msg)
+			if m == nil {
+				continue // settled and forgotten (bounded retention)
+			}
 			e := mailops.TraceEntry{Received: row.received, MessageID: fmt.Sprintf("<%d@mailflow.invalid>", m.ID),
 				Sender: m.From, Recipient: k.rcpt}
 			e.Status, e.Detail = w.traceStatus(row)
@@ -118,20 +148,21 @@ func (w *World) traceStatus(row *traceRow) (mailops.TraceStatus, string) {
 	if row.refused.Code != 0 {
 		return mailops.TraceFailed, row.refused.String()
 	}
-	st := w.ledger.pairs[pairKey{row.key.msg, row.key.orig}]
-	if st == nil {
+	ps := w.ledger.pairOf(row.key.msg, row.key.orig)
+	if ps == nil {
 		return mailops.TracePending, ""
 	}
+	st := w.ledger.outcomes(ps)
 	hop := "exo:" + row.key.tenant
 	// A forwarded copy's row follows only the events of that copy.
-	ours := func(trail []string) bool { return row.key.via == "" || slices.Contains(trail, row.key.via) }
+	ours := func(t *trail) bool { return row.key.via == "" || t.contains(row.key.via) }
 	for _, d := range st.deliveries {
-		if slices.Contains(d.Trail, hop) && ours(d.Trail) {
+		if d.hops.contains(hop) && ours(d.hops) {
 			return mailops.TraceDelivered, ""
 		}
 	}
 	for _, b := range append(append([]Event(nil), st.bounces...), st.loops...) {
-		if (b.Host == hop || (b.Host == "exo" || strings.HasPrefix(b.Host, "exo:")) && slices.Contains(b.Trail, hop)) && ours(b.Trail) {
+		if (b.Host == hop || (b.Host == "exo" || strings.HasPrefix(b.Host, "exo:")) && b.hops.contains(hop)) && ours(b.hops) {
 			return mailops.TraceFailed, b.Reply.String()
 		}
 	}

@@ -42,16 +42,18 @@ func (w *World) StartTraffic(name string, tr Traffic) {
 		return
 	}
 	mean := float64(time.Hour) / tr.PerHour
+	intn := r.IntN
+	event := "traffic " + name
 	var next func()
 	next = func() {
 		if !w.s.Now().Before(tr.Until) {
 			return
 		}
-		w.sendOne(r.Float64(), r.IntN, tr)
+		w.sendOne(r.Float64(), intn, tr)
 		gap := time.Duration(-math.Log(1-r.Float64()) * mean)
-		w.s.After(max(gap, time.Millisecond), "traffic "+name, next)
+		w.s.Schedule(max(gap, time.Millisecond), event, next)
 	}
-	w.s.At(tr.From, "traffic "+name, next)
+	w.s.At(tr.From, event, next)
 }
 
 func pick[T any](intn func(int) int, xs []T) (T, bool) {
@@ -83,44 +85,45 @@ func pickAmong[T any](intn func(int) int, lists ...[]T) (T, bool) {
 }
 
 func (w *World) sendOne(x float64, intn func(int) int, tr Traffic) {
-	kinds := []func() bool{
-		func() bool {
-			from, ok := pick(intn, tr.Internet)
-			to, ok2 := pick(intn, tr.To)
-			if ok && ok2 {
-				w.SendFromInternet(from, "Internet sender", to)
-			}
-			return ok && ok2
-		},
-		func() bool {
-			from, ok := pick(intn, tr.Partner)
-			to, ok2 := pick(intn, tr.To)
-			if ok && ok2 {
-				w.SendFromTenant(w.partner, from, "Partner", to)
-			}
-			return ok && ok2
-		},
-		func() bool {
-			from, ok := pick(intn, tr.Internal)
-			to, ok2 := pickAmong(intn, tr.To, tr.InternalOnly, tr.Outside)
-			if ok && ok2 {
-				w.SendFromTenant(w.tenant, from, "社内ユーザー", to)
-			}
-			return ok && ok2
-		},
-		func() bool {
-			d, ok := pick(intn, tr.Devices)
-			to, ok2 := pick(intn, tr.To)
-			if ok && ok2 {
-				w.SendFromDevice(d.Relay, d.Client, d.From, to)
-			}
-			return ok && ok2
-		},
-	}
-	start := int(x * float64(len(kinds)))
-	for i := 0; i < len(kinds); i++ {
-		if kinds[(start+i)%len(kinds)]() {
+	// Kinds in turn from a random one: internet, partner, internal,
+	// device; a kind with no senders or recipients passes to the next.
+	start := int(x * 4)
+	for i := 0; i < 4; i++ {
+		if w.sendKind((start+i)%4, intn, tr) {
 			return
 		}
+	}
+}
+
+func (w *World) sendKind(kind int, intn func(int) int, tr Traffic) bool {
+	switch kind {
+	case 0:
+		from, ok := pick(intn, tr.Internet)
+		to, ok2 := pick(intn, tr.To)
+		if ok && ok2 {
+			w.SendFromInternet(from, "Internet sender", to)
+		}
+		return ok && ok2
+	case 1:
+		from, ok := pick(intn, tr.Partner)
+		to, ok2 := pick(intn, tr.To)
+		if ok && ok2 {
+			w.SendFromTenant(w.partner, from, "Partner", to)
+		}
+		return ok && ok2
+	case 2:
+		from, ok := pick(intn, tr.Internal)
+		to, ok2 := pickAmong(intn, tr.To, tr.InternalOnly, tr.Outside)
+		if ok && ok2 {
+			w.SendFromTenant(w.tenant, from, "社内ユーザー", to)
+		}
+		return ok && ok2
+	default:
+		d, ok := pick(intn, tr.Devices)
+		to, ok2 := pick(intn, tr.To)
+		if ok && ok2 {
+			w.SendFromDevice(d.Relay, d.Client, d.From, to)
+		}
+		return ok && ok2
 	}
 }

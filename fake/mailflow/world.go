@@ -35,6 +35,9 @@ type Config struct {
 	EXOIgnoresMX bool
 	// KeepEvents keeps every ledger event (hops, deferrals), not only outcomes.
 	KeepEvents bool
+	// Retention bounds what the ledger keeps for long runs (labs, soaks);
+	// the zero value keeps everything.
+	Retention Retention
 }
 
 // DefaultStart is when a world's clock starts unless Config.Start says
@@ -58,6 +61,9 @@ func (c Config) withDefaults() Config {
 	if c.GiveUp == 0 {
 		c.GiveUp = 48 * time.Hour
 	}
+	if c.Retention.SettleAfter == 0 {
+		c.Retention.SettleAfter = c.GiveUp + c.RetryMax + time.Hour
+	}
 	return c
 }
 
@@ -79,12 +85,64 @@ type World struct {
 	// msgIDs maps the Message-ID of messages submitted over SMTP sessions
 	// to their message, so that a retry is the same message (smtp.go).
 	msgIDs map[string]*Message
+	// msgIDOrder lists msgIDs' keys in order, to forget them under a
+	// bounded retention.
+	msgIDOrder []string
 	// exoHosts are the Exchange Online MX hosts the DNS publishes;
 	// noCache resolves for senders without a resolver (exohosts.go).
 	exoHosts exoHosts
 	noCache  Resolver
 	// trace holds the message trace rows (trace.go).
 	trace traceLog
+	// routes interns route names; routeBuf is routeOf's scratch space.
+	routes   map[string]string
+	routeBuf []byte
+	// senders are the internet senders' queues, by domain; devices the
+	// devices' queues and routes to their relay.
+	senders map[string]*outbound
+	devices map[deviceKey]*device
+	// parsed remembers parsed addresses (smtp.go); mailboxes interns
+	// mailbox names.
+	parsed    map[string]parsedAddress
+	mailboxes map[mailboxKey]Mailbox
+}
+
+type deviceKey struct {
+	client netip.Addr
+	relay  string
+}
+
+type device struct {
+	out   *outbound
+	route func() ([]string, Reply)
+}
+
+type mailboxKey struct {
+	kind, tenant string
+	addr         mailops.Address
+}
+
+// mailbox returns a mailbox name ("legacy", "exo" with a tenant, or
+// "internet"), made once per mailbox.
+func (w *World) mailbox(kind, tenant string, a mailops.Address) Mailbox {
+	k := mailboxKey{kind, tenant, a}
+	if mb, ok := w.mailboxes[k]; ok {
+		return mb
+	}
+	var mb Mailbox
+	switch kind {
+	case "legacy":
+		mb = LegacyMailbox(a)
+	case "exo":
+		mb = EXOMailbox(tenant, a)
+	default:
+		mb = InternetMailbox(a)
+	}
+	if w.mailboxes == nil {
+		w.mailboxes = map[mailboxKey]Mailbox{}
+	}
+	w.mailboxes[k] = mb
+	return mb
 }
 
 // NewWorld makes a world: a cloud with our tenant ("ours") and a partner
@@ -93,7 +151,8 @@ type World struct {
 func NewWorld(cfg Config) *World {
 	cfg = cfg.withDefaults()
 	s := sim.NewAt(cfg.Seed, cfg.Start)
-	w := &World{cfg: cfg, s: s, ledger: NewLedger(cfg.KeepEvents), expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
+	w := &World{cfg: cfg, s: s, expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
+	w.ledger = newBoundedLedger(cfg.KeepEvents, cfg.Retention, w.expect)
 	w.dns = newWireDNS(s)
 	w.dns.beforeQuery = w.beforeDNSQuery
 	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
@@ -166,8 +225,17 @@ func (w *World) AddInternetDomain(domain string) {
 
 func (w *World) newMessage(origin string, from mailops.Address, name string, to []mailops.Address) *Message {
 	w.nextID++
-	m := &Message{ID: w.nextID, From: from, FromName: name, To: append([]mailops.Address(nil), to...), Origin: origin, Submitted: w.s.Now(), Size: 4096}
+	m := &Message{ID: w.nextID, From: from, FromName: name, Origin: origin, Submitted: w.s.Now(), Size: 4096}
+	if len(to) == 1 {
+		m.toInline[0] = to[0]
+		m.To = m.toInline[:1:1]
+	} else {
+		m.To = append([]mailops.Address(nil), to...)
+	}
 	w.ledger.submit(m)
+	if w.ledger.bounded {
+		w.forget()
+	}
 	return m
 }
 
@@ -175,7 +243,14 @@ func (w *World) newMessage(origin string, from mailops.Address, name string, to 
 // the recipients' MX up through its own resolver.
 func (w *World) SendFromInternet(from mailops.Address, name string, to ...mailops.Address) *Message {
 	m := w.newMessage("internet", from, name, to)
-	out := &outbound{w: w, from: "internet:" + from.Domain(), resolver: w.Resolver("internet:" + from.Domain())}
+	out := w.senders[from.Domain()]
+	if out == nil {
+		out = &outbound{w: w, from: "internet:" + from.Domain(), resolver: w.Resolver("internet:" + from.Domain())}
+		if w.senders == nil {
+			w.senders = map[string]*outbound{}
+		}
+		w.senders[from.Domain()] = out
+	}
 	for _, rcpt := range to {
 		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
 		out.send(env, out.mxRoute(rcpt.Domain()), 0)
@@ -193,7 +268,7 @@ func (w *World) SendFromTenant(t *fake.Tenant, from mailops.Address, name string
 	m := w.newMessage(origin, from, name, to)
 	for _, rcpt := range to {
 		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
-		w.s.After(w.cfg.HopDelay, "submit", func() { w.exo.submit(t, env) })
+		w.s.Schedule(w.cfg.HopDelay, "submit", func() { w.exo.submit(t, env) })
 	}
 	return m
 }
@@ -221,19 +296,19 @@ func (w *World) deliversInside(domain string) bool {
 
 func (w *World) deliver(env *envelope, mb Mailbox) {
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.orig, Mailbox: mb,
-		Route: w.routeOf(env.msg.Origin, env.trail), Trail: env.trail, FromDisplay: env.fromDisplay})
+		Route: w.routeOf(env.msg.Origin, env.trail), hops: env.trail, FromDisplay: env.fromDisplay})
 }
 
 func (w *World) bounce(env *envelope, host string, r Reply) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, hops: env.trail})
 }
 
 func (w *World) loop(env *envelope, host string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, hops: env.trail})
 }
 
 func (w *World) drop(env *envelope, host, why string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, Trail: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, hops: env.trail})
 }
 
 // Check runs the oracle over everything so far.
@@ -269,7 +344,7 @@ func (r *relay) receive(env *envelope) Reply {
 	}
 	e := env.via("relay:" + r.host)
 	e.from = r.account
-	r.w.s.After(r.w.cfg.HopDelay, "relay submit", func() { r.w.exo.submit(r.w.tenant, e) })
+	r.w.s.Schedule(r.w.cfg.HopDelay, "relay submit", func() { r.w.exo.submit(r.w.tenant, e) })
 	return OK
 }
 
@@ -282,19 +357,37 @@ func (w *World) AddRelay(host string, account mailops.Address, allowed ...netip.
 // SendFromDevice submits a message from a device at client to the relay.
 func (w *World) SendFromDevice(relayHost string, client netip.Addr, from mailops.Address, to ...mailops.Address) *Message {
 	m := w.newMessage("device", from, "", to)
-	out := &outbound{w: w, from: "device:" + client.String()}
+	d := w.devices[deviceKey{client, relayHost}]
+	if d == nil {
+		d = &device{out: &outbound{w: w, from: "device:" + client.String()}, route: fixedRoute(relayHost)}
+		if w.devices == nil {
+			w.devices = map[deviceKey]*device{}
+		}
+		w.devices[deviceKey{client, relayHost}] = d
+	}
 	for _, rcpt := range to {
 		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, client: client}
-		out.send(env, fixedRoute(relayHost), 0)
+		d.out.send(env, d.route, 0)
 	}
 	return m
 }
 
 // routeOf names a copy's route for timelines: the origin, then each kind of
 // hop (EXO, group, alias, forward, connector, legacy, internet, device relay).
-func (w *World) routeOf(origin string, trail []string) string {
-	parts := []string{origin}
-	for _, h := range trail {
+// Routes are interned: a route seen before costs no allocation.
+func (w *World) routeOf(origin string, t *trail) string {
+	var stack [32]string
+	hops := stack[:0]
+	if t.len() > len(stack) {
+		hops = make([]string, 0, t.len())
+	}
+	for ; t != nil; t = t.prev {
+		hops = append(hops, t.hop)
+	}
+	buf := append(w.routeBuf[:0], origin...)
+	lastKind := origin
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := hops[i]
 		kind := h
 		if i := strings.IndexByte(h, ':'); i > 0 {
 			kind = h[:i]
@@ -320,9 +413,20 @@ func (w *World) routeOf(origin string, trail []string) string {
 				kind = "list"
 			}
 		}
-		if parts[len(parts)-1] != kind {
-			parts = append(parts, kind)
+		if lastKind != kind {
+			buf = append(buf, "→"...)
+			buf = append(buf, kind...)
+			lastKind = kind
 		}
 	}
-	return strings.Join(parts, "→")
+	w.routeBuf = buf
+	if r, ok := w.routes[string(buf)]; ok {
+		return r
+	}
+	if w.routes == nil {
+		w.routes = map[string]string{}
+	}
+	r := string(buf)
+	w.routes[r] = r
+	return r
 }

@@ -89,6 +89,9 @@ func (s *Scheduler) dispatch(e *Timer) {
 		}
 		s.steps++
 		s.runEvent(e)
+		if e.reuse {
+			s.recycle(e)
+		}
 	}
 }
 

@@ -29,9 +29,11 @@ type Scheduler struct {
 
 	now atomic.Int64 // virtual nanoseconds since start; written by the loop
 
-	mu     sync.Mutex // guards seq and events
+	mu     sync.Mutex // guards seq, events and free
 	seq    uint64
 	events eventHeap
+	// free holds the storage of Schedule's events once they have run.
+	free []*Timer
 
 	// Loop state: touched only by the loop goroutine or the one process it
 	// has handed control to (the hand-off orders the accesses), or by any
@@ -151,6 +153,7 @@ type Timer struct {
 	name  string
 	s     *Scheduler
 	stop  func() bool // wall executor
+	reuse bool        // from Schedule: recycled once run
 }
 
 // Stop cancels the event. It reports whether the event was still pending
@@ -180,6 +183,34 @@ func (s *Scheduler) After(d time.Duration, name string, fn func()) *Timer {
 	e := &Timer{kind: evFunc, fn: fn, name: name, s: s}
 	s.schedule(e, addSat(s.now.Load(), d))
 	return e
+}
+
+// Schedule is After for an event nobody will stop: it returns no Timer, so
+// the scheduler reuses the event's storage once it has run (a busy world
+// schedules millions). Ordering is After's.
+func (s *Scheduler) Schedule(d time.Duration, name string, fn func()) {
+	s.mu.Lock()
+	var e *Timer
+	if n := len(s.free); n > 0 {
+		e = s.free[n-1]
+		s.free = s.free[:n-1]
+	}
+	s.mu.Unlock()
+	if e == nil {
+		e = &Timer{}
+	}
+	*e = Timer{kind: evFunc, fn: fn, name: name, s: s, reuse: true}
+	s.schedule(e, addSat(s.now.Load(), d))
+}
+
+// recycle keeps a Schedule event's storage for the next one.
+func (s *Scheduler) recycle(e *Timer) {
+	*e = Timer{}
+	s.mu.Lock()
+	if len(s.free) < 4096 {
+		s.free = append(s.free, e)
+	}
+	s.mu.Unlock()
 }
 
 // schedule gives e the next sequence number and puts it in the heap at

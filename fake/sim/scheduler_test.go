@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,4 +277,39 @@ func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
 		assert.False(t, strings.HasPrefix(line, "error"), line)
 	}
 	assert.Contains(t, strings.Join(one, "\n"), "grandchild", "the nested spawns ran")
+}
+
+// Schedule orders events exactly as After does, and the storage of a run
+// event serves the next one without disturbing anything pending.
+func TestScheduleOrdersLikeAfterAndReusesEvents(t *testing.T) {
+	s := New(1)
+	var got []string
+	add := func(d time.Duration, name string, schedule bool) {
+		fn := func() { got = append(got, name) }
+		if schedule {
+			s.Schedule(d, name, fn)
+		} else {
+			s.After(d, name, fn)
+		}
+	}
+	add(time.Second, "a", true)
+	add(time.Second, "b", false)
+	add(0, "c", true)
+	add(time.Second, "d", true)
+	s.Schedule(2*time.Second, "chain", func() {
+		got = append(got, "chain")
+		for i := 0; i < 3; i++ {
+			add(time.Duration(i)*time.Millisecond, "re"+string(rune('0'+i)), true)
+		}
+	})
+	if err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"c", "a", "b", "d", "chain", "re0", "re1", "re2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if s.Pending() != 0 {
+		t.Fatalf("%d events pending", s.Pending())
+	}
 }

@@ -251,11 +251,12 @@ func (c *conn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Close releases the connection's slot before closing the socket: a client
+// that sees the close may connect again at once and must find the slot free.
 func (c *conn) Close() error {
-	err := c.Conn.Close()
 	c.once.Do(func() {
 		c.l.srv.Do(c.sess.Close)
 		c.l.release()
 	})
-	return err
+	return c.Conn.Close()
 }
