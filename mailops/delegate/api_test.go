@@ -26,7 +26,12 @@ type apiEnv struct {
 
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
-	s := newStack(t, onSQLite, fake.InstantTenantConfig())
+	return newAPIEnvNotifying(t, nil)
+}
+
+func newAPIEnvNotifying(t *testing.T, n Notifier) *apiEnv {
+	t.Helper()
+	s := newStackNotifying(t, onSQLite, fake.InstantTenantConfig(), n)
 	iss := newIssuer(t)
 	auth, err := NewAuthenticator(context.Background(), iss.srv.URL, audience, testConfig, mailops.WallClock{})
 	if err != nil {

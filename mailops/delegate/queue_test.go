@@ -23,10 +23,14 @@ type stack struct {
 
 // noteLog records notifications.
 type noteLog struct {
-	ch chan Request
+	ch   chan Request
+	also Notifier
 }
 
-func (n *noteLog) Notify(_ context.Context, r Request) error {
+func (n *noteLog) Notify(ctx context.Context, r Request) error {
+	if n.also != nil {
+		return n.also.Notify(ctx, r)
+	}
 	n.ch <- r
 	return nil
 }
@@ -40,9 +44,16 @@ const (
 
 func newStack(t *testing.T, kind queueKind, cfg fake.TenantConfig) *stack {
 	t.Helper()
+	return newStackNotifying(t, kind, cfg, nil)
+}
+
+// newStackNotifying is newStack with notifications to n as well as to the
+// stack's log.
+func newStackNotifying(t *testing.T, kind queueKind, cfg fake.TenantConfig, n Notifier) *stack {
+	t.Helper()
 	ctx := context.Background()
 	w := newWorld(t, cfg, 2)
-	notes := &noteLog{ch: make(chan Request, 256)}
+	notes := &noteLog{ch: make(chan Request, 256), also: n}
 	var st Store
 	a := &Applier{Client: w.client, Config: testConfig, Notify: notes}
 	var enqueue func(Request) TxHook

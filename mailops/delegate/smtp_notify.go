@@ -23,6 +23,18 @@ type MailNotifier struct {
 	Hello string
 	// Clock dates the messages.
 	Clock mailops.Clock
+	// TagSender makes the envelope sender name the request and state
+	// (VERP: local+ID.state@domain), so that a bounce, and a delivery in a
+	// log, says which notification it was.
+	TagSender bool
+}
+
+// SenderFor is the envelope sender of r's notification.
+func (n *MailNotifier) SenderFor(r Request) mailops.Address {
+	if !n.TagSender {
+		return n.From
+	}
+	return mailops.Address(n.From.Local() + "+" + r.ID + "." + string(r.State) + "@" + n.From.Domain())
 }
 
 var _ Notifier = (*MailNotifier)(nil)
@@ -34,10 +46,10 @@ func (n *MailNotifier) Notify(ctx context.Context, r Request) error {
 	if !ok {
 		return nil
 	}
-	return n.send(ctx, msg)
+	return n.send(ctx, n.SenderFor(r), msg)
 }
 
-func (n *MailNotifier) send(ctx context.Context, m Notice) error {
+func (n *MailNotifier) send(ctx context.Context, sender mailops.Address, m Notice) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", n.Relay)
 	if err != nil {
@@ -59,7 +71,7 @@ func (n *MailNotifier) send(ctx context.Context, m Notice) error {
 	for i, a := range m.To {
 		to[i] = string(a)
 	}
-	if err := c.SendMail(string(m.From), to, bytes.NewReader(m.Message)); err != nil {
+	if err := c.SendMail(string(sender), to, bytes.NewReader(m.Message)); err != nil {
 		return fmt.Errorf("delegate: notify: send to %v: %w", to, err)
 	}
 	if err := c.Quit(); err != nil {
