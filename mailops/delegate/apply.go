@@ -89,7 +89,11 @@ func (a *Applier) Apply(ctx context.Context, id string, final bool) error {
 		}
 		return a.finish(ctx, id, Done, "")
 	case errors.As(err, &te) && !final:
-		return &SnoozeError{For: max(te.RetryAfter, time.Second), Reason: err}
+		d := te.RetryAfter
+		if d <= 0 {
+			d = time.Second // no hint: a short pause
+		}
+		return &SnoozeError{For: d, Reason: err}
 	case retryable(err) && !final:
 		return err
 	}

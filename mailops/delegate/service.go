@@ -186,3 +186,26 @@ func (s *Service) decide(ctx context.Context, a Actor, id string, act Action, to
 		return Entry{At: r.UpdatedAt, Actor: a.Subject, Event: string(act), Detail: reason}, nil
 	}, nil)
 }
+
+// Resume finishes the intake of every request of the delegated domains that
+// a crash left between submitted and queued (submitted, validated,
+// simulated, auto-approved or approved), and returns how many it moved.
+func (s *Service) Resume(ctx context.Context) (int, error) {
+	n := 0
+	for _, d := range s.Config.Domains {
+		rs, err := s.Store.List(ctx, d.Name)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range rs {
+			switch r.State {
+			case Submitted, Validated, Simulated, AutoApproved, Approved:
+				if _, err := s.advance(ctx, r); err != nil {
+					return n, fmt.Errorf("delegate: resume request %s: %w", r.ID, err)
+				}
+				n++
+			}
+		}
+	}
+	return n, nil
+}
