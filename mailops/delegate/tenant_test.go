@@ -26,31 +26,8 @@ func newWorld(t *testing.T, cfg fake.TenantConfig, maxSessions int) *world {
 	cloud := fake.NewCloud(w, w.Rand("cloud"), fake.DefaultCloudConfig())
 	tenant := cloud.NewTenant("univ", cfg) // cfg: admin-read lag and faults only; setup writes go straight in
 	d := tenant.Driver("admin@univ.onmicrosoft.com")
-	ctx := context.Background()
-	for _, dom := range testConfig.Internal {
-		got, err := d.AddDomain(ctx, dom)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cloud.PublishProof(dom, got.VerificationRecords[0].Value)
-		if _, err := d.VerifyDomain(ctx, dom); err != nil {
-			t.Fatal(err)
-		}
-		if err := d.EnableEmail(ctx, dom); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, p := range people {
-		if err := d.CreateRecipient(ctx, mailops.Recipient{Address: p, Kind: mailops.Mailbox, DisplayName: p.Local()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, dc := range testConfig.Domains {
-		g := mailops.Group{PrimaryAddress: dc.AdminGroup, Type: mailops.Security, Name: string(dc.AdminGroup),
-			Members: []mailops.Address{people[0]}, Owners: []mailops.Address{people[0]}}
-		if err := d.CreateGroup(ctx, g); err != nil {
-			t.Fatal(err)
-		}
+	if err := setupTenant(context.Background(), cloud, d); err != nil {
+		t.Fatal(err)
 	}
 	client := mailops.NewClient(d, mailops.Options{Clock: w, MaxSessions: maxSessions,
 		Retry:       mailops.RetryOptions{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond, MaxAttempts: 3},
