@@ -18,6 +18,7 @@ type SnoozeError struct {
 	Reason error
 }
 
+// Error says how long and why.
 func (e *SnoozeError) Error() string { return fmt.Sprintf("delegate: snooze %s: %v", e.For, e.Reason) }
 
 // Unwrap returns the reason.

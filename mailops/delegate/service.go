@@ -110,11 +110,7 @@ func (s *Service) move(ctx context.Context, id, actor string, to State, detail s
 	return s.Store.Update(ctx, id, func(r *Request) (Entry, error) {
 		r.State = to
 		r.UpdatedAt = s.Clock.Now()
-		switch to {
-		case Approved, Rejected:
-			r.DecidedBy = actor
-		}
-		if to == Rejected || to == Failed {
+		if to == Failed {
 			r.Reason = detail
 		}
 		return Entry{At: r.UpdatedAt, Actor: actor, Event: string(to), Detail: detail}, nil
