@@ -131,7 +131,10 @@ func Import(s *legacy.Server, csv *legacy.Table, opts ImportOptions) (*ImportRes
 			cut.addAddress(a, mapped, opts.Domain, s)
 			continue
 		}
-		dept.Addresses = append(dept.Addresses, Address{Address: a, Targets: slices.Compact(slices.Sorted(slices.Values(mapped)))})
+		// External: the legacy server accepts mail for every address from
+		// anyone today; restricting an address to internal senders is a
+		// decision to make in the spec, not an import default.
+		dept.Addresses = append(dept.Addresses, Address{Address: a, Targets: slices.Compact(slices.Sorted(slices.Values(mapped))), External: true})
 	}
 	f.Tenant.Domains = tenantDomains
 	switch opts.Kind {
@@ -161,7 +164,7 @@ func (c *CutoverSpec) addAddress(a string, mapped []string, domain string, s *le
 		c.Users = append(c.Users, Person{Address: a})
 		return
 	}
-	c.Departments = append(c.Departments, CutoverAddress{Address: a, Members: mapped})
+	c.Departments = append(c.Departments, CutoverAddress{Address: a, Members: mapped, External: true})
 }
 
 // discover lists the migrated domain's addresses the tables and users know.
