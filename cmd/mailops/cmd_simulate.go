@@ -30,10 +30,11 @@ type simulateOutput struct {
 }
 
 type simulateFlags struct {
-	seeds   int
-	seed    uint64
-	workers int
-	report  string
+	seeds    int
+	seed     uint64
+	workers  int
+	report   string
+	snapshot string
 }
 
 func newSimulateCmd(a *app) *cobra.Command {
@@ -53,6 +54,7 @@ func newSimulateCmd(a *app) *cobra.Command {
 	cmd.Flags().Uint64Var(&fl.seed, "seed", 0, "run only this seed (reproduces a run bit for bit)")
 	cmd.Flags().IntVar(&fl.workers, "workers", runtime.GOMAXPROCS(0), "seeds run in parallel")
 	cmd.Flags().StringVar(&fl.report, "report", "", "write the first unsafe seed's HTML report here (default mailops-seed-N.html)")
+	cmd.Flags().StringVar(&fl.snapshot, "snapshot", "", "a tenant snapshot from export: its domains, mailboxes, contacts and forwarding join the spec's tenant")
 	return cmd
 }
 
@@ -63,6 +65,15 @@ func runSimulate(ctx context.Context, a *app, path string, fl simulateFlags) err
 	sf, _, err := loadSpec(path)
 	if err != nil {
 		return err
+	}
+	if fl.snapshot != "" {
+		snap, err := loadSnapshotForSimulate(fl.snapshot)
+		if err != nil {
+			return err
+		}
+		if err := mergeSnapshot(sf, snap); err != nil {
+			return err
+		}
 	}
 	var seeds []uint64
 	switch {

@@ -58,3 +58,24 @@ func TestCampaignCatchesADifference(t *testing.T) {
 	require.NotNil(t, res[0].Run)
 	assert.Contains(t, res[0].Run.Notes[0], "lab@depta.example.ac.jp")
 }
+
+// The user's own cutover (the manufacturer example imported from Sendmail's
+// files) simulates safely: every user and department address delivers where
+// the legacy server did, devices keep sending through the relay.
+func TestCampaignCutoverSpec(t *testing.T) {
+	f, err := spec.ParseFile("../../examples/specs/manufacturer/spec.yaml")
+	require.NoError(t, err)
+	res, err := campaign.Run(context.Background(), f, []uint64{1}, campaign.Options{})
+	require.NoError(t, err)
+	assert.True(t, res[0].Safe(), "%+v %v %v", res[0].Counts, res[0].Diff, res[0].Errors)
+	assert.Positive(t, res[0].Counts.Delivered)
+
+	// A department that forgets a member the legacy server delivers to is
+	// caught by the differential check.
+	f.Cutover.Departments[0].Members = f.Cutover.Departments[0].Members[:1]
+	res, err = campaign.Run(context.Background(), f, []uint64{1}, campaign.Options{})
+	require.NoError(t, err)
+	require.False(t, res[0].Safe())
+	require.NotEmpty(t, res[0].Diff)
+	assert.Equal(t, f.Cutover.Departments[0].Address, res[0].Diff[0].Address)
+}

@@ -154,12 +154,18 @@ func (c *Cutover) fromSpec(spec runbook.CutoverSpec, partner, internet []mailops
 			people = append(people, string(m))
 		}
 		w.expect.Address(dp.Address, people...)
-		to = append(to, dp.Address)
+		if dp.External {
+			to = append(to, dp.Address)
+		}
 	}
 	c.Spec = spec
 	start := w.s.Now()
 	until := start.Add(spec.ParallelRun + spec.Decommission + 24*time.Hour)
-	w.StartTraffic("cutover", Traffic{PerHour: sc.PerHour, From: start, Until: until, Internet: internet, Partner: partner, To: append(append([]mailops.Address(nil), to...), c.Users...)})
+	// Internal-only department addresses get no outside traffic (the
+	// people have no Exchange Online mailbox to send from before the
+	// cutover); the probes after it reach them from inside.
+	w.StartTraffic("cutover", Traffic{PerHour: sc.PerHour, From: start, Until: until, Internet: internet, Partner: partner,
+		To: append(append([]mailops.Address(nil), to...), c.Users...)})
 	return c, nil
 }
 
@@ -250,11 +256,20 @@ func (c *Cutover) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe, cras
 				case p.Step == "device-relay":
 					c.AddRelay("relay."+c.Scenario.Domain, spec.RelayAccount, spec.DeviceNetworks...)
 					c.StartTraffic("devices", Traffic{PerHour: 6, From: p.At, Until: p.At.Add(c.Scenario.Decommission),
-						Devices: []Device{{Relay: "relay." + c.Scenario.Domain, Client: netip.MustParseAddr("10.1.2.3"), From: mailops.Address("nas@" + c.Scenario.Domain)}},
+						Devices: []Device{{Relay: "relay." + c.Scenario.Domain, Client: deviceAddr(spec.DeviceNetworks), From: mailops.Address("nas@" + c.Scenario.Domain)}},
 						To:      c.Users})
 				}
 			})
 		})
 	})
 	return m
+}
+
+// deviceAddr is a device's address inside the first allowed network (the
+// network's second address: its first host).
+func deviceAddr(nets []netip.Prefix) netip.Addr {
+	if len(nets) == 0 {
+		return netip.MustParseAddr("10.1.2.3")
+	}
+	return nets[0].Masked().Addr().Next()
 }

@@ -41,7 +41,7 @@ type SpecWorld struct {
 // runs its set-up in virtual time; it returns at the start of traffic.
 func NewSpecWorld(cfg Config, f *spec.File) (*SpecWorld, error) {
 	if f.Kind != spec.Consolidation && f.Kind != spec.University {
-		return nil, fmt.Errorf("mailflow: simulating a %s spec is not supported yet (Consolidation and University are)", f.Kind)
+		return nil, fmt.Errorf("mailflow: a spec world holds Consolidation and University specs (a %s spec: NewCutoverFromSpec for Cutover; ListDomain specs are not simulated yet)", f.Kind)
 	}
 	rbs, err := f.ConsolidationRunbooks()
 	if err != nil {
@@ -292,18 +292,31 @@ func (w *SpecWorld) startTraffic() {
 	if dur == 0 {
 		dur = 12 * time.Hour
 	}
-	var people, to []mailops.Address
+	var people, to, internalOnly []mailops.Address
 	for _, m := range w.File.Tenant.Mailboxes {
 		people = append(people, mailops.Address(m.Address))
 	}
+	external := map[string]bool{}
+	for _, d := range w.File.Departments {
+		for _, a := range d.Addresses {
+			external[a.Address] = a.External
+		}
+	}
 	for a := range w.legacySide {
-		to = append(to, a)
+		if external[string(a)] {
+			to = append(to, a)
+		} else {
+			// Only internal senders write to an internal-only address (its
+			// group accepts only authenticated senders once restricted).
+			internalOnly = append(internalOnly, a)
+		}
 	}
 	slices.Sort(to)
+	slices.Sort(internalOnly)
 	to = append(to, people...)
 	w.StartTraffic("spec", Traffic{PerHour: perHour, From: w.Start, Until: w.Start.Add(dur),
 		Internet: append([]mailops.Address{"someone@outside.example"}, w.partnerInternet...), Partner: w.partnerOnEXO,
-		Internal: people, To: to, Outside: append(w.externals(), w.partnerInternet...)})
+		Internal: people, To: to, InternalOnly: internalOnly, Outside: append(w.externals(), w.partnerInternet...)})
 	w.expect.Address("someone@outside.example", "someone@outside.example")
 	w.expect.Reads("someone@outside.example", InternetMailbox("someone@outside.example"), time.Time{}, time.Time{})
 }

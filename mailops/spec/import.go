@@ -128,10 +128,29 @@ func Import(s *legacy.Server, csv *legacy.Table, opts ImportOptions) (*ImportRes
 		slices.Sort(deliveries)
 		f.Expect = append(f.Expect, Expectation{Address: a, Deliveries: slices.Compact(deliveries), Chain: r.Chain})
 		if opts.Kind == Cutover {
-			cut.addAddress(a, mapped, opts.Domain, s)
+			// A cutover's department groups have no external members: an
+			// outside target is a decision (a mail contact and an explicit
+			// exception), not a member.
+			var inside []string
+			for _, m := range mapped {
+				if strings.HasSuffix(m, "@"+opts.Domain) {
+					inside = append(inside, m)
+				} else {
+					f.Decisions = append(f.Decisions, legacy.Decision{Address: a, What: m,
+						Reason: "an external target of a department address: cutover groups have no external members (decide: a mail contact, forwarding, or drop it)"})
+				}
+			}
+			if len(inside) == 0 {
+				f.Decisions = append(f.Decisions, legacy.Decision{Address: a, What: a, Reason: "no member inside " + opts.Domain + ": not migrated"})
+				continue
+			}
+			cut.addAddress(a, inside, opts.Domain, s)
 			continue
 		}
-		dept.Addresses = append(dept.Addresses, Address{Address: a, Targets: slices.Compact(slices.Sorted(slices.Values(mapped)))})
+		// External: the legacy server accepts mail for every address from
+		// anyone today; restricting an address to internal senders is a
+		// decision to make in the spec, not an import default.
+		dept.Addresses = append(dept.Addresses, Address{Address: a, Targets: slices.Compact(slices.Sorted(slices.Values(mapped))), External: true})
 	}
 	f.Tenant.Domains = tenantDomains
 	switch opts.Kind {
@@ -161,7 +180,7 @@ func (c *CutoverSpec) addAddress(a string, mapped []string, domain string, s *le
 		c.Users = append(c.Users, Person{Address: a})
 		return
 	}
-	c.Departments = append(c.Departments, CutoverAddress{Address: a, Members: mapped})
+	c.Departments = append(c.Departments, CutoverAddress{Address: a, Members: mapped, External: true})
 }
 
 // discover lists the migrated domain's addresses the tables and users know.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/legacy"
 )
 
 func load(t *testing.T) *File {
@@ -101,4 +102,23 @@ func TestSchemaIsCommitted(t *testing.T) {
 	got, err := os.ReadFile("../../docs/spec.schema.json")
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got), "docs/spec.schema.json is out of date: run go run ./mailops/spec/internal/genschema")
+}
+
+// A cutover import never writes an external member into a department group
+// (the spec would be invalid): the outside target is a decision.
+func TestImportCutoverExternalTargetIsADecision(t *testing.T) {
+	al, err := legacy.ParseAliases(strings.NewReader("sales: taro, partner@outside.example\nhelp: partner@outside.example\n"), "aliases")
+	require.NoError(t, err)
+	srv := &legacy.Server{LocalDomains: []string{"maker.example.co.jp"}, Users: []string{"taro"}, Aliases: al}
+	res, err := Import(srv, nil, ImportOptions{Kind: Cutover, Domain: "maker.example.co.jp", LegacyMX: "mail.maker.example.co.jp", TenantDomains: []string{"maker.onmicrosoft.com"}})
+	require.NoError(t, err)
+	require.NoError(t, res.File.Validate(), "the imported spec is valid")
+	var what []string
+	for _, d := range res.File.Decisions {
+		what = append(what, d.Address+" "+d.What)
+	}
+	assert.Contains(t, what, "sales@maker.example.co.jp partner@outside.example")
+	assert.Contains(t, what, "help@maker.example.co.jp help@maker.example.co.jp", "an address left with no member inside is not migrated")
+	require.Len(t, res.File.Cutover.Departments, 1)
+	assert.Equal(t, []string{"taro@maker.example.co.jp"}, res.File.Cutover.Departments[0].Members)
 }
