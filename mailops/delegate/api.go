@@ -175,6 +175,15 @@ type acceptedOut struct {
 	Body     RequestView
 }
 
+type auditIn struct {
+	After int64 `query:"after" minimum:"0" doc:"Return entries after this sequence number"`
+	Limit int   `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+}
+
+type auditOut struct {
+	Body AuditPage
+}
+
 type meOut struct {
 	Body Actor
 }
@@ -218,6 +227,8 @@ func (a *API) register() {
 			}
 			return &requestOut{Body: a.svc.Config.view(r)}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "export-audit", Method: http.MethodGet, Path: "/v1/audit", Summary: "Export the audit log of the caller's domains (IT)"},
+		a.exportAudit)
 	huma.Register(api, huma.Operation{OperationID: "approve-request", Method: http.MethodPost, Path: "/v1/requests/{id}/approve", Summary: "Approve a request (IT)", DefaultStatus: http.StatusAccepted},
 		func(ctx context.Context, in *decideIn) (*acceptedOut, error) {
 			return a.decide(ctx, in.ID, ActApprove, "")

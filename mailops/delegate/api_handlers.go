@@ -147,3 +147,45 @@ func repeated(r Request, actor Actor, act Action) bool {
 	}
 	return r.State == Cancelled
 }
+
+// AuditPage is a page of the audit log.
+type AuditPage struct {
+	// Entries are the page's entries about requests of the caller's
+	// domains, with their hashes (entries of other domains are left out,
+	// so a page can have gaps in Seq).
+	Entries []Entry `json:"entries"`
+	// Next is the After of the next page; equal to the request's After at
+	// the end of the log.
+	Next int64 `json:"next"`
+}
+
+func (a *API) exportAudit(ctx context.Context, in *auditIn) (*auditOut, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	if !actor.Approver {
+		return nil, problemOf(Allow(actor, ActAudit, Request{}))
+	}
+	es, err := a.svc.Store.Audit(ctx, in.After, in.Limit)
+	if err != nil {
+		return nil, problemOf(err)
+	}
+	page := AuditPage{Entries: []Entry{}, Next: in.After}
+	domains := map[string]string{}
+	for _, e := range es {
+		page.Next = e.Seq
+		d, ok := domains[e.RequestID]
+		if !ok {
+			r, err := a.svc.Store.Get(ctx, e.RequestID)
+			if err != nil {
+				return nil, problemOf(err)
+			}
+			d, domains[e.RequestID] = r.Domain, r.Domain
+		}
+		if Allow(actor, ActAudit, Request{Domain: d}) == nil {
+			page.Entries = append(page.Entries, e)
+		}
+	}
+	return &auditOut{Body: page}, nil
+}

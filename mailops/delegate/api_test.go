@@ -217,6 +217,20 @@ func TestAPIFlow(t *testing.T) {
 	if n, err := e.store.VerifyAudit(context.Background()); err != nil || n < 10 {
 		t.Fatalf("audit: %d %v", n, err)
 	}
+	if r := e.do(t, alice, "GET", "/v1/audit", nil, nil); r.status != 403 || r.problemCode(t) != "forbidden" {
+		t.Fatalf("audit as a department admin: %d %s", r.status, r.body)
+	}
+	var page AuditPage
+	r = e.do(t, it, "GET", "/v1/audit?after=2&limit=3", nil, nil)
+	if err := json.Unmarshal(r.body, &page); r.status != 200 || err != nil || len(page.Entries) != 3 || page.Entries[0].Seq != 3 || page.Next != 5 {
+		t.Fatalf("audit page: %d %s", r.status, r.body)
+	}
+	// A domain-B approver sees none of domain A's entries.
+	itB := e.iss.token(t, "itb", "itb@example.ac.jp", []string{RoleAdminPrefix + "deptb.example.ac.jp", RoleApprover}, nil)
+	r = e.do(t, itB, "GET", "/v1/audit?limit=1000", nil, nil)
+	if err := json.Unmarshal(r.body, &page); r.status != 200 || err != nil || len(page.Entries) != 0 || page.Next < 10 {
+		t.Fatalf("audit for domain B: %d %s", r.status, r.body)
+	}
 }
 
 func TestAuthenticatorRefusesBadTokens(t *testing.T) {

@@ -92,6 +92,8 @@ func TestPolicy(t *testing.T) {
 		{it, ActCancel, reqA, true},
 		{Actor{Domains: []string{"depta.example.ac.jp"}}, ActRead, reqA, false}, // no subject
 		{alice, Action("escalate"), reqA, false},
+		{alice, ActAudit, reqA, false},
+		{it, ActAudit, reqB, true},
 	}
 	for i, c := range cases {
 		err := Allow(c.a, c.act, c.r)

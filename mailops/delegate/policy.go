@@ -36,12 +36,14 @@ const (
 	ActApprove Action = "approve"
 	ActReject  Action = "reject"
 	ActCancel  Action = "cancel"
+	// ActAudit reads the audit log of a request.
+	ActAudit Action = "audit"
 )
 
 // Allow is the whole policy, one function: an actor acts only on requests in
 // the domains they hold (no effect outside them); only an approver approves
 // or rejects, and never a request they submitted (no self-approval); only the
-// submitter or an approver cancels. There is no escalation because a request
+// submitter or an approver cancels; only an approver reads the audit log. There is no escalation because a request
 // can only change an address's targets: the group's owner is always the
 // domain's admin group, set by the service, so no request grants anyone a
 // right. A refusal is a *mailops.PolicyError wrapped with mailops.ErrForbidden.
@@ -70,6 +72,11 @@ func Allow(a Actor, act Action, r Request) error {
 	case ActCancel:
 		if a.Subject != r.Submitter && !a.Approver {
 			return deny("only the submitter or IT cancels a request")
+		}
+		return nil
+	case ActAudit:
+		if !a.Approver {
+			return deny("only IT reads the audit log")
 		}
 		return nil
 	}
