@@ -44,7 +44,11 @@ type Applier struct {
 	Config Config
 	// Clock stamps audit entries; default the Client's.
 	Clock mailops.Clock
-	// Notify, if set, hears of done and failed requests.
+	// Outbox, if set, queues the done and failed notifications in the
+	// transaction of the state change (Queue.Outbox); otherwise Notify, if
+	// set, is called after the commit.
+	Outbox func(r Request) TxHook
+	// Notify, without an Outbox, hears of done and failed requests.
 	Notify Notifier
 	// Logger records notification failures; default discards.
 	Logger *slog.Logger
@@ -220,20 +224,22 @@ func sameSet(a, b []mailops.Address) bool {
 }
 
 // finish moves the request to state to (converged, done or failed) and
-// notifies of done and failed.
+// notifies of done and failed, through the Outbox or after the commit.
 func (a *Applier) finish(ctx context.Context, id string, to State, detail string) error {
+	var after Request
 	r, err := a.Store.Update(ctx, id, func(r *Request) (Entry, error) {
 		r.State = to
 		r.UpdatedAt = a.now()
 		if to == Failed {
 			r.Reason = detail
 		}
+		after = *r
 		return Entry{At: r.UpdatedAt, Actor: "service", Event: string(to), Detail: detail}, nil
-	}, nil)
+	}, noticeHook(a.Outbox, &after))
 	if err != nil {
 		return err
 	}
-	if a.Notify != nil && (to == Done || to == Failed) {
+	if a.Outbox == nil && a.Notify != nil && notifies(to) {
 		if err := a.Notify.Notify(ctx, r); err != nil && a.Logger != nil { // a lost mail never undoes the change
 			a.Logger.WarnContext(ctx, "delegate: notification failed", slog.String("request", id), slog.Any("error", err))
 		}

@@ -31,6 +31,22 @@ func (ApplyArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
+// NotifyArgs is the job of sending the notification of a request reaching
+// a state.
+type NotifyArgs struct {
+	RequestID string `json:"requestId"`
+	State     State  `json:"state"`
+}
+
+// Kind names the job kind in River.
+func (NotifyArgs) Kind() string { return "delegate.notify" }
+
+// InsertOpts makes each (request, state) notification one job: a state is
+// reached once.
+func (NotifyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
 // QueueOptions tune the queue; zero fields take the defaults noted.
 type QueueOptions struct {
 	// MaxAttempts before a request fails; default 10. Snoozes do not count.
@@ -39,12 +55,16 @@ type QueueOptions struct {
 	PollInterval time.Duration
 	// Logger for River; default discards.
 	Logger *slog.Logger
+	// Notifier, if set, sends the notifications queued through Outbox,
+	// retried like any job until it succeeds.
+	Notifier Notifier
 }
 
 // Queue is the durable queue on River: a job per queued request, worked by at
 // most the Client's MaxSessions workers at once.
 type Queue[TTx any] struct {
 	client *river.Client[TTx]
+	notify bool
 }
 
 // NewSQLiteQueue returns the embedded queue on the store's SQLite database
@@ -78,6 +98,9 @@ func newQueue[TTx any](ctx context.Context, d riverdriver.Driver[TTx], a *Applie
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &applyWorker{a: a})
+	if o.Notifier != nil {
+		river.AddWorker(workers, &notifyWorker{store: a.Store, n: o.Notifier})
+	}
 	c := a.Client.Options().Consistency
 	client, err := river.NewClient(d, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: a.Client.Options().MaxSessions}},
@@ -93,7 +116,7 @@ func newQueue[TTx any](ctx context.Context, d riverdriver.Driver[TTx], a *Applie
 	if err != nil {
 		return nil, fmt.Errorf("delegate: queue: %w", err)
 	}
-	return &Queue[TTx]{client: client}, nil
+	return &Queue[TTx]{client: client, notify: o.Notifier != nil}, nil
 }
 
 // Enqueue returns the hook that inserts r's job in the store's transaction.
@@ -107,6 +130,27 @@ func (q *Queue[TTx]) Enqueue(r Request) TxHook {
 			return fmt.Errorf("delegate: enqueue request %s: %w", r.ID, err)
 		}
 		return nil
+	}
+}
+
+// Outbox returns the hook maker that queues a request's notification in the
+// store's transaction, for Service.Outbox and Applier.Outbox; nil when the
+// queue has no Notifier.
+func (q *Queue[TTx]) Outbox() func(r Request) TxHook {
+	if !q.notify {
+		return nil
+	}
+	return func(r Request) TxHook {
+		return func(ctx context.Context, tx any) error {
+			t, ok := tx.(TTx)
+			if !ok {
+				return fmt.Errorf("delegate: queue and store are on different databases (transaction %T)", tx)
+			}
+			if _, err := q.client.InsertTx(ctx, t, NotifyArgs{RequestID: r.ID, State: r.State}, nil); err != nil {
+				return fmt.Errorf("delegate: queue notification of request %s: %w", r.ID, err)
+			}
+			return nil
+		}
 	}
 }
 
@@ -130,4 +174,21 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 		return river.JobSnooze(sn.For)
 	}
 	return err
+}
+
+type notifyWorker struct {
+	river.WorkerDefaults[NotifyArgs]
+	store Store
+	n     Notifier
+}
+
+// Work sends the notification of the request as it was when it reached the
+// job's state; a failure is retried by the queue.
+func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
+	r, err := w.store.Get(ctx, job.Args.RequestID)
+	if err != nil {
+		return err
+	}
+	r.State = job.Args.State
+	return w.n.Notify(ctx, r)
 }

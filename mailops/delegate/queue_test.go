@@ -55,10 +55,11 @@ func newStackNotifying(t *testing.T, kind queueKind, cfg fake.TenantConfig, n No
 	w := newWorld(t, cfg, 2)
 	notes := &noteLog{ch: make(chan Request, 256), also: n}
 	var st Store
-	a := &Applier{Client: w.client, Config: testConfig, Notify: notes}
+	a := &Applier{Client: w.client, Config: testConfig}
 	var enqueue func(Request) TxHook
 	var start, stop func(context.Context) error
-	opts := QueueOptions{PollInterval: 20 * time.Millisecond, MaxAttempts: 3}
+	opts := QueueOptions{PollInterval: 20 * time.Millisecond, MaxAttempts: 3, Notifier: notes}
+	var outbox func(Request) TxHook
 	switch kind {
 	case onSQLite:
 		s, db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "delegate.db"))
@@ -71,7 +72,7 @@ func newStackNotifying(t *testing.T, kind queueKind, cfg fake.TenantConfig, n No
 		if err != nil {
 			t.Fatal(err)
 		}
-		enqueue, start, stop = q.Enqueue, q.Start, q.Stop
+		enqueue, start, stop, outbox = q.Enqueue, q.Start, q.Stop, q.Outbox()
 	case onPostgres:
 		pool := pgPool(t)
 		s, err := OpenPostgres(ctx, pool)
@@ -83,8 +84,9 @@ func newStackNotifying(t *testing.T, kind queueKind, cfg fake.TenantConfig, n No
 		if err != nil {
 			t.Fatal(err)
 		}
-		enqueue, start, stop = q.Enqueue, q.Start, q.Stop
+		enqueue, start, stop, outbox = q.Enqueue, q.Start, q.Stop, q.Outbox()
 	}
+	a.Outbox = outbox
 	if err := start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +95,7 @@ func newStackNotifying(t *testing.T, kind queueKind, cfg fake.TenantConfig, n No
 		defer cancel()
 		_ = stop(sctx)
 	})
-	svc := &Service{Store: st, Config: testConfig, Clock: w.clock, Enqueue: enqueue, Notify: notes}
+	svc := &Service{Store: st, Config: testConfig, Clock: w.clock, Enqueue: enqueue, Outbox: outbox}
 	return &stack{svc: svc, store: st, world: w, notes: notes}
 }
 
@@ -200,12 +202,23 @@ func queueSuite(t *testing.T, kind queueKind) {
 	// replace), failed (stale).
 	want := map[State]int{AwaitingApproval: 2, Done: 2, Failed: 1}
 	got := map[State]int{}
-	for len(s.notes.ch) > 0 {
-		got[(<-s.notes.ch).State]++
+	timeout := time.After(10 * time.Second)
+	for n := 0; n < 5; n++ { // the notification jobs run after their commits
+		select {
+		case r := <-s.notes.ch:
+			got[r.State]++
+		case <-timeout:
+			t.Fatalf("notifications so far %v, want %v", got, want)
+		}
 	}
 	for st, n := range want {
 		if got[st] != n {
 			t.Errorf("%d notifications of %s, want %d (all: %v)", got[st], st, n, got)
 		}
+	}
+	select {
+	case r := <-s.notes.ch:
+		t.Errorf("unexpected notification of %s %s", r.ID, r.State)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

@@ -20,7 +20,12 @@ type Service struct {
 	// Enqueue returns the hook that inserts r's job in the store's
 	// transaction (Queue.Enqueue).
 	Enqueue func(r Request) TxHook
-	// Notify, if set, hears of requests awaiting approval and rejected.
+	// Outbox, if set, queues each notification in the transaction of its
+	// state change (Queue.Outbox), so that none is lost to a crash;
+	// otherwise Notify, if set, is called after the commit.
+	Outbox func(r Request) TxHook
+	// Notify, without an Outbox, hears of requests awaiting approval,
+	// rejected or failed at intake.
 	Notify Notifier
 	// Logger records notification failures; default discards.
 	Logger *slog.Logger
@@ -99,26 +104,30 @@ func (s *Service) advance(ctx context.Context, r Request) (Request, error) {
 			return r, err
 		}
 		r = next
-		if r.State == AwaitingApproval || r.State == Failed {
-			s.notify(ctx, r)
-		}
 	}
 	return r, nil
 }
 
 func (s *Service) move(ctx context.Context, id, actor string, to State, detail string, hook TxHook) (Request, error) {
-	return s.Store.Update(ctx, id, func(r *Request) (Entry, error) {
+	var after Request
+	r, err := s.Store.Update(ctx, id, func(r *Request) (Entry, error) {
 		r.State = to
 		r.UpdatedAt = s.Clock.Now()
 		if to == Failed {
 			r.Reason = detail
 		}
+		after = *r
 		return Entry{At: r.UpdatedAt, Actor: actor, Event: string(to), Detail: detail}, nil
-	}, hook)
+	}, chain(hook, noticeHook(s.Outbox, &after)))
+	if err == nil {
+		s.notify(ctx, r)
+	}
+	return r, err
 }
 
+// notify tells Notify of r after its commit, when there is no Outbox.
 func (s *Service) notify(ctx context.Context, r Request) {
-	if s.Notify == nil {
+	if s.Outbox != nil || s.Notify == nil || !notifies(r.State) {
 		return
 	}
 	if err := s.Notify.Notify(ctx, r); err != nil && s.Logger != nil {
@@ -149,11 +158,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id string) (Request, err
 
 // Reject rejects a request awaiting approval, with a reason.
 func (s *Service) Reject(ctx context.Context, a Actor, id, reason string) (Request, error) {
-	r, err := s.decide(ctx, a, id, ActReject, Rejected, reason)
-	if err == nil {
-		s.notify(ctx, r)
-	}
-	return r, err
+	return s.decide(ctx, a, id, ActReject, Rejected, reason)
 }
 
 // Cancel cancels a request not yet being applied.
@@ -164,7 +169,8 @@ func (s *Service) Cancel(ctx context.Context, a Actor, id string) (Request, erro
 // decide checks the policy and the transition inside the store's
 // transaction, so that two deciders cannot both win.
 func (s *Service) decide(ctx context.Context, a Actor, id string, act Action, to State, reason string) (Request, error) {
-	return s.Store.Update(ctx, id, func(r *Request) (Entry, error) {
+	var after Request
+	r, err := s.Store.Update(ctx, id, func(r *Request) (Entry, error) {
 		if err := Allow(a, act, *r); err != nil {
 			return Entry{}, err
 		}
@@ -179,8 +185,13 @@ func (s *Service) decide(ctx context.Context, a Actor, id string, act Action, to
 		if to == Rejected {
 			r.Reason = reason
 		}
+		after = *r
 		return Entry{At: r.UpdatedAt, Actor: a.Subject, Event: string(act), Detail: reason}, nil
-	}, nil)
+	}, noticeHook(s.Outbox, &after))
+	if err == nil {
+		s.notify(ctx, r)
+	}
+	return r, err
 }
 
 // Resume finishes the intake of every request of the delegated domains that
