@@ -7,8 +7,21 @@
 // calling a request done only once reads show the change several times in a
 // row.
 //
-// This file set holds the request model: the states and their legal
-// transitions (state.go), the requests of the university's address table
-// (request.go), the policy (policy.go), the approval rules (approval.go) and
-// each request's plan of mailops operations (plan.go).
+// The request model: the states and their legal transitions (state.go), the
+// requests of the university's address table (request.go), the policy
+// (policy.go), the approval rules (approval.go), each request's plan of
+// mailops operations (plan.go) and the Exchange-side management scope
+// (scope.go). The store: the Store interface (store.go) on SQLite and
+// PostgreSQL (store_sql.go, store_sqlite.go, store_pg.go) with its
+// hash-chained audit log (audit.go). The work: intake and decisions
+// (service.go), applying with read-back (apply.go), the River queue with its
+// notification outbox (queue.go, outbox.go) and a River-less sweep for
+// virtual time (sweep.go). The edges: the REST API (api.go,
+// api_handlers.go, api_views.go, problem.go), OIDC bearer tokens (auth.go)
+// and notification mail (notify.go, smtp_notify.go).
+//
+// Not built yet: the web UI, the mail-flow preview of a request before
+// approval (the "simulated" state means the plan was built and validated),
+// the replica and drift detection, the manufacturer's self-service requests,
+// and `mailops serve`.
 package delegate
