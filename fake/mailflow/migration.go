@@ -96,13 +96,22 @@ func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	c.s.At(at, "runbook", func() {
-		c.s.GoNamed("runbook", func() {
+	c.runConsolidation(at, "runbook", m, spec, c.tenant.Driver("admin@example.onmicrosoft.com"),
+		mailops.Options{Clock: c.s, Logger: logger, WaitConsistent: true})
+	return m
+}
+
+// runConsolidation runs a consolidation from virtual time at as the
+// simulated process name: the preflight, the plan and the runner (crashing
+// and resuming as m says), through a Client over admin with opts.
+func (w *World) runConsolidation(at time.Time, name string, m *Migration, spec runbook.ConsolidationSpec, admin mailops.Driver, opts mailops.Options) {
+	w.s.At(at, name, func() {
+		w.s.GoNamed(name, func() {
 			ctx := context.Background()
-			m.Started = c.s.Now()
-			defer func() { m.Done, m.Finished = true, c.s.Now() }()
-			cl := mailops.NewClient(c.tenant.Driver("admin@example.onmicrosoft.com"), mailops.Options{Clock: c.s, Logger: logger, WaitConsistent: true})
-			pf, err := runbook.RunPreflight(ctx, cl, spec, c.tenant)
+			m.Started = w.s.Now()
+			defer func() { m.Done, m.Finished = true, w.s.Now() }()
+			cl := mailops.NewClient(admin, opts)
+			pf, err := runbook.RunPreflight(ctx, cl, spec, w.tenant)
 			if err != nil {
 				m.Err = err
 				return
@@ -114,10 +123,9 @@ func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe
 				return
 			}
 			m.Plan = plan
-			m.Err = runWithCrash(ctx, c.World, m, plan, spec.Domain, cl, logger, nil)
+			m.Err = runWithCrash(ctx, w, m, plan, spec.Domain, cl, opts.Logger, nil)
 		})
 	})
-	return m
 }
 
 // gapSteps are the steps between adding a domain and its InternalRelay

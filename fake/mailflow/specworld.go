@@ -338,30 +338,10 @@ func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migrat
 		spec.GapCheck = &runbook.GapCheck{Clock: w.s, Report: func(_ string, rows []mailops.TraceEntry) {
 			m.GapChecked, m.GapBounces = true, append(m.GapBounces, rows...)
 		}}
-		w.s.At(at, "runbook "+spec.Domain, func() {
-			w.s.GoNamed("runbook "+spec.Domain, func() {
-				ctx := context.Background()
-				m.Started = w.s.Now()
-				defer func() { m.Done, m.Finished = true, w.s.Now() }()
-				// Mail contacts listed in the spec are the user's explicit
-				// allowance of external members.
-				cl := mailops.NewClient(w.tenant.Driver("admin-"+spec.Domain), mailops.Options{Clock: w.s, Logger: logger, WaitConsistent: true,
-					AllowExternalMembers: allowExternal})
-				pf, err := runbook.RunPreflight(ctx, cl, spec, w.tenant)
-				if err != nil {
-					m.Err = err
-					return
-				}
-				m.Preflight = pf
-				plan, err := runbook.ConsolidationPlan(spec, pf, cl)
-				if err != nil {
-					m.Err = err
-					return
-				}
-				m.Plan = plan
-				m.Err = runWithCrash(ctx, w.World, m, plan, spec.Domain, cl, logger, nil)
-			})
-		})
+		// Mail contacts listed in the spec are the user's explicit
+		// allowance of external members.
+		w.runConsolidation(at, "runbook "+spec.Domain, m, spec, w.tenant.Driver("admin-"+spec.Domain),
+			mailops.Options{Clock: w.s, Logger: logger, WaitConsistent: true, AllowExternalMembers: allowExternal})
 	}
 	return out
 }
