@@ -6,6 +6,7 @@ import (
 
 	"github.com/mailops-dev/mailops/fake/graphserver"
 	"github.com/mailops-dev/mailops/fake/mailflow"
+	"github.com/mailops-dev/mailops/fake/smtpserve"
 	"github.com/mailops-dev/mailops/mailops"
 )
 
@@ -36,6 +37,11 @@ type Action struct {
 	// From and To for send.
 	From string `json:"from,omitempty" yaml:"from,omitempty"`
 	To   string `json:"to,omitempty" yaml:"to,omitempty"`
+	// SMTP and HTTP are outside clients' traffic (ops smtp and graph),
+	// recorded by the lab: one SMTP command, or one Graph or Exchange admin
+	// API request.
+	SMTP *smtpserve.Command `json:"smtp,omitempty" yaml:"-"`
+	HTTP *HTTPRequest       `json:"http,omitempty" yaml:"-"`
 }
 
 // Ops the lab understands.
@@ -43,6 +49,9 @@ var ops = map[string]bool{"advance": true, "clock": true, "migrate": true, "smtp
 	"throttle": true, "send": true, "stop-legacy": true, "probe": true}
 
 func (a Action) validate() error {
+	if a.Op == opSMTP || a.Op == opGraph {
+		return fmt.Errorf("lab: %s actions are recorded from outside clients, not taken", a.Op)
+	}
 	if !ops[a.Op] {
 		return fmt.Errorf("lab: unknown action %q", a.Op)
 	}

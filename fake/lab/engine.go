@@ -29,6 +29,9 @@ type engine struct {
 	// timeline; cursor the ledger events already observed.
 	seen   map[*mailflow.Migration]int
 	cursor int
+	// conns are the open SMTP connections of outside clients (their
+	// hosts), for the timeline.
+	conns map[uint64]string
 	// onDeliver, if set, sees every delivery (the IMAP read side).
 	onDeliver func(mailflow.Event, *mailflow.Message)
 	// err is the world's failure (a panic in a process); the lab stops
@@ -45,8 +48,8 @@ func newEngine(sc *Scenario, seed uint64) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{sc: sc, seed: seed, w: w, tl: newTimeline(), seen: map[*mailflow.Migration]int{},
-		graph: graphserver.New(w.Tenant().Driver(trainee), graphserver.Options{})}
+	e := &engine{sc: sc, seed: seed, w: w, tl: newTimeline(), seen: map[*mailflow.Migration]int{}, conns: map[uint64]string{},
+		graph: graphserver.New(w.Tenant().Driver(trainee), graphserver.Options{Token: verifiedToken})}
 	e.dns = newDNSHistory(w.DNS().Authority(), w.domains)
 	e.dns.look(w.start)
 	e.cursor = len(w.Ledger().Events())

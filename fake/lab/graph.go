@@ -10,17 +10,18 @@ import (
 // graphHandler serves the fake Graph and Exchange admin API over the
 // world's tenant. Each request runs as a simulated process of the world
 // (the tenant's calls take virtual time: micro delays under throttling), so
-// it waits for the pump; the lab records it for the Retry-After check.
+// it waits for the pump; the lab records it in the control log (for
+// replay) and with its wall time (for the Retry-After check).
 func (l *Lab) graphHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hr, err := recordRequest(r, l.validToken)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+			return
+		}
 		rec := httptest.NewRecorder()
 		done := make(chan struct{})
-		l.Do(func() {
-			l.e.w.Scheduler().GoNamed("graph "+r.Method+" "+r.URL.Path, func() {
-				defer close(done)
-				l.e.graph.ServeHTTP(rec, r)
-			})
-		})
+		l.Do(func() { l.e.graphCall(hr, rec, done) })
 		select {
 		case l.kick <- struct{}{}:
 		default:
@@ -43,3 +44,7 @@ func (l *Lab) graphHandler() http.Handler {
 		_, _ = w.Write(rec.Body.Bytes())
 	})
 }
+
+// validToken checks a bearer token at the lab's edge: any non-empty token
+// until the lab issues its own.
+func (l *Lab) validToken(tok string) bool { return tok != "" }

@@ -104,7 +104,9 @@ func Start(cfg Config) (l *Lab, err error) {
 	if err != nil {
 		return nil, err
 	}
-	l = &Lab{cfg: cfg, e: e, srv: smtpserve.New(e.w.World), rs: newReadSide(e.w.addresses),
+	srv := smtpserve.New(e.w.World)
+	srv.SetHooks(e.smtpHooks())
+	l = &Lab{cfg: cfg, e: e, srv: srv, rs: newReadSide(e.w.addresses),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		ports: Ports{SMTP: map[string]string{}}}
 	e.onDeliver = func(ev mailflow.Event, m *mailflow.Message) {

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/mailops-dev/mailops/fake/mailflow"
+	"github.com/mailops-dev/mailops/fake/smtpserve"
 )
 
 // ControlLog is what reproduces a run: the seed, every control action with
-// the virtual time it took effect, and the virtual time the run reached.
-// Mail and admin calls from outside clients (swaks, IMAP, Graph) are not in
-// it: a replay reproduces what the lab and its control API did.
+// the virtual time it took effect, every SMTP command and Graph request of
+// outside clients (swaks, a trainee's script) with the instant it reached
+// the world, and the virtual time the run reached. DNS and IMAP only read
+// the world and are not in it.
 type ControlLog struct {
 	Seed    uint64    `json:"seed"`
 	Until   time.Time `json:"until"`
@@ -28,9 +30,16 @@ func Replay(sc *Scenario, log ControlLog) (*mailflow.Ledger, error) {
 		return nil, err
 	}
 	defer e.w.Scheduler().Close()
+	player := smtpserve.NewPlayer(e.w.World)
 	for i, a := range log.Actions {
 		if a.At.Before(e.now()) {
 			return nil, fmt.Errorf("lab: replay: action %d (%s) at %s is before the world's time %s", i, a.Op, a.At, e.now())
+		}
+		if a.Op == opSMTP || a.Op == opGraph {
+			if err := e.replayOutside(a, player); err != nil {
+				return nil, fmt.Errorf("lab: replay: action %d (%s): %w", i, a.Op, err)
+			}
+			continue
 		}
 		e.stepTo(a.At)
 		got, err := e.act(a, nil)

@@ -76,9 +76,11 @@ const (
 type Server struct {
 	w *mailflow.World
 
-	mu      sync.Mutex // serialises every use of the world
-	servers []*smtp.Server
-	closed  bool
+	mu       sync.Mutex // serialises every use of the world
+	servers  []*smtp.Server
+	closed   bool
+	hooks    Hooks
+	nextConn uint64 // under mu
 }
 
 // New returns a Server for w.
@@ -195,17 +197,24 @@ func (l *listener) Accept() (net.Conn, error) {
 			peer = ap.Addr().Unmap()
 		}
 		var sess *mailflow.Session
-		var r mailflow.Reply
-		l.srv.Do(func() {
-			sess, r = l.srv.w.Open(l.cfg.Host, mailflow.ClientInfo{Addr: peer, Port: l.cfg.Port},
-				mailflow.SessionLimits{MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)})
+		l.srv.mu.Lock()
+		l.srv.nextConn++
+		id := l.srv.nextConn
+		l.srv.mu.Unlock()
+		open := Command{Conn: id, Op: CmdOpen, Host: l.cfg.Host, Client: peer, Port: l.cfg.Port,
+			MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)}
+		r := l.srv.apply(open, func() mailflow.Reply {
+			var r mailflow.Reply
+			sess, r = l.srv.w.Open(open.Host, mailflow.ClientInfo{Addr: open.Client, Port: open.Port},
+				mailflow.SessionLimits{MaxRecipients: open.MaxRecipients, MaxMessageBytes: open.MaxMessageBytes})
+			return r
 		})
 		if !r.Positive() {
 			l.release()
 			refuse(c, r)
 			continue
 		}
-		return &conn{Conn: c, l: l, sess: sess}, nil
+		return &conn{Conn: c, l: l, sess: sess, id: id}, nil
 	}
 }
 
@@ -228,6 +237,7 @@ type conn struct {
 	net.Conn
 	l    *listener
 	sess *mailflow.Session
+	id   uint64 // the connection's number (Command.Conn)
 	once sync.Once
 
 	timedOut error // sticky read timeout; only go-smtp's goroutine reads
@@ -255,7 +265,7 @@ func (c *conn) Read(b []byte) (int, error) {
 // that sees the close may connect again at once and must find the slot free.
 func (c *conn) Close() error {
 	c.once.Do(func() {
-		c.l.srv.Do(c.sess.Close)
+		c.l.srv.apply(Command{Conn: c.id, Op: CmdClose}, func() mailflow.Reply { c.sess.Close(); return mailflow.OK })
 		c.l.release()
 	})
 	return c.Conn.Close()

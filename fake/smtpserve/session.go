@@ -22,7 +22,7 @@ func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	if !ok {
 		return nil, errors.New("smtpserve: connection not admitted by the listener")
 	}
-	return &session{b: b, c: c, sess: cc.sess}, nil
+	return &session{b: b, c: c, sess: cc.sess, id: cc.id}, nil
 }
 
 // session turns SMTP commands into calls on the world's Session, under the
@@ -31,26 +31,31 @@ type session struct {
 	b      *backend
 	c      *smtp.Conn
 	sess   *mailflow.Session
+	id     uint64
 	authed bool
 }
 
 var _ smtp.AuthSession = (*session)(nil)
 
-func (s *session) do(fn func() mailflow.Reply) error {
-	var r mailflow.Reply
-	s.b.srv.Do(func() { r = fn() })
-	return replyErr(r)
+// do applies one command to the world (see Server.apply).
+func (s *session) do(c Command, fn func() mailflow.Reply) error {
+	c.Conn = s.id
+	return replyErr(s.b.srv.apply(c, fn))
+}
+
+func (s *session) reset() {
+	_ = s.do(Command{Op: CmdReset}, func() mailflow.Reply { s.sess.Reset(); return mailflow.OK })
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.b.cfg.RequireAuth && !s.authed {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
-	return s.do(func() mailflow.Reply { return s.sess.Mail(from) })
+	return s.do(Command{Op: CmdMail, Arg: from}, func() mailflow.Reply { return s.sess.Mail(from) })
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	return s.do(func() mailflow.Reply { return s.sess.Rcpt(to) })
+	return s.do(Command{Op: CmdRcpt, Arg: to}, func() mailflow.Reply { return s.sess.Rcpt(to) })
 }
 
 func (s *session) Data(r io.Reader) error {
@@ -58,14 +63,14 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		// Too large (go-smtp's 552) or the client went away: the
 		// transaction is void.
-		s.b.srv.Do(s.sess.Reset)
+		s.reset()
 		return err
 	}
-	var rep mailflow.Reply
 	var lost bool
-	s.b.srv.Do(func() {
-		rep = s.sess.Data(body)
+	rep := s.b.srv.apply(Command{Conn: s.id, Op: CmdData, Data: body}, func() mailflow.Reply {
+		r := s.sess.Data(body)
 		lost = s.sess.ReplyLost()
+		return r
 	})
 	if lost {
 		// The host took the message; the client never hears so.
@@ -74,7 +79,7 @@ func (s *session) Data(r io.Reader) error {
 	return replyErr(rep)
 }
 
-func (s *session) Reset() { s.b.srv.Do(s.sess.Reset) }
+func (s *session) Reset() { s.reset() }
 
 func (s *session) Logout() error { return nil }
 
@@ -95,7 +100,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 			return smtp.ErrAuthFailed
 		}
 		// On Exchange Online the session becomes the user's submission.
-		if err := s.do(func() mailflow.Reply { return s.sess.Authenticate(user) }); err != nil {
+		if err := s.do(Command{Op: CmdAuth, Arg: user}, func() mailflow.Reply { return s.sess.Authenticate(user) }); err != nil {
 			return err
 		}
 		s.authed = true
