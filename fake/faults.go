@@ -87,3 +87,16 @@ func sessionError(op string, limit int) error {
 	te := &mailops.ThrottledError{Op: op, RetryAfter: time.Second}
 	return fmt.Errorf("fake: %s: too many concurrent requests (more than %d in flight): 429, Retry-After 1: %w: %w", op, limit, te, mailops.ErrTooManySessions)
 }
+
+// LagReads makes every admin read until the tenant's clock reaches until see
+// the state as it was lag earlier: a burst of stale reads, beyond the
+// configured AdminLag (a lab's "lagging read" event). Mail flow is not
+// affected. lag <= 0 or an until in the past ends a burst.
+func (t *Tenant) LagReads(until time.Time, lag time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if lag <= 0 {
+		until = time.Time{}
+	}
+	t.lagUntil, t.lagBy = until, lag
+}

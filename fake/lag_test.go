@@ -61,3 +61,21 @@ func TestDefaultRemoteDomainIsSeenByLaggingReads(t *testing.T) {
 	assert.Equal(t, mailops.DefaultRemoteDomain, rds[0].Name)
 	assert.Len(t, w.t.MailView().RemoteDomains(), 1, "mail flow has it from the start")
 }
+
+// A burst of lagging reads (LagReads) hides what was written during it
+// from admin reads, and ends on time.
+func TestLagReadsBurst(t *testing.T) {
+	w := newWorld(t, fake.InstantTenantConfig())
+	w.verified(t, "contoso.com")
+	require.NoError(t, w.s.RunFor(time.Minute))
+	w.t.LagReads(w.s.Now().Add(10*time.Minute), 5*time.Minute)
+	w.mailbox(t, "new@contoso.com")
+	_, err := w.d.GetRecipient(bg, "new@contoso.com")
+	assert.ErrorIs(t, err, mailops.ErrNotFound, "a read 5 minutes stale misses the new mailbox")
+	require.NoError(t, w.s.RunFor(4*time.Minute))
+	_, err = w.d.GetRecipient(bg, "new@contoso.com")
+	assert.ErrorIs(t, err, mailops.ErrNotFound, "still inside the lag")
+	require.NoError(t, w.s.RunFor(7*time.Minute))
+	_, err = w.d.GetRecipient(bg, "new@contoso.com")
+	assert.NoError(t, err, "the burst is over")
+}

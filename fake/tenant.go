@@ -45,6 +45,10 @@ type Tenant struct {
 	groupName map[string]mailops.Address
 	// refs indexes the live groups by the addresses they name.
 	refs refIndex
+	// lagUntil and lagBy: until lagUntil every admin read sees the state
+	// as it was lagBy earlier (LagReads).
+	lagUntil time.Time
+	lagBy    time.Duration
 
 	sessions map[string]int
 	bucket   bucket
@@ -124,6 +128,9 @@ func wrapf(base error, format string, args ...any) error {
 // readTime is the snapshot an admin read sees: now, or a little earlier.
 // Called with t.mu held.
 func (t *Tenant) readTime(now time.Time) time.Time {
+	if now.Before(t.lagUntil) {
+		return now.Add(-t.lagBy)
+	}
 	l := t.cfg.AdminLag
 	if l.Probability > 0 && t.rng.Float64() < l.Probability {
 		return now.Add(-l.Lag.Sample(t.rng))

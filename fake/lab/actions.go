@@ -2,8 +2,10 @@ package lab
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/mailops-dev/mailops/fake/dnsserver"
 	"github.com/mailops-dev/mailops/fake/graphserver"
 	"github.com/mailops-dev/mailops/fake/mailflow"
 	"github.com/mailops-dev/mailops/fake/smtpserve"
@@ -16,8 +18,8 @@ import (
 type Action struct {
 	// At is when the action took effect (set by the lab).
 	At time.Time `json:"at,omitzero" yaml:"-"`
-	// Op is advance, clock, migrate, smtp-fault, throttle, send,
-	// stop-legacy or probe.
+	// Op is advance, clock, migrate, smtp-fault, throttle, lag,
+	// dns-fault, send, stop-legacy, probe or note.
 	Op string `json:"op" yaml:"op"`
 	// Duration: advance's step; throttle's Retry-After (default 30s).
 	Duration string `json:"duration,omitempty" yaml:"duration,omitempty"`
@@ -37,6 +39,12 @@ type Action struct {
 	// From and To for send.
 	From string `json:"from,omitempty" yaml:"from,omitempty"`
 	To   string `json:"to,omitempty" yaml:"to,omitempty"`
+	// Lag: how stale admin reads are during a lag burst (Duration long;
+	// default 5m).
+	Lag string `json:"lag,omitempty" yaml:"lag,omitempty"`
+	// Mode of a dns-fault on the name in Host: servfail, silent (no
+	// answer: a timeout) or none (answer again).
+	Mode string `json:"mode,omitempty" yaml:"mode,omitempty"`
 	// SMTP and HTTP are outside clients' traffic (ops smtp and graph),
 	// recorded by the lab: one SMTP command, or one Graph or Exchange admin
 	// API request.
@@ -46,7 +54,7 @@ type Action struct {
 
 // Ops the lab understands.
 var ops = map[string]bool{"advance": true, "clock": true, "migrate": true, "smtp-fault": true,
-	"throttle": true, "send": true, "stop-legacy": true, "probe": true}
+	"throttle": true, "lag": true, "dns-fault": true, "send": true, "stop-legacy": true, "probe": true, "note": true}
 
 func (a Action) validate() error {
 	if a.Op == opSMTP || a.Op == opGraph {
@@ -82,6 +90,33 @@ func (a Action) validate() error {
 			if d, err := time.ParseDuration(a.Duration); err != nil || d <= 0 {
 				return fmt.Errorf("lab: throttle Retry-After %q: want a positive duration", a.Duration)
 			}
+		}
+	case "lag":
+		for _, v := range []string{a.Duration, a.Lag} {
+			if v == "" {
+				continue
+			}
+			if d, err := time.ParseDuration(v); err != nil || d <= 0 || d > 7*24*time.Hour {
+				return fmt.Errorf("lab: lag %q: want a duration in (0, 168h]", v)
+			}
+		}
+		if a.Duration == "" {
+			return fmt.Errorf("lab: lag needs a duration (how long reads lag)")
+		}
+	case "dns-fault":
+		if _, err := mailops.ParseDomainName(a.Host); err != nil {
+			return fmt.Errorf("lab: dns-fault name: %w", err)
+		}
+		switch dnsserver.FaultMode(a.Mode) {
+		case dnsserver.FaultServFail, dnsserver.FaultSilent:
+		default:
+			if a.Mode != "none" {
+				return fmt.Errorf("lab: dns-fault mode %q: want servfail, silent or none", a.Mode)
+			}
+		}
+	case "note":
+		if strings.TrimSpace(a.Text) == "" {
+			return fmt.Errorf("lab: a note needs its text")
 		}
 	case "send":
 		if _, err := mailops.ParseAddress(a.From); err != nil {
@@ -134,6 +169,25 @@ func (e *engine) effect(a Action) string {
 		}
 		m := w.SendFromInternet(from, "", to)
 		return fmt.Sprintf("message %d from %s (internet) to %s", m.ID, from, to)
+	case "lag":
+		d, _ := time.ParseDuration(a.Duration)
+		lag := 5 * time.Minute
+		if a.Lag != "" {
+			lag, _ = time.ParseDuration(a.Lag)
+		}
+		w.Tenant().LagReads(w.Scheduler().Now().Add(d), lag)
+		return fmt.Sprintf("lagging reads: for %s every admin read sees the tenant as it was %s earlier", d, lag)
+	case "dns-fault":
+		mode := dnsserver.FaultMode(a.Mode)
+		if a.Mode == "none" {
+			mode = dnsserver.FaultNone
+		}
+		if err := w.DNS().Authority().FailWith(a.Host, mode); err != nil {
+			return "dns-fault refused: " + err.Error()
+		}
+		return fmt.Sprintf("DNS fault on %s: %s", a.Host, a.Mode)
+	case "note":
+		return a.Text
 	case "stop-legacy":
 		w.stopLegacy()
 		return "legacy server stopped"

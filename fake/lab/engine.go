@@ -29,6 +29,8 @@ type engine struct {
 	// timeline; cursor the ledger events already observed.
 	seen   map[*mailflow.Migration]int
 	cursor int
+	// checkpoints are the scenario's checkpoints as evaluated so far.
+	checkpoints []CheckpointResult
 	// conns are the open SMTP connections of outside clients (their
 	// hosts), for the timeline.
 	conns map[uint64]string
@@ -61,6 +63,7 @@ func newEngine(sc *Scenario, seed uint64) (*engine, error) {
 			}
 		})
 	}
+	e.scheduleCheckpoints()
 	e.tl.add(w.start, "action", fmt.Sprintf("lab started: %s (seed %d)", sc.Title, seed))
 	return e, nil
 }

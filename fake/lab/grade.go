@@ -52,24 +52,17 @@ type request struct {
 // times) for the Retry-After check.
 func (e *engine) grade(reqs []request) Grade {
 	w := e.w
-	now := e.now()
-	rep := w.Check()
-	g := Grade{At: now}
-	msgs := w.Ledger().Messages()
-	kept := rep.Violations[:0:0]
-	for _, v := range rep.Violations {
-		if v.Class == mailflow.Lost && v.Msg >= 1 && v.Msg <= len(msgs) && now.Sub(msgs[v.Msg-1].Submitted) < giveUp {
-			g.InFlight++
-			rep.Lost--
-			rep.Sent--
-			continue
-		}
-		kept = append(kept, v)
-	}
-	rep.Violations = kept
-	g.Oracle = rep
-	g.NoLoss = rep.NoLoss()
+	g := Grade{At: e.now()}
+	g.Oracle, g.InFlight = e.oracleNow()
+	g.NoLoss = g.Oracle.NoLoss()
 	g.Checks = []Check{e.relayBeforeMX(), e.groupsWithMembers(), e.ttlAhead(), retryAfterHonoured(w.Tenant().CallLog(), reqs)}
+	for _, c := range e.checkpoints {
+		d := c.Detail
+		if c.Status == Fail && c.Hint != "" {
+			d += " (hint: " + c.Hint + ")"
+		}
+		g.Checks = append(g.Checks, Check{Name: "checkpoint: " + c.Name, Status: c.Status, Detail: d})
+	}
 	g.Pass = g.NoLoss
 	for _, c := range g.Checks {
 		g.Pass = g.Pass && c.Status != Fail
@@ -81,6 +74,28 @@ func (e *engine) grade(reqs []request) Grade {
 		g.Verdict = "FAIL"
 	}
 	return g
+}
+
+// oracleNow is the oracle's report so far, with the (message, recipient)
+// pairs still in flight (no outcome yet, their senders not given up) taken
+// out of the lost and counted apart.
+func (e *engine) oracleNow() (mailflow.Report, int) {
+	now := e.now()
+	rep := e.w.Check()
+	msgs := e.w.Ledger().Messages()
+	inFlight := 0
+	kept := rep.Violations[:0:0]
+	for _, v := range rep.Violations {
+		if v.Class == mailflow.Lost && v.Msg >= 1 && v.Msg <= len(msgs) && now.Sub(msgs[v.Msg-1].Submitted) < giveUp {
+			inFlight++
+			rep.Lost--
+			rep.Sent--
+			continue
+		}
+		kept = append(kept, v)
+	}
+	rep.Violations = kept
+	return rep, inFlight
 }
 
 // giveUp is the world's default sender horizon (mailflow.Config.GiveUp).

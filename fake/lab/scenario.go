@@ -23,6 +23,11 @@ import (
 //	events:
 //	  - {after: 2h, op: smtp-fault, host: legacy, stage: rcpt, count: 3}
 //	hints: [Read the ledger for message ...]
+//	traffic:                        # extra traffic profiles
+//	  - {name: peak, after: 1h, for: 2h, perHour: 300, from: [someone@outside.example]}
+//	checkpoints:                    # assertions, part of the grade
+//	  - {at: 6h, name: nothing lost so far, noLoss: true}
+//	  - {at: 30h, name: MX moved, mx: {domain: depta.example.ac.jp, points: exo}, hint: ...}
 type Scenario struct {
 	Title string `yaml:"title,omitempty" json:"title,omitempty"`
 	// Spec is the migration spec's path, relative to the scenario file.
@@ -40,6 +45,11 @@ type Scenario struct {
 	Events []ScriptEvent `yaml:"events,omitempty" json:"events,omitempty"`
 	// Hints are shown on the page.
 	Hints []string `yaml:"hints,omitempty" json:"hints,omitempty"`
+	// Traffic are extra traffic profiles on top of the spec's traffic.
+	Traffic []TrafficProfile `yaml:"traffic,omitempty" json:"traffic,omitempty"`
+	// Checkpoints are assertions at virtual times; each is part of the
+	// grade.
+	Checkpoints []Checkpoint `yaml:"checkpoints,omitempty" json:"checkpoints,omitempty"`
 
 	file *spec.File
 	path string
@@ -98,6 +108,9 @@ func LoadScenario(path string) (*Scenario, error) {
 		if err := e.Action.validate(); err != nil {
 			return nil, fmt.Errorf("lab: scenario %s: event %d: %w", path, i, err)
 		}
+	}
+	if err := sc.validateScript(); err != nil {
+		return nil, fmt.Errorf("lab: scenario %s: %w", path, err)
 	}
 	return sc, nil
 }

@@ -27,8 +27,10 @@ type world struct {
 	roles map[string]string
 	// domains are the migrated domains (their MX is watched).
 	domains []string
-	// addresses are the people and addresses of the scenario (IMAP users).
+	// addresses are the people and addresses of the scenario (IMAP users);
+	// migrated the addresses that move.
 	addresses []string
+	migrated  []string
 	start     time.Time
 	// legacyStopped is when the legacy server stopped (zero: running).
 	legacyStopped time.Time
@@ -105,6 +107,7 @@ func buildWorld(sc *Scenario, seed uint64) (*world, error) {
 		w.domains = []string{c.Domain}
 		for _, u := range cut.Users {
 			w.addresses = append(w.addresses, string(u))
+			w.migrated = append(w.migrated, string(u))
 		}
 		w.addresses = append(w.addresses, "sato@partner.example", "alice@gmail.example")
 	default:
@@ -121,7 +124,8 @@ func buildWorld(sc *Scenario, seed uint64) (*world, error) {
 			w.roles[role] = d.LegacyMX
 			w.domains = append(w.domains, d.Domain)
 			for _, a := range d.Addresses {
-				w.addresses = append(w.addresses, a.Address)
+				w.addresses = append(w.addresses, strings.ToLower(a.Address))
+				w.migrated = append(w.migrated, strings.ToLower(a.Address))
 			}
 		}
 		w.roles["internet"] = "mx.outside.example"
@@ -137,6 +141,9 @@ func buildWorld(sc *Scenario, seed uint64) (*world, error) {
 	w.start = w.Scheduler().Now()
 	if sc.MigrateAt != nil {
 		w.Scheduler().At(w.start.Add(sc.MigrateAt.D()), "lab: scripted migration", w.migrate)
+	}
+	if err := w.startProfiles(); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
