@@ -6,11 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 )
 
 // Usage is the lab command's synopsis.
-const Usage = "lab SCENARIO [--clock real|xN|manual] [--seed N] [--ports-file F] [--dns ADDR] [--imap ADDR] [--graph ADDR] [--control ADDR]"
+const Usage = "lab SCENARIO [--clock real|xN|manual] [--seed N] [--ports-file F] [--ca-file F] [--dns ADDR] [--imap ADDR] [--graph ADDR] [--token ADDR] [--control ADDR]"
 
 // Command runs `mailops lab`: it starts the scenario's lab, prints each
 // service's address to out, writes the ports file if asked, and serves
@@ -26,6 +27,8 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&ln.IMAP, "imap", "", "IMAP listen address")
 	fs.StringVar(&ln.Graph, "graph", "", "Graph and Exchange admin API listen address")
 	fs.StringVar(&ln.Control, "control", "", "control page and API listen address")
+	fs.StringVar(&ln.Token, "token", "", "fake Entra ID (token endpoint) listen address")
+	caFile := fs.String("ca-file", "", "write the lab CA's certificate (PEM) to this file, for curl --cacert and SSL_CERT_FILE")
 	fs.Usage = func() { fmt.Fprintln(out, "usage: "+Usage); fs.PrintDefaults() }
 	// The scenario may come before or after the flags.
 	var pos []string
@@ -64,11 +67,20 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "  smtp %-10s %s (%s)\n", role, p.SMTP[role], l.e.w.roles[role])
 	}
 	fmt.Fprintf(out, "  imap           %s (user: an address, password %q)\n", p.IMAP, IMAPPassword)
-	fmt.Fprintf(out, "  graph          http://%s/v1.0 and /adminapi/beta/{tenant}/InvokeCommand (any bearer token)\n", p.Graph)
+	fmt.Fprintf(out, "  graph          http://%s/v1.0 and /adminapi/beta/%s/InvokeCommand (a token from the token endpoint)\n", p.Graph, p.TenantID)
+	fmt.Fprintf(out, "  token          %s (client credentials: client_id %s, client_secret %s;\n", p.Token, p.ClientID, p.ClientSecret)
+	fmt.Fprintf(out, "                 scope https://graph.microsoft.com/.default or https://outlook.office365.com/.default)\n")
+	fmt.Fprintf(out, "  lab CA         the token endpoint is HTTPS with the lab's own CA (--ca-file writes it; also in the ports file):\n%s", p.CA)
 	if *portsFile != "" {
 		if err := l.WritePorts(*portsFile); err != nil {
 			_ = l.Close()
 			return err
+		}
+	}
+	if *caFile != "" {
+		if err := os.WriteFile(*caFile, []byte(p.CA), 0o644); err != nil {
+			_ = l.Close()
+			return fmt.Errorf("lab: CA file: %w", err)
 		}
 	}
 	<-ctx.Done()

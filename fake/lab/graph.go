@@ -14,7 +14,7 @@ import (
 // replay) and with its wall time (for the Retry-After check).
 func (l *Lab) graphHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hr, err := recordRequest(r, l.validToken)
+		hr, err := recordRequest(r, func(tok string) bool { return l.tok.valid(r.Context(), r.URL.Path, tok) })
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
 			return
@@ -44,7 +44,3 @@ func (l *Lab) graphHandler() http.Handler {
 		_, _ = w.Write(rec.Body.Bytes())
 	})
 }
-
-// validToken checks a bearer token at the lab's edge: any non-empty token
-// until the lab issues its own.
-func (l *Lab) validToken(tok string) bool { return tok != "" }

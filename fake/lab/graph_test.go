@@ -9,7 +9,7 @@ import (
 func graphGet(t *testing.T, l *Lab, path string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, "http://"+l.Ports().Graph+path, nil)
-	req.Header.Set("Authorization", "Bearer lab")
+	req.Header.Set("Authorization", "Bearer "+labToken(t, l, "https://graph.microsoft.com"))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

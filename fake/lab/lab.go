@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/mailops-dev/mailops/fake/dnsserver"
+	"github.com/mailops-dev/mailops/fake/entra"
 	"github.com/mailops-dev/mailops/fake/mailflow"
 	"github.com/mailops-dev/mailops/fake/smtpserve"
 )
@@ -34,7 +36,8 @@ type Config struct {
 
 // Listen holds a listen address per service; all must be loopback.
 type Listen struct {
-	DNS, IMAP, Graph, Control string
+	// Token is the fake Entra ID's (HTTPS with the lab CA).
+	DNS, IMAP, Graph, Token, Control string
 	// SMTP by host role (legacy, exo, submission, internet, relay).
 	SMTP map[string]string
 }
@@ -47,10 +50,22 @@ type Ports struct {
 	// Graph serves Microsoft Graph (/v1.0) and the Exchange admin API
 	// (/adminapi/beta/{tenant}/InvokeCommand).
 	Graph string `json:"graph"`
-	// Token is the Entra token endpoint; empty: not served yet (any
-	// non-empty bearer token is accepted by Graph).
+	// Token is the fake Entra ID's token endpoint (HTTPS, the lab CA):
+	// client credentials with ClientID and ClientSecret, scope
+	// https://graph.microsoft.com/.default for Graph or
+	// https://outlook.office365.com/.default for the admin API. Graph
+	// accepts only its tokens.
 	Token   string `json:"token"`
 	Control string `json:"control"`
+	// Authority is the Entra authority host (azidentity's
+	// ActiveDirectoryAuthorityHost), TenantID the tenant, ClientID and
+	// ClientSecret the lab's app registration, CA the lab CA's certificate
+	// (PEM) that the token endpoint's certificate chains to.
+	Authority    string `json:"authority"`
+	TenantID     string `json:"tenantId"`
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+	CA           string `json:"ca"`
 }
 
 // Lab is a running training lab. Create it with Start.
@@ -63,6 +78,8 @@ type Lab struct {
 
 	dns   *dnsserver.Server
 	imap  *imapserver.Server
+	id    *entra.Server
+	tok   *tokenCheck
 	https []*http.Server
 	ports Ports
 
@@ -90,7 +107,7 @@ func Start(cfg Config) (l *Lab, err error) {
 		cfg.Clock.Factor = 1
 	}
 	// Refuse a bad address before building anything.
-	for svc, a := range map[string]string{"dns": cfg.Listen.DNS, "imap": cfg.Listen.IMAP, "graph": cfg.Listen.Graph, "control": cfg.Listen.Control} {
+	for svc, a := range map[string]string{"dns": cfg.Listen.DNS, "imap": cfg.Listen.IMAP, "graph": cfg.Listen.Graph, "token": cfg.Listen.Token, "control": cfg.Listen.Control} {
 		if _, err := checkLoopback(svc, a); err != nil {
 			return nil, err
 		}
@@ -161,6 +178,16 @@ func (l *Lab) serve() error {
 	l.imap = l.rs.server()
 	l.ports.IMAP = il.Addr().String()
 	go func() { _ = l.imap.Serve(il) }()
+	ta, err := checkLoopback("token", l.cfg.Listen.Token)
+	if err != nil {
+		return err
+	}
+	if l.id, err = entra.NewServer(labIdentity(ta, l.cfg.Wall, slices.Sorted(maps.Keys(l.smtpUsers())))); err != nil {
+		return fmt.Errorf("lab: token: %w", err)
+	}
+	l.tok = newTokenCheck(l.id, l.cfg.Wall)
+	l.ports.Token, l.ports.Authority, l.ports.TenantID = l.id.TokenURL(), l.id.AuthorityHost(), l.id.TenantID()
+	l.ports.ClientID, l.ports.ClientSecret, l.ports.CA = LabClientID, LabClientSecret, string(l.id.CACertPEM())
 	if l.ports.Graph, err = l.serveHTTP("graph", l.cfg.Listen.Graph, l.graphHandler()); err != nil {
 		return err
 	}
@@ -300,6 +327,11 @@ func (l *Lab) closeServers() error {
 	}
 	if l.dns != nil {
 		if err := l.dns.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if l.id != nil {
+		if err := l.id.Close(); err != nil {
 			errs = append(errs, err)
 		}
 	}
