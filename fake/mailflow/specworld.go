@@ -35,24 +35,45 @@ type SpecWorld struct {
 	probes     map[mailops.Address]*Message
 	// partnerOnEXO and partnerInternet send as the spec's partners.
 	partnerOnEXO, partnerInternet []mailops.Address
+	// external are the migrated addresses that take mail from outside
+	// the tenant.
+	external map[mailops.Address]bool
+	// list is the list domain of a ListDomain spec.
+	list *listWorld
 }
 
-// NewSpecWorld builds the world for a Consolidation or University spec and
-// runs its set-up in virtual time; it returns at the start of traffic.
+// NewSpecWorld builds the world for a Consolidation, University or
+// ListDomain spec and runs its set-up in virtual time; it returns at the
+// start of traffic.
 func NewSpecWorld(cfg Config, f *spec.File) (*SpecWorld, error) {
-	if f.Kind != spec.Consolidation && f.Kind != spec.University {
-		return nil, fmt.Errorf("mailflow: a spec world holds Consolidation and University specs (a %s spec: NewCutoverFromSpec for Cutover; ListDomain specs are not simulated yet)", f.Kind)
+	w := &SpecWorld{World: NewWorld(cfg), File: f, Legacy: map[string]*Legacy{},
+		legacySide: map[mailops.Address][]string{}, probes: map[mailops.Address]*Message{}, external: map[mailops.Address]bool{}}
+	switch f.Kind {
+	case spec.Consolidation, spec.University:
+		rbs, err := f.ConsolidationRunbooks()
+		if err != nil {
+			return nil, err
+		}
+		w.Runbooks = rbs
+	case spec.ListDomain:
+		s, err := f.ListDomainRunbook()
+		if err != nil {
+			return nil, err
+		}
+		w.list = &listWorld{spec: s}
+	default:
+		return nil, fmt.Errorf("mailflow: a spec world holds Consolidation, University and ListDomain specs (a %s spec: NewCutoverFromSpec for Cutover)", f.Kind)
 	}
-	rbs, err := f.ConsolidationRunbooks()
-	if err != nil {
-		return nil, err
-	}
-	w := &SpecWorld{World: NewWorld(cfg), File: f, Legacy: map[string]*Legacy{}, Runbooks: rbs,
-		legacySide: map[mailops.Address][]string{}, probes: map[mailops.Address]*Message{}}
 	if err := w.setUpTenant(); err != nil {
 		return nil, err
 	}
-	w.setUpLegacy()
+	if w.list != nil {
+		if err := w.setUpListServer(); err != nil {
+			return nil, err
+		}
+	} else {
+		w.setUpLegacy()
+	}
 	if err := w.publishZones(); err != nil {
 		return nil, err
 	}
@@ -280,6 +301,7 @@ func (w *SpecWorld) setUpLegacy() {
 			l.SetAlias(addr, targets...)
 			w.expect.Address(addr, deliveries...)
 			w.legacySide[addr] = slices.Clone(deliveries)
+			w.external[addr] = a.External
 		}
 	}
 }
@@ -296,14 +318,8 @@ func (w *SpecWorld) startTraffic() {
 	for _, m := range w.File.Tenant.Mailboxes {
 		people = append(people, mailops.Address(m.Address))
 	}
-	external := map[string]bool{}
-	for _, d := range w.File.Departments {
-		for _, a := range d.Addresses {
-			external[a.Address] = a.External
-		}
-	}
 	for a := range w.legacySide {
-		if external[string(a)] {
+		if w.external[a] {
 			to = append(to, a)
 		} else {
 			// Only internal senders write to an internal-only address (its
@@ -327,6 +343,9 @@ func (w *SpecWorld) startTraffic() {
 func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migration {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if w.list != nil {
+		return []*Migration{w.startListMigration(at, logger)}
 	}
 	var out []*Migration
 	allowExternal := len(w.externals()) > 0
@@ -352,12 +371,7 @@ func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migrat
 // senders once the runbook has restricted them). The differential check
 // reads where each one lands.
 func (w *SpecWorld) Probe(at time.Time) {
-	external := map[mailops.Address]bool{}
-	for _, d := range w.File.Departments {
-		for _, a := range d.Addresses {
-			external[mailops.Address(a.Address)] = a.External
-		}
-	}
+	external := w.external
 	var insider mailops.Address
 	if len(w.File.Tenant.Mailboxes) > 0 {
 		insider = mailops.Address(w.File.Tenant.Mailboxes[0].Address)

@@ -28,6 +28,10 @@ type ListDomainSpec struct {
 	LegacyMX           string
 	LegacyMXPreference int
 	LegacyMXTTL        time.Duration
+	// LegacySPF is the domain's current SPF record, replaced at the
+	// switch by one that authorises Exchange Online (which now sends the
+	// lists' copies) and the list server.
+	LegacySPF string
 	// SenderDomains are the domains the list server sends as (the inbound
 	// connector's mandatory -SenderDomains); default "*".
 	SenderDomains []string
@@ -113,11 +117,16 @@ func ListDomainPlan(spec ListDomainSpec, d mailops.Driver) (*mailops.Plan, error
 		Rollback: []mailops.Action{op(mailops.DeleteInboundConnector{Name: in.Name})},
 	})
 	legacyMX := mxRecord(s.LegacyMX, s.LegacyMXPreference, secs(s.LegacyMXTTL))
-	sw := &mailops.DNSChange{Domain: s.Domain, Remove: []mailops.DNSRecord{legacyMX}, Add: []mailops.DNSRecord{serviceMX(0, 3600)}}
+	sw := &mailops.DNSChange{Domain: s.Domain, Remove: []mailops.DNSRecord{legacyMX},
+		Add: []mailops.DNSRecord{serviceMX(0, 3600), txtRecord("@", spf(s.ListServer), 3600)}}
+	if s.LegacySPF != "" {
+		sw.Remove = append(sw.Remove, txtRecord("@", s.LegacySPF, 3600))
+	}
 	st := mailops.Step{
 		ID: "mx-switch", Title: "Point the MX of " + s.Domain + " at Exchange Online",
 		Reason: "list mail now enters through Exchange Online, which relays the list domain to the list server by smart host " +
-			"(InternalRelay: the lists are not Exchange recipients)",
+			"(InternalRelay: the lists are not Exchange recipients); the lists' copies now leave through Exchange Online as " +
+			"the list domain's bounce addresses, so SPF authorises Exchange Online (and the list server while it still sends direct)",
 		Gate:     "both connectors have propagated",
 		Actions:  []mailops.Action{{DNS: sw}, wait(s.LegacyMXTTL, "resolvers drop the cached old MX")},
 		Rollback: []mailops.Action{{DNS: &mailops.DNSChange{Domain: s.Domain, Remove: sw.Add, Add: sw.Remove}}},

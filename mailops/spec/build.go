@@ -83,7 +83,7 @@ func (f *File) ListDomainRunbook() (runbook.ListDomainSpec, error) {
 	if l == nil {
 		return runbook.ListDomainSpec{}, invalid("listDomain", "", "no listDomain section")
 	}
-	s := runbook.ListDomainSpec{Domain: l.Domain, ListServer: l.ListServer, LegacyMX: l.LegacyMX}
+	s := runbook.ListDomainSpec{Domain: l.Domain, ListServer: l.ListServer, LegacyMX: l.LegacyMX, LegacyMXTTL: l.LegacyMXTTL.D(), LegacySPF: l.LegacySPF}
 	for i, ip := range l.ListServerIPs {
 		p, err := netip.ParsePrefix(ip)
 		if err != nil {

@@ -166,7 +166,11 @@ type ListDomainSpec struct {
 	ListServer    string   `yaml:"listServer" json:"listServer"`
 	ListServerIPs []string `yaml:"listServerIPs" json:"listServerIPs"`
 	LegacyMX      string   `yaml:"legacyMX" json:"legacyMX"`
-	Lists         []List   `yaml:"lists,omitempty" json:"lists,omitempty"`
+	// LegacyMXTTL is the TTL of the legacy MX record (default 1h).
+	LegacyMXTTL Duration `yaml:"legacyMXTTL,omitempty" json:"legacyMXTTL,omitempty"`
+	// LegacySPF is the domain's SPF record today, replaced at the switch.
+	LegacySPF string `yaml:"legacySPF,omitempty" json:"legacySPF,omitempty"`
+	Lists     []List `yaml:"lists,omitempty" json:"lists,omitempty"`
 }
 
 // List is one mailing list and its subscribers.
