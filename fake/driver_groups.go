@@ -106,6 +106,21 @@ func (d *driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
 	return listAll(d, ctx, "ListGroups", d.t.groups, cloneGroup)
 }
 
+// ListGroupAddresses implements mailops.GroupIndexer: one list call (the
+// same call accounting as ListGroups).
+func (d *driver) ListGroupAddresses(ctx context.Context) ([]mailops.Address, error) {
+	gs, err := listAll(d, ctx, "ListGroupAddresses", d.t.groups, func(g mailops.Group) mailops.Group { return g })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mailops.Address, len(gs))
+	for i, g := range gs {
+		out[i] = g.PrimaryAddress
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // updateGroup applies fn to the current group, validates the result and its
 // references, and writes a version.
 func (d *driver) updateGroup(ctx context.Context, op string, a mailops.Address, fn func(*mailops.Group)) error {

@@ -53,6 +53,26 @@ func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
 	return doValue(ctx, c, call{op: "ListGroups", kind: kindRead}, c.d.ListGroups)
 }
 
+// ListGroupAddresses returns the primary address of every group, sorted:
+// one list call when the driver is a GroupIndexer, else from ListGroups.
+func (c *Client) ListGroupAddresses(ctx context.Context) ([]Address, error) {
+	return doValue(ctx, c, call{op: "ListGroupAddresses", kind: kindRead}, func(ctx context.Context) ([]Address, error) {
+		if gi, ok := c.d.(GroupIndexer); ok {
+			return gi.ListGroupAddresses(ctx)
+		}
+		gs, err := c.d.ListGroups(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Address, len(gs))
+		for i, g := range gs {
+			out[i] = g.PrimaryAddress
+		}
+		slices.Sort(out)
+		return out, nil
+	})
+}
+
 // SetGroupMembers replaces all members of a group, after validating the
 // list and applying the external-member policy.
 func (c *Client) SetGroupMembers(ctx context.Context, addr Address, members []Address) error {

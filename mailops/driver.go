@@ -107,6 +107,14 @@ type GroupDriver interface {
 	DeleteGroup(ctx context.Context, addr Address) error
 }
 
+// GroupIndexer is an optional Driver interface: the primary address of
+// every group, sorted, from one list call, without reading each group's
+// members, owners and SendAs trustees. A caller that reads many groups
+// (export) pairs it with GetGroup to read them in batches it can resume.
+type GroupIndexer interface {
+	ListGroupAddresses(ctx context.Context) ([]Address, error)
+}
+
 // ConnectorDriver manages inbound and outbound connectors.
 type ConnectorDriver interface {
 	CreateOutboundConnector(ctx context.Context, c OutboundConnector) error

@@ -27,8 +27,9 @@ func newExportCmd(a *app) *cobra.Command {
 		Short: "Read a tenant (domains, recipients, groups, connectors, remote domains) into a spec-shaped snapshot",
 		Long: "export reads the tenant phase by phase through a mailops.Client (at most --sessions calls in flight;\n" +
 			"throttling is retried no sooner than Retry-After), printing progress on stderr. After each phase the\n" +
-			"snapshot is written with its cursor (progress:); when interrupted, run the same command again: it continues\n" +
-			"from the first phase not yet read. A complete snapshot is read afresh.",
+			"snapshot is written with its cursor (progress:), and inside the groups after every 25 groups (groupIndex:,\n" +
+			"groupsRead:); when interrupted, run the same command again: it continues from the first phase, or group, not\n" +
+			"yet read. A complete snapshot is read afresh.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {

@@ -17,8 +17,10 @@ import (
 // Snapshot is a tenant read by export: spec-shaped (its tenant section is a
 // spec's, usable as one), with the objects a spec does not describe
 // (domains with their type, groups, connectors, remote domains) in the
-// library's model. Progress is the cursor: the phases already read; a
-// snapshot with Complete false is continued by running export again.
+// library's model. Progress is the cursor: the phases already read, and
+// inside the groups phase GroupIndex and GroupsRead (every group's address,
+// and how many of them Groups holds already); a snapshot with Complete false
+// is continued by running export again.
 type Snapshot struct {
 	APIVersion         string           `yaml:"apiVersion" json:"apiVersion"`
 	Kind               string           `yaml:"kind" json:"kind"` // "Snapshot"
@@ -31,7 +33,14 @@ type Snapshot struct {
 	OutboundConnectors []map[string]any `yaml:"outboundConnectors,omitempty" json:"outboundConnectors,omitempty"`
 	InboundConnectors  []map[string]any `yaml:"inboundConnectors,omitempty" json:"inboundConnectors,omitempty"`
 	RemoteDomains      []map[string]any `yaml:"remoteDomains,omitempty" json:"remoteDomains,omitempty"`
+	GroupIndex         []string         `yaml:"groupIndex,omitempty" json:"groupIndex,omitempty"`
+	GroupsRead         int              `yaml:"groupsRead,omitempty" json:"groupsRead,omitempty"`
 }
+
+// groupBatch is how many groups export reads between two writes of the
+// snapshot: each group costs three admin calls (the group, its members,
+// its SendAs trustees), so an interruption loses at most this many.
+const groupBatch = 25
 
 // exportPhases are read in this order; the cursor names those done.
 var exportPhases = []string{"domains", "recipients", "groups", "outboundConnectors", "inboundConnectors", "remoteDomains"}
@@ -95,8 +104,9 @@ func writeSnapshot(path string, s *Snapshot) error {
 	return nil
 }
 
-// exportPhase reads one phase into s and returns how many objects it read.
-func exportPhase(ctx context.Context, d mailops.Driver, s *Snapshot, phase string) (int, error) {
+// exportPhase reads one phase into s and returns how many objects it read;
+// save writes the snapshot (the groups phase saves its cursor as it goes).
+func exportPhase(ctx context.Context, d mailops.Driver, s *Snapshot, phase string, save func() error) (int, error) {
 	switch phase {
 	case "domains":
 		ds, err := d.ListDomains(ctx)
@@ -131,6 +141,9 @@ func exportPhase(ctx context.Context, d mailops.Driver, s *Snapshot, phase strin
 		}
 		return len(rs), nil
 	case "groups":
+		if gi, ok := d.(mailops.GroupIndexer); ok {
+			return exportGroups(ctx, d, gi, s, save)
+		}
 		gs, err := d.ListGroups(ctx)
 		if err != nil {
 			return 0, err
@@ -162,6 +175,51 @@ func exportPhase(ctx context.Context, d mailops.Driver, s *Snapshot, phase strin
 	return 0, fmt.Errorf("export: unknown phase %q", phase)
 }
 
+// exportGroups reads the groups one by one from the index, saving the
+// snapshot with its cursor after every groupBatch groups, so that an
+// interrupted export continues with the first group not yet read. A group
+// deleted since the index was read is skipped.
+func exportGroups(ctx context.Context, d mailops.Driver, gi mailops.GroupIndexer, s *Snapshot, save func() error) (int, error) {
+	if s.GroupIndex == nil {
+		idx, err := gi.ListGroupAddresses(ctx)
+		if err != nil {
+			return 0, err
+		}
+		s.GroupIndex, s.GroupsRead, s.Groups = make([]string, len(idx)), 0, nil
+		for i, a := range idx {
+			s.GroupIndex[i] = string(a)
+		}
+		if err := save(); err != nil {
+			return 0, err
+		}
+	}
+	for s.GroupsRead < len(s.GroupIndex) {
+		end := min(s.GroupsRead+groupBatch, len(s.GroupIndex))
+		var batch []mailops.Group
+		for _, a := range s.GroupIndex[s.GroupsRead:end] {
+			g, err := d.GetGroup(ctx, mailops.Address(a))
+			if errors.Is(err, mailops.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return 0, fmt.Errorf("group %s (%d of %d read): %w", a, s.GroupsRead, len(s.GroupIndex), err)
+			}
+			batch = append(batch, g)
+		}
+		ms, err := asMaps(batch)
+		if err != nil {
+			return 0, err
+		}
+		s.Groups, s.GroupsRead = append(s.Groups, ms...), end
+		if err := save(); err != nil {
+			return 0, err
+		}
+	}
+	n := len(s.Groups)
+	s.GroupIndex, s.GroupsRead = nil, 0 // the phase is done; the cursor goes
+	return n, nil
+}
+
 // runExport reads every phase not yet in the snapshot at path, writing the
 // snapshot and its cursor after each, so that an interrupted export
 // continues where it stopped. progress reports each phase.
@@ -175,7 +233,7 @@ func runExport(ctx context.Context, d mailops.Driver, path, source string, progr
 			progress(phase, -1, i+1, len(exportPhases))
 			continue
 		}
-		n, err := exportPhase(ctx, d, s, phase)
+		n, err := exportPhase(ctx, d, s, phase, func() error { return writeSnapshot(path, s) })
 		if err != nil {
 			return s, fmt.Errorf("export %s: %w (run export again to continue from here)", phase, err)
 		}

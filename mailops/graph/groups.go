@@ -224,6 +224,31 @@ func (d *Driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
 	return out, nil
 }
 
+// ListGroupAddresses implements mailops.GroupIndexer: Get-DistributionGroup
+// -ResultSize Unlimited alone, without each group's member and permission
+// reads.
+func (d *Driver) ListGroupAddresses(ctx context.Context) ([]mailops.Address, error) {
+	raw, err := d.exo.invoke(ctx, "Get-DistributionGroup", map[string]any{"ResultSize": "Unlimited"})
+	if err != nil {
+		return nil, err
+	}
+	list, err := decodeAll[exoGroup]("Get-DistributionGroup", raw)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mailops.Address, 0, len(list))
+	for _, eg := range list {
+		a, err := mailops.ParseAddress(eg.PrimarySmtpAddress)
+		if err != nil {
+			return nil, &ResponseError{Service: "Exchange", Op: "Get-DistributionGroup", Status: 200, ContentType: "application/json",
+				Reason: "PrimarySmtpAddress is not an address: " + err.Error(), Err: mailops.ErrUnavailable}
+		}
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // SetGroupMembers is Update-DistributionGroupMember -Members (replaces all)
 // with the first mailops.MaxMembersPerCall members, then
 // Add-DistributionGroupMember for each further one (see splitMembers).

@@ -93,6 +93,31 @@ var groupCases = []testCase{
 			assert.NotContains(c, groupAddrs(list), string(addr("support", dom)))
 		})
 	}},
+	{"Group/IndexListsEveryGroup", func(f *fixture) {
+		gi, ok := f.d.(mailops.GroupIndexer)
+		if !ok {
+			return // an optional interface: a driver without it is read with ListGroups
+		}
+		dom, ps := f.people("alice", "admin")
+		for _, local := range []string{"sales", "support"} {
+			f.createGroup(group(dom, local, ps[:1], ps[1:]))
+		}
+		f.eventually("the index and the full list name the same groups", func(c *check) {
+			idx, err := gi.ListGroupAddresses(f.ctx)
+			require.NoError(c, err)
+			list, err := f.d.ListGroups(f.ctx)
+			require.NoError(c, err)
+			var got []string
+			for _, a := range idx {
+				got = append(got, string(a))
+			}
+			want := groupAddrs(list)
+			slices.Sort(want)
+			assert.Equal(c, want, got)
+			assert.Contains(c, got, string(addr("sales", dom)))
+			assert.Contains(c, got, string(addr("support", dom)))
+		})
+	}},
 	{"Group/UnverifiedDomainIsRefused", func(f *fixture) {
 		_, ps := f.people("alice", "admin")
 		dom := f.unverifiedDomain()
