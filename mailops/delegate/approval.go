@@ -48,10 +48,11 @@ func (c Config) External(targets []mailops.Address) []mailops.Address {
 
 // NeedsApproval applies the domain's approval rules: new addresses,
 // deletions and external targets need IT; a change of targets that are all
-// internal is approved automatically when the domain allows it.
+// internal is approved automatically when the domain allows it; IT confirms
+// every self-service request.
 func (c Config) NeedsApproval(r Request) bool {
 	d, ok := c.Domain(r.Domain)
-	if !ok {
+	if !ok || r.Kind.SelfService() { // IT confirms every self-service request
 		return true
 	}
 	switch r.Kind {
