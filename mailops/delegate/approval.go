@@ -62,3 +62,18 @@ func (c Config) NeedsApproval(r Request) bool {
 		return true
 	}
 }
+
+// allDomains lists the delegated domains, then the other internal ones
+// (where self-service display-name requests live).
+func (c Config) allDomains() []string {
+	var out []string
+	for _, d := range c.Domains {
+		out = append(out, d.Name)
+	}
+	for _, d := range c.Internal {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -85,26 +85,12 @@ type Refresher struct {
 	mu       sync.Mutex
 }
 
-// domains lists the domains the replica covers.
-func (f *Refresher) domains() []string {
-	var out []string
-	for _, d := range f.Config.Domains {
-		out = append(out, d.Name)
-	}
-	for _, d := range f.Config.Internal {
-		if !slices.Contains(out, d) {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // Refresh reads the tenant and stores the replica, and returns the drift it
 // recorded.
 func (f *Refresher) Refresh(ctx context.Context) ([]Drift, error) {
 	f.mu.Lock() // one refresh at a time in this process; the store serialises the rest
 	defer f.mu.Unlock()
-	doms := f.domains()
+	doms := f.Config.allDomains()
 	// The requests first: a request changes the tenant only while it is
 	// applying, so a change the reads below see was made by a request
 	// listed here as applying or later.

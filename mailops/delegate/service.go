@@ -236,8 +236,8 @@ func (s *Service) decide(ctx context.Context, a Actor, id string, act Action, to
 // simulated, auto-approved or approved), and returns how many it moved.
 func (s *Service) Resume(ctx context.Context) (int, error) {
 	n := 0
-	for _, d := range s.Config.Domains {
-		rs, err := s.Store.List(ctx, d.Name)
+	for _, d := range s.Config.allDomains() {
+		rs, err := s.Store.List(ctx, d)
 		if err != nil {
 			return n, err
 		}
