@@ -47,9 +47,10 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Submit checks r (shape, delegated domain, policy) and stores it, then moves
-// it as far as it goes by itself: validated, simulated (its plan built and
-// checked), then awaiting approval, or auto-approved and queued. A request
+// Submit checks r (shape, delegated domain, policy, no escalation) and
+// stores it, then moves it as far as it goes by itself: validated,
+// simulated (its plan run by the Previewer; skipped without one), then
+// awaiting approval, or auto-approved and queued. A request
 // whose submitter already used its IdempotencyKey is not stored again: the
 // earlier one is resumed and returned with existing true.
 func (s *Service) Submit(ctx context.Context, a Actor, r Request) (Request, bool, error) {
