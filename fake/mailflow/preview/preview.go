@@ -67,7 +67,9 @@ func (s Simulator) Preview(ctx context.Context, in delegate.PreviewInput) (deleg
 	}
 	w := mailflow.NewWorld(mailflow.Config{Seed: seed, Tenant: tc, Partner: fake.InstantTenantConfig()})
 	defer w.Scheduler().Close()
-	if err := build(w, in); err != nil {
+	world := in
+	world.Replica = relevant(in)
+	if err := build(w, world); err != nil {
 		return delegate.Preview{}, fmt.Errorf("preview: build the world from the replica: %w", err)
 	}
 	addr := in.Request.Address()
@@ -357,4 +359,52 @@ func provision(ctx context.Context, w *mailflow.World, doms []string, rep delega
 		}
 	}
 	return nil
+}
+
+// relevant is the part of the replica the request's mail can reach: the
+// request's address, its targets and member, every group and recipient
+// reachable from them through group membership, and the domains' admin
+// groups without their members (the owners a created group gets). The world
+// holds only these, so
+// a preview costs the same in a tenant of ten recipients or of ten
+// thousand.
+func relevant(in delegate.PreviewInput) delegate.Replica {
+	want := map[mailops.Address]bool{}
+	var add func(a mailops.Address)
+	add = func(a mailops.Address) {
+		if a == "" || want[a] {
+			return
+		}
+		want[a] = true
+		if g, ok := in.Replica.Group(a); ok {
+			for _, m := range g.Members {
+				add(m)
+			}
+		}
+	}
+	add(in.Request.Address())
+	add(in.Request.Member)
+	for _, t := range in.Request.Targets {
+		add(t)
+	}
+	owners := map[mailops.Address]bool{}
+	for _, d := range in.Config.Domains {
+		owners[d.AdminGroup] = true
+	}
+	out := delegate.Replica{At: in.Replica.At}
+	for _, g := range in.Replica.Groups {
+		switch {
+		case want[g.PrimaryAddress]:
+			out.Groups = append(out.Groups, g)
+		case owners[g.PrimaryAddress]: // an owner only: its members carry none of this mail
+			g.Members = nil
+			out.Groups = append(out.Groups, g)
+		}
+	}
+	for _, r := range in.Replica.Recipients {
+		if want[r.Address] {
+			out.Recipients = append(out.Recipients, r)
+		}
+	}
+	return out
 }

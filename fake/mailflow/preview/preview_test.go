@@ -2,6 +2,7 @@ package preview
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -98,5 +99,35 @@ func TestPreviewDeleteBounces(t *testing.T) {
 	pv := previewOf(t, delegate.Request{Kind: delegate.DeleteAddress, Domain: "depta.example.ac.jp", Local: "office"})
 	if pv.NoLoss || len(pv.Losses) == 0 || pv.Losses[0].Class != "bounced" || pv.Losses[0].Address != "office@depta.example.ac.jp" {
 		t.Fatalf("delete: %+v", pv)
+	}
+}
+
+// A self-service display name: mail to the person keeps arriving, and the
+// plan reaches mail flow.
+func TestPreviewDisplayName(t *testing.T) {
+	pv := previewOf(t, delegate.Request{Kind: delegate.SetDisplayName, Domain: "example.ac.jp", Local: "u2", Member: "u2@example.ac.jp", DisplayName: "Hanako Yamada"})
+	if !pv.NoLoss || pv.PlanError != "" {
+		t.Fatalf("display name: %+v", pv)
+	}
+}
+
+// The world holds only what the request's mail can reach, whatever the
+// tenant's size.
+func TestPreviewWorldIsTheRelevantPart(t *testing.T) {
+	rep := replica()
+	for i := range 2000 {
+		rep.Recipients = append(rep.Recipients, mailops.Recipient{Address: mailops.Address(fmt.Sprintf("x%d@example.ac.jp", i)), Kind: mailops.Mailbox})
+	}
+	r := delegate.Request{Kind: delegate.ReplaceTargets, Domain: "depta.example.ac.jp", Local: "office", Targets: []mailops.Address{"u3@example.ac.jp"}}
+	got := relevant(delegate.PreviewInput{Request: r, Replica: rep, Config: cfg})
+	var rs []string
+	for _, x := range got.Recipients {
+		rs = append(rs, string(x.Address))
+	}
+	if strings.Join(rs, " ") != "u1@example.ac.jp u2@example.ac.jp u3@example.ac.jp" || len(got.Groups) != 2 {
+		t.Fatalf("relevant: recipients %v, %d groups (want office and the admin group)", rs, len(got.Groups))
+	}
+	if admins, _ := got.Group("admins@depta.example.ac.jp"); len(admins.Members) != 0 {
+		t.Fatalf("the admin group, an owner only, keeps its members: %+v", admins)
 	}
 }
