@@ -245,4 +245,5 @@ func (a *API) register() {
 		func(ctx context.Context, in *decideIn) (*acceptedOut, error) {
 			return a.decide(ctx, in.ID, ActCancel, "")
 		})
+	a.registerSelfService()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/mailops-dev/mailops/mailops"
 )
@@ -176,6 +177,9 @@ func (a *API) exportAudit(ctx context.Context, in *auditIn) (*auditOut, error) {
 	for _, e := range es {
 		page.Next = e.Seq
 		d, ok := domains[e.RequestID]
+		if dom, drift := strings.CutPrefix(e.RequestID, driftID("")); drift {
+			d, ok = dom, true
+		}
 		if !ok {
 			r, err := a.svc.Store.Get(ctx, e.RequestID)
 			if err != nil {

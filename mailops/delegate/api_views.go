@@ -21,7 +21,7 @@ type AddressView struct {
 // RequestView is a request as the API shows it.
 type RequestView struct {
 	ID            string            `json:"id"`
-	Kind          Kind              `json:"kind" enum:"create_address,replace_targets,delete_address"`
+	Kind          Kind              `json:"kind" enum:"create_address,replace_targets,delete_address,set_display_name,join_group,leave_group"`
 	Domain        string            `json:"domain"`
 	Local         string            `json:"local"`
 	Address       mailops.Address   `json:"address"`
@@ -34,6 +34,9 @@ type RequestView struct {
 	Attempts      int               `json:"attempts"`
 	Plan          []string          `json:"plan" doc:"The operations, described"`
 	PowerShell    string            `json:"powershell" doc:"The equivalent Exchange Online PowerShell"`
+	Member        mailops.Address   `json:"member,omitempty" doc:"Who a self-service request is for"`
+	DisplayName   string            `json:"displayName,omitempty" doc:"The simple display name a display-name request asks for"`
+	Preview       *Preview          `json:"preview,omitempty" doc:"The mail-flow simulator's prediction, made before approval"`
 	CreatedAt     time.Time         `json:"createdAt"`
 	UpdatedAt     time.Time         `json:"updatedAt"`
 }
@@ -41,7 +44,8 @@ type RequestView struct {
 func (c Config) view(r Request) RequestView {
 	v := RequestView{ID: r.ID, Kind: r.Kind, Domain: r.Domain, Local: r.Local, Address: r.Address(), Targets: r.Targets,
 		Status: r.State, NeedsApproval: r.NeedsApproval, Submitter: r.Submitter, DecidedBy: r.DecidedBy, Reason: r.Reason,
-		Attempts: r.Attempts, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Plan: []string{}}
+		Attempts: r.Attempts, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Plan: []string{},
+		Member: r.Member, DisplayName: r.DisplayName, Preview: r.Preview}
 	if p, err := c.Plan(r); err == nil {
 		for _, op := range p.Operations() {
 			v.Plan = append(v.Plan, op.Describe())

@@ -52,6 +52,14 @@ type Applier struct {
 	Notify Notifier
 	// Logger records notification failures; default discards.
 	Logger *slog.Logger
+	// MailFlow, if set, must show the change before a converged request
+	// is done: done means the change reached mail flow, not only admin
+	// reads. Without it a request is done once converged.
+	MailFlow MailFlow
+	// Replica, if set, is refreshed after each request ends, so that the
+	// service's own change is in the replica before the next periodic
+	// refresh compares it.
+	Replica *Refresher
 }
 
 func (a *Applier) now() time.Time {
@@ -74,7 +82,7 @@ func (a *Applier) Apply(ctx context.Context, id string, final bool) error {
 	case r.State.Terminal():
 		return nil
 	case r.State == Converged:
-		return a.finish(ctx, r.ID, Done, "")
+		return a.done(ctx, r)
 	case r.State != Queued && r.State != Applying:
 		return fmt.Errorf("%w: job for a request that is %s", ErrTransition, r.State)
 	}
@@ -92,7 +100,7 @@ func (a *Applier) Apply(ctx context.Context, id string, final bool) error {
 		if err := a.finish(ctx, id, Converged, "reads show the change"); err != nil {
 			return err
 		}
-		return a.finish(ctx, id, Done, "")
+		return a.done(ctx, r)
 	case errors.As(err, &te) && !final:
 		d := te.RetryAfter
 		if d <= 0 {
@@ -195,6 +203,14 @@ func (a *Applier) await(ctx context.Context, op mailops.Operation) error {
 			}
 			return sameSet(g.Members, o.Members), nil
 		})
+	case mailops.SetSimpleDisplayName:
+		return c.Await(ctx, "simple display name of "+string(o.Address), func(ctx context.Context) (bool, error) {
+			r, err := c.GetRecipient(ctx, o.Address)
+			if err != nil {
+				return false, err
+			}
+			return r.SimpleDisplayName == o.Name, nil
+		})
 	case mailops.DeleteGroup:
 		return c.Await(ctx, "deletion of "+string(o.Group), func(ctx context.Context) (bool, error) {
 			_, err := c.GetGroup(ctx, o.Group)
@@ -223,6 +239,23 @@ func sameSet(a, b []mailops.Address) bool {
 	return true
 }
 
+// done moves a converged request to done once mail flow shows its change,
+// or snoozes it (MailFlowSnooze) until it does.
+func (a *Applier) done(ctx context.Context, r Request) error {
+	detail := ""
+	if a.MailFlow != nil {
+		ok, seen, err := reachedMail(ctx, a.MailFlow, r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &SnoozeError{For: MailFlowSnooze, Reason: fmt.Errorf("delegate: request %s converged, waiting for mail flow: %s", r.ID, seen)}
+		}
+		detail = seen
+	}
+	return a.finish(ctx, r.ID, Done, detail)
+}
+
 // finish moves the request to state to (converged, done or failed) and
 // notifies of done and failed, through the Outbox or after the commit.
 func (a *Applier) finish(ctx context.Context, id string, to State, detail string) error {
@@ -238,6 +271,9 @@ func (a *Applier) finish(ctx context.Context, id string, to State, detail string
 	}, noticeHook(a.Outbox, &after))
 	if err != nil {
 		return err
+	}
+	if a.Replica != nil && to.Terminal() {
+		_, _ = a.Replica.Refresh(ctx) // best effort: the periodic refresh catches up
 	}
 	if a.Outbox == nil && a.Notify != nil && notifies(to) {
 		if err := a.Notify.Notify(ctx, r); err != nil && a.Logger != nil { // a lost mail never undoes the change

@@ -48,10 +48,11 @@ func (c Config) External(targets []mailops.Address) []mailops.Address {
 
 // NeedsApproval applies the domain's approval rules: new addresses,
 // deletions and external targets need IT; a change of targets that are all
-// internal is approved automatically when the domain allows it.
+// internal is approved automatically when the domain allows it; IT confirms
+// every self-service request.
 func (c Config) NeedsApproval(r Request) bool {
 	d, ok := c.Domain(r.Domain)
-	if !ok {
+	if !ok || r.Kind.SelfService() { // IT confirms every self-service request
 		return true
 	}
 	switch r.Kind {
@@ -60,4 +61,19 @@ func (c Config) NeedsApproval(r Request) bool {
 	default:
 		return true
 	}
+}
+
+// allDomains lists the delegated domains, then the other internal ones
+// (where self-service display-name requests live).
+func (c Config) allDomains() []string {
+	var out []string
+	for _, d := range c.Domains {
+		out = append(out, d.Name)
+	}
+	for _, d := range c.Internal {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -33,7 +34,9 @@ type Claims struct {
 }
 
 // Actor turns the claims into an actor: its domains from the admin roles
-// (kept only when delegated in cfg), approver from RoleApprover.
+// (kept only for domains of cfg: delegated ones, and the internal ones whose
+// people's self-service display-name requests IT confirms), approver from
+// RoleApprover.
 func (c Claims) Actor(cfg Config) Actor {
 	a := Actor{Subject: c.Subject, Name: c.Name}
 	for _, s := range []string{c.Email, c.UPN} {
@@ -48,7 +51,7 @@ func (c Claims) Actor(cfg Config) Actor {
 			a.Approver = true
 		case strings.HasPrefix(r, RoleAdminPrefix):
 			d := strings.ToLower(strings.TrimPrefix(r, RoleAdminPrefix))
-			if _, ok := cfg.Domain(d); ok && !a.Holds(d) {
+			if slices.Contains(cfg.allDomains(), d) && !a.Holds(d) {
 				a.Domains = append(a.Domains, d)
 			}
 		}

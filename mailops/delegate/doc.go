@@ -8,20 +8,44 @@
 // row.
 //
 // The request model: the states and their legal transitions (state.go), the
-// requests of the university's address table (request.go), the policy
-// (policy.go), the approval rules (approval.go), each request's plan of
-// mailops operations (plan.go) and the Exchange-side management scope
-// (scope.go). The store: the Store interface (store.go) on SQLite and
-// PostgreSQL (store_sql.go, store_sqlite.go, store_pg.go) with its
-// hash-chained audit log (audit.go). The work: intake and decisions
-// (service.go), applying with read-back (apply.go), the River queue with its
-// notification outbox (queue.go, outbox.go) and a River-less sweep for
-// virtual time (sweep.go). The edges: the REST API (api.go,
-// api_handlers.go, api_views.go, problem.go), OIDC bearer tokens (auth.go)
-// and notification mail (notify.go, smtp_notify.go).
+// requests of the university's address table (request.go) and the
+// manufacturer's self-service requests, in which an employee asks for their
+// own simple display name (mailops.SetSimpleDisplayName, Set-Mailbox
+// -SimpleDisplayName) or to join or leave a group (mailops.SetGroupMembers
+// guarded by the membership they saw), always confirmed by IT
+// (selfservice.go), the policy (policy.go), the approval rules
+// (approval.go), each request's plan of mailops operations (plan.go) and the
+// Exchange-side management scope (scope.go). The store: the Store interface
+// (store.go) on SQLite and PostgreSQL (store_sql.go, store_sqlite.go,
+// store_pg.go) with its hash-chained audit log (audit.go) and the replica
+// (store_replica.go). The work: intake and decisions (service.go), the
+// mail-flow preview before approval through a Previewer (preview.go; the
+// simulator's implementation is fake/mailflow/preview, since the library
+// never imports fake/), applying with read-back (apply.go) and "done" only
+// once mail flow shows the change (mailflow.go), the River queue with its
+// notification outbox and the recovery of jobs a killed process left
+// running (queue.go, outbox.go), a River-less sweep for virtual time
+// (sweep.go), and the replica of the tenant's groups and recipients,
+// refreshed on the clock and after each request, whose differences that no
+// request explains are recorded once as drift in the audit log
+// (replica.go). The edges: the REST API (api.go, api_handlers.go,
+// api_views.go, api_selfservice.go, problem.go), OIDC bearer tokens
+// (auth.go) and notification mail (notify.go, smtp_notify.go).
 //
-// Not built yet: the web UI, the mail-flow preview of a request before
-// approval (the "simulated" state means the plan was built and validated),
-// the replica and drift detection, the manufacturer's self-service requests,
-// and `mailops serve`.
+// A request's life: submitted, validated, then simulated when a Previewer
+// is configured (the plan ran in the simulator against the replica with
+// traffic to the request's address; the prediction, "no mail lost" or the
+// bounces and losses with their reasons, is the request's Preview and is in
+// the audit entry, and a predicted loss sends the request to IT even where
+// the rules would approve it), or straight to the approval decision
+// without one (the audit entry says "not simulated"); then awaiting
+// approval or auto-approved, approved, queued, applying, converged (admin
+// reads show the change several times in a row) and done (with a MailFlow,
+// only once mail flow resolves the address to its new targets).
+//
+// Not built yet here: the web UI, `mailops serve` and `mailops audit
+// verify` (cmd/mailops) are built separately. The replica holds groups and
+// recipients of the service's domains but no users without mail; a
+// self-service display name is set on a mailbox (Set-Mailbox), not on a
+// mail user.
 package delegate

@@ -50,6 +50,12 @@ func kindJA(k Kind) string {
 		return "転送先の変更"
 	case DeleteAddress:
 		return "アドレスの削除"
+	case SetDisplayName:
+		return "表示名の変更"
+	case JoinGroup:
+		return "グループへの参加"
+	case LeaveGroup:
+		return "グループからの脱退"
 	}
 	return string(k)
 }

@@ -38,7 +38,8 @@ func TestOpenAPICommitted(t *testing.T) {
 	paths, _ := doc["paths"].(map[string]any)
 	for _, p := range []string{"/v1/me", "/v1/domains/{domain}/addresses", "/v1/domains/{domain}/addresses/{local}",
 		"/v1/domains/{domain}/addresses/{local}/targets", "/v1/requests/{id}", "/v1/requests/{id}/approve",
-		"/v1/requests/{id}/reject", "/v1/requests/{id}/cancel", "/v1/audit"} {
+		"/v1/requests/{id}/reject", "/v1/requests/{id}/cancel", "/v1/audit",
+		"/v1/me/display-name", "/v1/groups/{group}/membership-requests", "/v1/domains/{domain}/drift", "/v1/domains/{domain}/replica"} {
 		if paths[p] == nil {
 			t.Errorf("path %s missing", p)
 		}

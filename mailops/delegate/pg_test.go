@@ -110,6 +110,9 @@ func pgPool(t *testing.T) *pgxpool.Pool {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(killEnv) != "" { // a child of TestSIGKILLDuringApply
+		os.Exit(killChild())
+	}
 	code := m.Run()
 	pgc.stop()
 	os.Exit(code)

@@ -15,7 +15,7 @@ import (
 // one DeleteGroup.
 func (c Config) Plan(r Request) (*mailops.Plan, error) {
 	d, ok := c.Domain(r.Domain)
-	if !ok {
+	if !ok && !(r.Kind == SetDisplayName && slices.Contains(c.Internal, r.Domain)) {
 		return nil, fmt.Errorf("delegate: domain %q is not delegated: %w", r.Domain, mailops.ErrNotFound)
 	}
 	addr := r.Address()
@@ -32,6 +32,10 @@ func (c Config) Plan(r Request) (*mailops.Plan, error) {
 		op = mailops.SetGroupMembers{Group: addr, Members: slices.Clone(r.Targets), From: slices.Clone(r.From)}
 	case DeleteAddress:
 		op = mailops.DeleteGroup{Group: addr}
+	case JoinGroup, LeaveGroup:
+		op = mailops.SetGroupMembers{Group: addr, Members: slices.Clone(r.Targets), From: slices.Clone(r.From)}
+	case SetDisplayName:
+		op = mailops.SetSimpleDisplayName{Address: addr, Kind: mailops.Mailbox, Name: r.DisplayName} // self-service is for employees, who have mailboxes (Set-Mailbox -SimpleDisplayName)
 	default:
 		return nil, &mailops.ValidationError{Field: "Request.Kind", Value: string(r.Kind), Reason: "unknown kind"}
 	}

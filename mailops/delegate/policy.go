@@ -43,10 +43,16 @@ const (
 // Allow is the whole policy, one function: an actor acts only on requests in
 // the domains they hold (no effect outside them); only an approver approves
 // or rejects, and never a request they submitted (no self-approval); only the
-// submitter or an approver cancels; only an approver reads the audit log. There is no escalation because a request
-// can only change an address's targets: the group's owner is always the
-// domain's admin group, set by the service, so no request grants anyone a
-// right. A refusal is a *mailops.PolicyError wrapped with mailops.ErrForbidden.
+// submitter or an approver cancels; only an approver reads the audit log.
+// Self-service requests (SetDisplayName, JoinGroup, LeaveGroup) are the one
+// exception to the domain rule: anyone submits one for their own address
+// (Member must be the actor's Email) and reads or cancels their own, while
+// approving still needs IT holding the domain. There is no escalation
+// because a request can only change an address's targets or a person's
+// display name: the group's owner is always the domain's admin group, set by
+// the service, and Service.Submit refuses a self-service join of an admin
+// group (Config.escalates), so no request grants anyone a right. A refusal is
+// a *mailops.PolicyError wrapped with mailops.ErrForbidden.
 func Allow(a Actor, act Action, r Request) error {
 	deny := func(reason string) error {
 		return fmt.Errorf("%w: %w", mailops.ErrForbidden,
@@ -54,6 +60,19 @@ func Allow(a Actor, act Action, r Request) error {
 	}
 	if a.Subject == "" {
 		return deny("no authenticated subject")
+	}
+	if r.Kind.SelfService() {
+		switch act {
+		case ActSubmit:
+			if a.Email == "" || r.Member != a.Email {
+				return deny("a self-service request is only for the actor's own address")
+			}
+			return nil
+		case ActRead, ActCancel:
+			if a.Subject == r.Submitter {
+				return nil
+			}
+		}
 	}
 	if !a.Holds(r.Domain) {
 		return deny("domain " + r.Domain + " is outside the actor's domains")

@@ -20,6 +20,9 @@ import (
 // ApplyArgs is the job of applying one request.
 type ApplyArgs struct {
 	RequestID string `json:"requestId"`
+	// Run tells apart the job Recover inserts for a request whose job was
+	// orphaned by a dead process from that orphan (empty for the first).
+	Run string `json:"run,omitempty"`
 }
 
 // Kind names the job kind in River.
@@ -152,6 +155,37 @@ func (q *Queue[TTx]) Outbox() func(r Request) TxHook {
 			return nil
 		}
 	}
+}
+
+// Recover inserts a fresh job for every request of cfg's domains that is
+// queued, applying or converged, and returns how many. It is for a process
+// starting on a store no other live instance works (the embedded SQLite):
+// the jobs a killed process was running stay "running" in River until its
+// rescuer's RescueStuckJobsAfter (an hour by default), and the fresh job
+// finishes the request now. Applying is idempotent (the Client's read-back
+// finds a change already made), and when the orphan is finally rescued it
+// finds its request terminal and does nothing. With PostgreSQL shared by
+// live instances do not call it: River's rescuer hands a dead instance's
+// jobs to the others.
+func (q *Queue[TTx]) Recover(ctx context.Context, s Store, cfg Config) (int, error) {
+	run := newID()
+	n := 0
+	for _, d := range cfg.allDomains() {
+		rs, err := s.List(ctx, d)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range rs {
+			if r.State != Queued && r.State != Applying && r.State != Converged {
+				continue
+			}
+			if _, err := q.client.Insert(ctx, ApplyArgs{RequestID: r.ID, Run: run}, nil); err != nil {
+				return n, fmt.Errorf("delegate: recover request %s: %w", r.ID, err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Start starts working jobs until Stop.

@@ -50,8 +50,8 @@ func TestAPIStateMachine(t *testing.T) {
 		{"a1", []string{"depta.example.ac.jp"}, false},
 		{"a2", []string{"depta.example.ac.jp"}, false},
 		{"b1", []string{"deptb.example.ac.jp"}, false},
-		{"it1", []string{"depta.example.ac.jp", "deptb.example.ac.jp"}, true},
-		{"it2", []string{"depta.example.ac.jp", "deptb.example.ac.jp"}, true},
+		{"it1", []string{"depta.example.ac.jp", "deptb.example.ac.jp", "example.ac.jp"}, true},
+		{"it2", []string{"depta.example.ac.jp", "deptb.example.ac.jp", "example.ac.jp"}, true},
 	}
 	var boxes []mailops.Address
 	for _, s := range spec {
@@ -73,12 +73,18 @@ func TestAPIStateMachine(t *testing.T) {
 			token: e.iss.token(t, s.sub, string(mk(s.sub)), roles, nil),
 		})
 	}
+	for _, b := range boxes { // everyone has a mailbox, for self-service
+		if err := e.world.client.CreateRecipient(context.Background(), mailops.Recipient{Address: b, Kind: mailops.Mailbox, DisplayName: b.Local()}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	byID := map[string]rapidActor{}
 	for _, a := range actors {
 		byID[a.Subject] = a
 	}
 	accepted := map[string]bool{}
 	domains := []string{"depta.example.ac.jp", "deptb.example.ac.jp"}
+	all := append(slices.Clone(domains), "example.ac.jp") // self-service display names live in the people's domain
 	locals := []string{"office", "lab", "sales"}
 	targets := []string{"u1@example.ac.jp", "u2@example.ac.jp", "u3@example.ac.jp", "friend@partner.example"}
 	key := 0
@@ -144,7 +150,43 @@ func TestAPIStateMachine(t *testing.T) {
 					rt.Fatalf("%s %s %s: %d %s", a.Subject, act, id, r.status, r.body)
 				}
 			},
-			"": func(rt *rapid.T) { checkNoCrossDomain(rt, e, byID, domains) },
+			"self": func(rt *rapid.T) {
+				a := rapid.SampledFrom(actors).Draw(rt, "actor")
+				key++
+				hdr := map[string]string{"Idempotency-Key": fmt.Sprint("s", key)}
+				var r resp
+				expect := http.StatusAccepted
+				if rapid.Bool().Draw(rt, "displayName") {
+					name := rapid.SampledFrom([]string{"Taro Yamada", "Hanako (Lab)", "山田"}).Draw(rt, "name")
+					r = e.do(t, a.token, "PUT", "/v1/me/display-name", map[string]any{"simpleDisplayName": name}, hdr)
+					if name == "山田" { // outside the simple display name's character set
+						expect = http.StatusUnprocessableEntity
+					}
+				} else {
+					d := rapid.SampledFrom(domains).Draw(rt, "domain")
+					l := rapid.SampledFrom(append(slices.Clone(locals), "admins")).Draw(rt, "group")
+					join := rapid.Bool().Draw(rt, "join")
+					act := map[bool]string{true: "join", false: "leave"}[join]
+					r = e.do(t, a.token, "POST", "/v1/groups/"+l+"@"+d+"/membership-requests", map[string]any{"action": act}, hdr)
+					switch {
+					case l == "admins" && join: // no escalation
+						expect = http.StatusForbidden
+					case r.status == http.StatusNotFound && l != "admins":
+						expect = http.StatusNotFound // no such group yet
+					}
+				}
+				if r.status != expect {
+					rt.Fatalf("%s self-service: %d %s, want %d", a.Subject, r.status, r.body, expect)
+				}
+				if r.status == http.StatusAccepted {
+					v := r.request(t)
+					if v.Submitter != a.Subject || v.Member != a.Email || !v.NeedsApproval {
+						rt.Fatalf("self-service request %+v by %s", v, a.Subject)
+					}
+					accepted[v.ID] = true
+				}
+			},
+			"": func(rt *rapid.T) { checkNoCrossDomain(rt, e, byID, all) },
 		})
 	})
 
@@ -176,20 +218,23 @@ func TestAPIStateMachine(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	checkNoCrossDomain(t, e, byID, domains)
+	checkNoCrossDomain(t, e, byID, all)
 	// A notification is sent after its state change commits: wait for the
 	// last ones to arrive.
 	counts := map[State]int{}
+	kinds := map[Kind]int{}
 	var missing []string
 	for wait := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		delivered := rl.delivered()
 		counts, missing = map[State]int{}, nil
+		kinds = map[Kind]int{}
 		for id := range accepted {
 			r, err := e.store.Get(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			counts[r.State]++
+			kinds[r.Kind]++
 			if r.State != Cancelled && !slices.Contains(delivered[r.SubmitterEmail], mn.SenderFor(r)) { // cancelling sends no mail
 				missing = append(missing, fmt.Sprintf("%s ended %s without its notification to %s", id, r.State, r.SubmitterEmail))
 			}
@@ -204,12 +249,13 @@ func TestAPIStateMachine(t *testing.T) {
 	if n, err := e.store.VerifyAudit(ctx); err != nil {
 		t.Fatalf("audit after %d entries: %v", n, err)
 	}
-	t.Logf("%d requests: %v", len(accepted), counts)
+	t.Logf("%d requests: %v %v", len(accepted), counts, kinds)
 }
 
 // checkNoCrossDomain checks every stored request of each domain: submitted by
-// an admin of the domain, decided (approved or rejected) by an approver of
-// the domain who did not submit it.
+// an admin of the domain (or, for a self-service request, by its member),
+// decided (approved or rejected) by an approver of the domain who did not
+// submit it.
 func checkNoCrossDomain(t interface{ Fatalf(string, ...any) }, e *apiEnv, actors map[string]rapidActor, domains []string) {
 	for _, d := range domains {
 		rs, err := e.store.List(context.Background(), d)
@@ -217,7 +263,8 @@ func checkNoCrossDomain(t interface{ Fatalf(string, ...any) }, e *apiEnv, actors
 			t.Fatalf("list: %v", err)
 		}
 		for _, r := range rs {
-			if r.Domain != d || !actors[r.Submitter].Holds(d) {
+			if r.Domain != d || (!r.Kind.SelfService() && !actors[r.Submitter].Holds(d)) ||
+				(r.Kind.SelfService() && r.Member != actors[r.Submitter].Email) {
 				t.Fatalf("request %s in %s submitted by %s", r.ID, d, r.Submitter)
 			}
 			if r.DecidedBy != "" && r.State != Cancelled {

@@ -23,6 +23,12 @@ const (
 	DeleteAddress Kind = "delete_address"
 )
 
+// Kinds returns every kind of request, the university's then the
+// manufacturer's self-service ones.
+func Kinds() []Kind {
+	return []Kind{CreateAddress, ReplaceTargets, DeleteAddress, SetDisplayName, JoinGroup, LeaveGroup}
+}
+
 // Request is one asked-for change and its life.
 type Request struct {
 	ID     string `json:"id"`
@@ -48,8 +54,17 @@ type Request struct {
 	// DecidedBy is the approver who approved or rejected it.
 	DecidedBy string `json:"decidedBy,omitempty"`
 	// Reason is the rejection reason or the failure.
-	Reason    string    `json:"reason,omitempty"`
-	Attempts  int       `json:"attempts"`
+	Reason   string `json:"reason,omitempty"`
+	Attempts int    `json:"attempts"`
+	// Member is the person a self-service request is for (join, leave,
+	// display name): always the submitter's own address.
+	Member mailops.Address `json:"member,omitempty"`
+	// DisplayName is the simple display name a SetDisplayName request asks
+	// for.
+	DisplayName string `json:"displayName,omitempty"`
+	// Preview is the mail-flow simulator's prediction for the request's
+	// plan, made before approval; nil when no Previewer is configured.
+	Preview   *Preview  `json:"preview,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
@@ -65,6 +80,8 @@ func (r Request) Address() mailops.Address {
 func (r Request) Validate() error {
 	switch r.Kind {
 	case CreateAddress, ReplaceTargets, DeleteAddress:
+	case SetDisplayName, JoinGroup, LeaveGroup:
+		return r.validateSelf()
 	default:
 		return &mailops.ValidationError{Field: "Request.Kind", Value: string(r.Kind), Reason: "unknown kind"}
 	}
@@ -116,5 +133,12 @@ func (r Request) Normalize() (Request, error) {
 		r.Targets[i] = p
 	}
 	r.From = slices.Clone(r.From)
+	if r.Member != "" {
+		m, err := mailops.ParseAddress(string(r.Member))
+		if err != nil {
+			return r, fmt.Errorf("delegate: Request.Member: %w", err)
+		}
+		r.Member = m
+	}
 	return r, nil
 }

@@ -29,6 +29,12 @@ type Service struct {
 	Notify Notifier
 	// Logger records notification failures; default discards.
 	Logger *slog.Logger
+	// Previewer, if set, runs each request's plan in the mail-flow
+	// simulator before approval (the simulated state); a predicted loss
+	// sends the request to IT even where the rules would approve it.
+	// Without one a request goes from validated straight to its approval
+	// decision, and the audit log says it was not simulated.
+	Previewer Previewer
 }
 
 // maxIntake bounds the automatic moves of one request (submitted to queued
@@ -41,9 +47,10 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Submit checks r (shape, delegated domain, policy) and stores it, then moves
-// it as far as it goes by itself: validated, simulated (its plan built and
-// checked), then awaiting approval, or auto-approved and queued. A request
+// Submit checks r (shape, delegated domain, policy, no escalation) and
+// stores it, then moves it as far as it goes by itself: validated,
+// simulated (its plan run by the Previewer; skipped without one), then
+// awaiting approval, or auto-approved and queued. A request
 // whose submitter already used its IdempotencyKey is not stored again: the
 // earlier one is resumed and returned with existing true.
 func (s *Service) Submit(ctx context.Context, a Actor, r Request) (Request, bool, error) {
@@ -54,12 +61,16 @@ func (s *Service) Submit(ctx context.Context, a Actor, r Request) (Request, bool
 	if err := r.Validate(); err != nil {
 		return Request{}, false, err
 	}
-	if _, ok := s.Config.Domain(r.Domain); !ok {
+	if _, ok := s.Config.Domain(r.Domain); !ok && !(r.Kind.SelfService() && s.Config.selfDomain(r)) {
 		return Request{}, false, fmt.Errorf("delegate: domain %s is not delegated: %w", r.Domain, mailops.ErrNotFound)
 	}
 	r.Submitter, r.SubmitterEmail = a.Subject, a.Email
 	if err := Allow(a, ActSubmit, r); err != nil {
 		return Request{}, false, err
+	}
+	if s.Config.escalates(r) {
+		return Request{}, false, fmt.Errorf("%w: %w", mailops.ErrForbidden, &mailops.PolicyError{Field: "Request.Kind", Value: string(r.Address()),
+			Reason: "joining a domain's admin group would make its member an admin: no escalation through self-service"})
 	}
 	now := s.Clock.Now()
 	r.ID, r.State, r.CreatedAt, r.UpdatedAt = newID(), Submitted, now, now
@@ -79,6 +90,7 @@ func (s *Service) advance(ctx context.Context, r Request) (Request, error) {
 		var to State
 		var detail string
 		var hook TxHook
+		var mod func(*Request)
 		switch r.State {
 		case Submitted:
 			to, detail = Validated, "shape, domain and policy checked"
@@ -88,18 +100,27 @@ func (s *Service) advance(ctx context.Context, r Request) (Request, error) {
 				to, detail = Failed, err.Error()
 				break
 			}
-			to, detail = Simulated, "plan "+p.Fingerprint()+" built and validated"
-		case Simulated:
-			to, detail = AutoApproved, "the domain's rules approve it"
-			if r.NeedsApproval {
-				to, detail = AwaitingApproval, "the domain's rules send it to IT"
+			pv, err := s.preview(ctx, r, p)
+			switch {
+			case err != nil:
+				to, detail = Failed, err.Error()
+			case pv == nil:
+				to, detail = s.decision(r, "plan "+p.Fingerprint()+" built and validated; not simulated (no previewer)")
+			default:
+				to, detail = Simulated, "plan "+p.Fingerprint()+" simulated: "+pv.Summary()
+				mod = func(r *Request) {
+					r.Preview = pv
+					r.NeedsApproval = r.NeedsApproval || !pv.NoLoss
+				}
 			}
+		case Simulated:
+			to, detail = s.decision(r, "")
 		case AutoApproved, Approved:
 			to, hook = Queued, s.Enqueue(r)
 		default:
 			return r, nil
 		}
-		next, err := s.move(ctx, r.ID, "service", to, detail, hook)
+		next, err := s.move(ctx, r.ID, "service", to, detail, hook, mod)
 		if err != nil {
 			return r, err
 		}
@@ -108,9 +129,26 @@ func (s *Service) advance(ctx context.Context, r Request) (Request, error) {
 	return r, nil
 }
 
-func (s *Service) move(ctx context.Context, id, actor string, to State, detail string, hook TxHook) (Request, error) {
+// decision is the move to the approval decision, with what led to it.
+func (s *Service) decision(r Request, prefix string) (State, string) {
+	if prefix != "" {
+		prefix += "; "
+	}
+	switch {
+	case !r.NeedsApproval:
+		return AutoApproved, prefix + "the domain's rules approve it"
+	case r.Preview != nil && !r.Preview.NoLoss:
+		return AwaitingApproval, prefix + "the preview predicts lost mail: IT decides"
+	}
+	return AwaitingApproval, prefix + "the domain's rules send it to IT"
+}
+
+func (s *Service) move(ctx context.Context, id, actor string, to State, detail string, hook TxHook, mod func(*Request)) (Request, error) {
 	var after Request
 	r, err := s.Store.Update(ctx, id, func(r *Request) (Entry, error) {
+		if mod != nil {
+			mod(r)
+		}
 		r.State = to
 		r.UpdatedAt = s.Clock.Now()
 		if to == Failed {
@@ -199,8 +237,8 @@ func (s *Service) decide(ctx context.Context, a Actor, id string, act Action, to
 // simulated, auto-approved or approved), and returns how many it moved.
 func (s *Service) Resume(ctx context.Context) (int, error) {
 	n := 0
-	for _, d := range s.Config.Domains {
-		rs, err := s.Store.List(ctx, d.Name)
+	for _, d := range s.Config.allDomains() {
+		rs, err := s.Store.List(ctx, d)
 		if err != nil {
 			return n, err
 		}

@@ -35,7 +35,7 @@ var ErrTransition = errors.New("delegate: illegal state transition")
 // until it is applied; once applying it ends converged-then-done or failed.
 var next = map[State][]State{
 	Submitted:        {Validated, Rejected, Cancelled},
-	Validated:        {Simulated, Failed, Cancelled},
+	Validated:        {Simulated, AwaitingApproval, AutoApproved, Failed, Cancelled}, // the decision directly when no previewer is configured
 	Simulated:        {AwaitingApproval, AutoApproved, Cancelled},
 	AwaitingApproval: {Approved, Rejected, Cancelled},
 	AutoApproved:     {Queued, Cancelled},

@@ -48,6 +48,14 @@ type Store interface {
 	// VerifyAudit checks the whole chain and returns how many entries it
 	// holds; a broken chain gives an error matching ErrAuditBroken.
 	VerifyAudit(ctx context.Context) (int64, error)
+	// Replica reads the stored replica of the tenant's addresses (the zero
+	// Replica before the first refresh).
+	Replica(ctx context.Context) (Replica, error)
+	// SyncReplica replaces the stored replica with fresh and appends, in
+	// the same transaction, the audit entries (drift) diff returns given
+	// the stored one. A fresh replica older than the stored one is
+	// dropped.
+	SyncReplica(ctx context.Context, fresh Replica, diff func(old Replica) ([]Entry, error)) error
 	// Close releases the store's connections.
 	Close() error
 }

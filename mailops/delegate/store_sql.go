@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -81,7 +82,7 @@ var schema = []string{
 
 func (s *SQLStore) migrate(ctx context.Context) error {
 	return s.b.inTx(ctx, func(tx sqlTx) error {
-		for _, q := range schema {
+		for _, q := range append(slices.Clone(schema), replicaSchema...) {
 			if err := tx.exec(ctx, q); err != nil {
 				return fmt.Errorf("delegate: schema: %w", err)
 			}

@@ -182,6 +182,7 @@ func storeSuite(t *testing.T, h storeHarness) {
 		}
 	})
 	t.Run("ClaimOnePerAddress", func(t *testing.T) { claimSuite(t, h) })
+	t.Run("Replica", func(t *testing.T) { replicaSuite(t, h) })
 	t.Run("TamperingDetected", func(t *testing.T) {
 		for _, q := range []string{
 			`UPDATE delegate_audit SET detail = 'nothing happened' WHERE seq = 2`,

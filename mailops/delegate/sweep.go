@@ -14,8 +14,8 @@ import (
 // clock) cannot run.
 func (a *Applier) Sweep(ctx context.Context) (int, error) {
 	left := 0
-	for _, d := range a.Config.Domains {
-		rs, err := a.Store.List(ctx, d.Name)
+	for _, d := range a.Config.allDomains() {
+		rs, err := a.Store.List(ctx, d)
 		if err != nil {
 			return left, err
 		}

@@ -146,7 +146,13 @@ func TestEndToEndVirtualTime(t *testing.T) {
 // setupTenant gives the tenant the test config's domains, people and admin
 // groups.
 func setupTenant(ctx context.Context, cloud *fake.Cloud, d mailops.Driver) error {
-	for _, dom := range testConfig.Internal {
+	return setupTenantFor(ctx, cloud, d, testConfig)
+}
+
+// setupTenantFor gives the tenant cfg's domains, the people and cfg's admin
+// groups.
+func setupTenantFor(ctx context.Context, cloud *fake.Cloud, d mailops.Driver, cfg Config) error {
+	for _, dom := range cfg.Internal {
 		got, err := d.AddDomain(ctx, dom)
 		if err != nil {
 			return err
@@ -164,7 +170,7 @@ func setupTenant(ctx context.Context, cloud *fake.Cloud, d mailops.Driver) error
 			return err
 		}
 	}
-	for _, dc := range testConfig.Domains {
+	for _, dc := range cfg.Domains {
 		g := mailops.Group{PrimaryAddress: dc.AdminGroup, Type: mailops.Security, Name: string(dc.AdminGroup),
 			Members: []mailops.Address{people[0]}, Owners: []mailops.Address{people[0]}}
 		if err := d.CreateGroup(ctx, g); err != nil {
