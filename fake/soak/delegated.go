@@ -123,14 +123,14 @@ func delegatedCase(seed uint64, r *rand.Rand, tamper func(*delegatedWorld)) (Res
 	if tamper != nil {
 		tamper(d)
 	}
-	n, final := d.check(ctx)
+	n, done, final := d.check(ctx)
 	if d.violation == "" {
 		d.probe(final)
 	}
 	if err := d.s.RunFor(72 * time.Hour); err != nil {
 		return Result{}, err
 	}
-	res := Result{Requests: n}
+	res := Result{Requests: n, RequestsDone: done, Refused: d.refused}
 	verdict(&res, w.Check())
 	if d.violation != "" {
 		res.Violation = d.violation
@@ -274,6 +274,7 @@ func (d *delegatedWorld) requests(ctx context.Context, until time.Time) {
 					d.fail("%s approved their own request %s: %v", admin.Subject, got.ID, err)
 					return
 				}
+				d.refused++
 			}
 		}
 	}
@@ -387,23 +388,25 @@ func (d *delegatedWorld) allTerminal(ctx context.Context) bool {
 // check verifies the audit chain and that every accepted request ended,
 // replays the done requests in audit order into the expected groups, and
 // compares them with the tenant's groups of every domain. It returns the
-// number of accepted requests and the expected churn addresses.
-func (d *delegatedWorld) check(ctx context.Context) (int, map[mailops.Address][]mailops.Address) {
+// number of accepted requests, how many ended done, and the expected churn
+// addresses.
+func (d *delegatedWorld) check(ctx context.Context) (int, int, map[mailops.Address][]mailops.Address) {
+	done := 0
 	final := map[mailops.Address][]mailops.Address{}
 	if _, err := d.store.VerifyAudit(ctx); err != nil {
 		d.fail("audit: %v", err)
-		return len(d.accepted), final
+		return len(d.accepted), done, final
 	}
 	if !d.allTerminal(ctx) {
 		d.fail("an accepted request did not end")
-		return len(d.accepted), final
+		return len(d.accepted), done, final
 	}
 	byID := map[string]delegate.Request{}
 	for _, dc := range d.cfg.Domains {
 		rs, err := d.store.List(ctx, dc.Name)
 		if err != nil {
 			d.fail("list: %v", err)
-			return len(d.accepted), final
+			return len(d.accepted), done, final
 		}
 		for _, q := range rs {
 			if !d.accepted[q.ID] {
@@ -419,7 +422,7 @@ func (d *delegatedWorld) check(ctx context.Context) (int, map[mailops.Address][]
 		es, err := d.store.Audit(ctx, after, 500)
 		if err != nil {
 			d.fail("audit: %v", err)
-			return len(d.accepted), final
+			return len(d.accepted), done, final
 		}
 		if len(es) == 0 {
 			break
@@ -430,6 +433,7 @@ func (d *delegatedWorld) check(ctx context.Context) (int, map[mailops.Address][]
 				continue
 			}
 			q := byID[e.RequestID]
+			done++
 			switch q.Kind {
 			case delegate.CreateAddress, delegate.ReplaceTargets:
 				final[q.Address()] = slices.Clone(q.Targets)
@@ -465,7 +469,7 @@ func (d *delegatedWorld) check(ctx context.Context) (int, map[mailops.Address][]
 			d.fail("group %s (members %v) exists, no done request made it", a, m)
 		}
 	}
-	return len(d.accepted), final
+	return len(d.accepted), done, final
 }
 
 func (d *delegatedWorld) domainOf(a mailops.Address) delegate.DomainConfig {

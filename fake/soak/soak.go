@@ -54,8 +54,14 @@ type Result struct {
 	Misdeliv   int    `json:"misdelivered"`
 	Duplicated int    `json:"duplicated"`
 	Crashes    int    `json:"crashes"`
-	// Requests is how many delegated-service requests were accepted.
-	Requests int `json:"requests,omitempty"`
+	// Requests is how many delegated-service requests were accepted;
+	// RequestsDone how many of them ended done (the others were rejected,
+	// cancelled, or failed as they should: a replace of an address that
+	// changed meanwhile); Refused how many submissions and approvals the
+	// policy refused (another department's domain, one's own request).
+	Requests     int `json:"requests,omitempty"`
+	RequestsDone int `json:"requestsDone,omitempty"`
+	Refused      int `json:"refused,omitempty"`
 	// Violation says what went wrong ("" when the case is clean).
 	Violation string `json:"violation,omitempty"`
 }
@@ -176,6 +182,8 @@ type Summary struct {
 	Duplicated int
 	Crashes    int
 	Requests   int
+	ReqDone    int
+	Refused    int
 	// Elapsed is the wall time the caller measured (the soak itself reads
 	// no clock).
 	Elapsed time.Duration
@@ -247,4 +255,6 @@ func (s *Summary) add(r Result) {
 	s.Duplicated += r.Duplicated
 	s.Crashes += r.Crashes
 	s.Requests += r.Requests
+	s.ReqDone += r.RequestsDone
+	s.Refused += r.Refused
 }
