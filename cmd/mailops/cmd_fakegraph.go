@@ -25,7 +25,7 @@ func newFakeGraphCmd(a *app) *cobra.Command {
 		Short: "Serve a fake Graph + Exchange admin API seeded from a spec's tenant section (for trying apply safely)",
 		Long: "fakegraph serves fake/graphserver over a fake tenant holding the spec's tenant domains (verified), mailboxes,\n" +
 			"contacts and forwarding, and prints its URL; it runs until interrupted. It binds loopback only: a\n" +
-			"non-loopback --listen is refused unless --allow-remote. Ownership proofs are read from --dns-file (the\n" +
+			"non-loopback --listen is refused unless --allow-remote, which prints a warning. Ownership proofs are read from --dns-file (the\n" +
 			"file apply --dns-file writes). GET /_fake/calls lists the calls the tenant applied.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -37,6 +37,9 @@ func newFakeGraphCmd(a *app) *cobra.Command {
 			l, err := listenLoopback(listen, allowRemote)
 			if err != nil {
 				return err
+			}
+			if w := remoteWarning(l.Addr()); w != "" {
+				fmt.Fprintln(a.stderr, w)
 			}
 			g, err := newFakeGraph(ctx, sf, seed, dnsFile)
 			if err != nil {

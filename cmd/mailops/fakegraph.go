@@ -167,6 +167,16 @@ func listenLoopback(addr string, allowRemote bool) (net.Listener, error) {
 	return l, nil
 }
 
+// remoteWarning is what fakegraph prints on stderr when --allow-remote let
+// it listen beyond this machine ("" on a loopback address).
+func remoteWarning(a net.Addr) string {
+	host, _, err := net.SplitHostPort(a.String())
+	if err == nil && isLoopbackHost(host) {
+		return ""
+	}
+	return fmt.Sprintf("fakegraph: WARNING: listening on %s, beyond this machine (--allow-remote): anyone who reaches it can read and change the fake tenant (it accepts any bearer token)", a)
+}
+
 // writeURL writes the server's URL to path (for scripts), atomically.
 func writeURL(path, u string) error {
 	tmp := path + ".tmp"

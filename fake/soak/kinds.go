@@ -136,8 +136,8 @@ func (s Summary) String() string {
 	for _, k := range Kinds {
 		fmt.Fprintf(&b, "%s %d, ", k, s.ByKind[k])
 	}
-	fmt.Fprintf(&b, "%d messages; lost %d, looped %d, misdelivered %d, bounced %d (in the documented gap %d), duplicated %d; runner crashes %d",
-		s.Messages, s.Lost, s.Looped, s.Misdeliv, s.Bounced, s.GapBounced, s.Duplicated, s.Crashes)
+	fmt.Fprintf(&b, "%d delegated requests (%d done, %d refused by the policy); %d messages; lost %d, looped %d, misdelivered %d, bounced %d (in the documented gap %d), duplicated %d; runner crashes %d",
+		s.Requests, s.ReqDone, s.Refused, s.Messages, s.Lost, s.Looped, s.Misdeliv, s.Bounced, s.GapBounced, s.Duplicated, s.Crashes)
 	if s.First != nil {
 		fmt.Fprintf(&b, "\nfirst violation: seed=%d (%s): %s\nreproduce with: %s", s.First.Seed, s.First.Kind, s.First.Violation, s.First.Reproduce())
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,10 +32,14 @@ const (
 	Cutover       Kind = "cutover"
 	ListDomain    Kind = "list-domain"
 	University    Kind = "university"
+	// Delegated is a stream of the delegated service's requests (random
+	// admins of several department domains, creates, replaces, deletes,
+	// approvals, rejections, cancellations) applied onto the tenant.
+	Delegated Kind = "delegated"
 )
 
 // Kinds lists them in the order a seed picks from.
-var Kinds = []Kind{Consolidation, Cutover, ListDomain, University}
+var Kinds = []Kind{Consolidation, Cutover, ListDomain, University, Delegated}
 
 // Result is one case's outcome.
 type Result struct {
@@ -49,6 +54,14 @@ type Result struct {
 	Misdeliv   int    `json:"misdelivered"`
 	Duplicated int    `json:"duplicated"`
 	Crashes    int    `json:"crashes"`
+	// Requests is how many delegated-service requests were accepted;
+	// RequestsDone how many of them ended done (the others were rejected,
+	// cancelled, or failed as they should: a replace of an address that
+	// changed meanwhile); Refused how many submissions and approvals the
+	// policy refused (another department's domain, one's own request).
+	Requests     int `json:"requests,omitempty"`
+	RequestsDone int `json:"requestsDone,omitempty"`
+	Refused      int `json:"refused,omitempty"`
 	// Violation says what went wrong ("" when the case is clean).
 	Violation string `json:"violation,omitempty"`
 }
@@ -58,15 +71,30 @@ type Result struct {
 // misdelivery, and the plan finished. Duplicates are counted apart.
 func (r Result) Clean() bool { return r.Violation == "" }
 
-// Reproduce is the command that reruns the case.
+// Reproduce is the command that reruns the case (with -soak.kind, which
+// forces the kind, for a delegated case: the command works whether the
+// seed picked it or a -soak.kind run forced it).
 func (r Result) Reproduce() string {
+	if r.Kind == Delegated {
+		return fmt.Sprintf("go test ./fake/soak -run TestSoak -soak.from %d -soak.n 1 -soak.kind %s -v", r.Seed, r.Kind)
+	}
 	return fmt.Sprintf("go test ./fake/soak -run TestSoak -soak.from %d -soak.n 1 -v", r.Seed)
 }
 
 // Run runs one case.
-func Run(seed uint64) Result {
+func Run(seed uint64) Result { return RunKind(seed, "") }
+
+// RunKind runs one case of the given kind ("" lets the seed pick, as Run
+// does). A case run with its kind forced is reproduced with the same kind.
+func RunKind(seed uint64, only Kind) Result {
 	r := rand.New(rand.NewPCG(seed, 0x50a4))
 	kind := Kinds[r.IntN(len(Kinds))]
+	if only != "" {
+		if !slices.Contains(Kinds, only) {
+			return Result{Seed: seed, Kind: only, Violation: fmt.Sprintf("unknown kind %q (one of %v)", only, Kinds)}
+		}
+		kind = only
+	}
 	var res Result
 	var err error
 	switch kind {
@@ -76,6 +104,8 @@ func Run(seed uint64) Result {
 		res, err = cutover(seed, r)
 	case ListDomain:
 		res, err = listDomain(seed, r)
+	case Delegated:
+		res, err = delegated(seed, r)
 	default:
 		res, err = university(seed, r)
 	}
@@ -151,6 +181,9 @@ type Summary struct {
 	Misdeliv   int
 	Duplicated int
 	Crashes    int
+	Requests   int
+	ReqDone    int
+	Refused    int
 	// Elapsed is the wall time the caller measured (the soak itself reads
 	// no clock).
 	Elapsed time.Duration
@@ -163,6 +196,8 @@ type Options struct {
 	Workers int
 	// StopAtFirst stops the soak at the first violation.
 	StopAtFirst bool
+	// Kind, if set, runs only cases of that kind.
+	Kind Kind
 	// Progress is called after each case (serialised).
 	Progress func(done, total int, last Result)
 }
@@ -187,7 +222,7 @@ func Soak(ctx context.Context, from, n uint64, opts Options) Summary {
 				if i >= n {
 					return
 				}
-				res := Run(from + i)
+				res := RunKind(from+i, opts.Kind)
 				mu.Lock()
 				sum.add(res)
 				if !res.Clean() && (sum.First == nil || res.Seed < sum.First.Seed) {
@@ -219,4 +254,7 @@ func (s *Summary) add(r Result) {
 	s.Misdeliv += r.Misdeliv
 	s.Duplicated += r.Duplicated
 	s.Crashes += r.Crashes
+	s.Requests += r.Requests
+	s.ReqDone += r.RequestsDone
+	s.Refused += r.Refused
 }

@@ -1,10 +1,16 @@
 package graph
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/url"
 	"os"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -24,7 +30,55 @@ type Credentials struct {
 	// ManagedIdentity signs in as the Azure managed identity of the host
 	// (ClientID selects a user-assigned one; empty uses the system one).
 	ManagedIdentity bool
+	// Transport, when set, carries the requests to Entra ID (a test's fake
+	// identity endpoint); default azcore's HTTP client.
+	Transport policy.Transporter
 }
+
+// redacted stands for a secret that is set, in everything that prints
+// Credentials.
+const redacted = "[redacted]"
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// credentialsView is Credentials with the secrets replaced, for printing.
+type credentialsView struct {
+	TenantID            string
+	ClientID            string
+	ClientSecret        string `json:",omitempty"`
+	CertificatePath     string `json:",omitempty"`
+	CertificatePassword string `json:",omitempty"`
+	ManagedIdentity     bool   `json:",omitempty"`
+}
+
+func (c Credentials) view() credentialsView {
+	return credentialsView{TenantID: c.TenantID, ClientID: c.ClientID, ClientSecret: redact(c.ClientSecret),
+		CertificatePath: c.CertificatePath, CertificatePassword: redact(c.CertificatePassword), ManagedIdentity: c.ManagedIdentity}
+}
+
+// String prints the Credentials with the client secret and the certificate
+// password shown as [redacted] (fmt's %v, %+v, %s and %q use it).
+func (c Credentials) String() string { return fmt.Sprintf("%+v", c.view()) }
+
+// GoString is String for %#v.
+func (c Credentials) GoString() string { return "graph.Credentials" + c.String() }
+
+// LogValue logs the Credentials with their secrets redacted.
+func (c Credentials) LogValue() slog.Value {
+	v := c.view()
+	return slog.GroupValue(slog.String("TenantID", v.TenantID), slog.String("ClientID", v.ClientID),
+		slog.String("ClientSecret", v.ClientSecret), slog.String("CertificatePath", v.CertificatePath),
+		slog.String("CertificatePassword", v.CertificatePassword), slog.Bool("ManagedIdentity", v.ManagedIdentity))
+}
+
+// MarshalJSON encodes the Credentials with their secrets redacted: they
+// are never written to a file or a log as JSON.
+func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.view()) }
 
 // NewCredential returns the azidentity credential the Credentials describe.
 // It does not contact Entra ID: refused credentials show on the first
@@ -53,8 +107,14 @@ func NewCredential(c Credentials) (azcore.TokenCredential, error) {
 	if c.ClientID == "" {
 		return nil, &mailops.ValidationError{Field: "Credentials.ClientID", Reason: "required"}
 	}
+	co := policy.ClientOptions{Transport: c.Transport}
 	if c.ClientSecret != "" {
-		return azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret, nil)
+		cred, err := azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret,
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: co})
+		if err != nil {
+			return nil, err
+		}
+		return scrubbedCredential{inner: cred, secrets: []string{c.ClientSecret}}, nil
 	}
 	data, err := os.ReadFile(c.CertificatePath)
 	if err != nil {
@@ -68,7 +128,56 @@ func NewCredential(c Credentials) (azcore.TokenCredential, error) {
 	if err != nil {
 		return nil, &mailops.ValidationError{Field: "Credentials.CertificatePath", Value: c.CertificatePath, Reason: "no usable certificate and key: " + err.Error()}
 	}
-	return azidentity.NewClientCertificateCredential(c.TenantID, c.ClientID, certs, key, nil)
+	cred, err := azidentity.NewClientCertificateCredential(c.TenantID, c.ClientID, certs, key,
+		&azidentity.ClientCertificateCredentialOptions{ClientOptions: co})
+	if err != nil {
+		return nil, err
+	}
+	return scrubbedCredential{inner: cred, secrets: []string{c.CertificatePassword}}, nil
+}
+
+// scrubbedCredential is a credential whose errors never carry its secrets:
+// Entra ID's error replies are quoted into azidentity's errors, and an
+// identity endpoint (or a proxy in front of it) that echoes the request
+// would otherwise put the client secret into the driver's errors and logs.
+type scrubbedCredential struct {
+	inner   azcore.TokenCredential
+	secrets []string
+}
+
+// GetToken implements azcore.TokenCredential.
+func (c scrubbedCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tk, err := c.inner.GetToken(ctx, opts)
+	if err != nil {
+		return tk, &scrubbedError{msg: scrubText(err.Error(), c.secrets), err: err}
+	}
+	return tk, nil
+}
+
+// scrubbedError is an error with its text scrubbed of secrets; errors.Is
+// and errors.As still see the original (the driver classifies by it and
+// prints only this text).
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the original error.
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubText replaces each secret (as is and URL-encoded, as in a token
+// request's form body) with [redacted].
+func scrubText(s string, secrets []string) string {
+	for _, x := range secrets {
+		if len(x) < 4 {
+			continue
+		}
+		s = strings.ReplaceAll(s, x, redacted)
+		s = strings.ReplaceAll(s, url.QueryEscape(x), redacted)
+	}
+	return s
 }
 
 // Environment variables ConfigFromEnv reads.

@@ -128,6 +128,7 @@ func (c *exoClient) post(ctx context.Context, cmdlet string, u *url.URL, body []
 	}
 	defer resp.Body.Close()
 	raw, rerr := readBody(resp.Body)
+	raw = scrub(raw, tok)
 	ct := resp.Header.Get("Content-Type")
 	unusable := func(reason string) error {
 		e := statusError(cmdlet, resp.StatusCode, resp.Header, c.now)

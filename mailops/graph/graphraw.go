@@ -61,6 +61,7 @@ func (d *Driver) rawPost(ctx context.Context, op, path string, body, out any, on
 	}
 	defer resp.Body.Close()
 	data, rerr := readBody(resp.Body)
+	data = scrub(data, tok)
 	ct := resp.Header.Get("Content-Type")
 	if rerr == nil && resp.StatusCode >= 400 && isJSON(ct) {
 		var eb graphErrBody

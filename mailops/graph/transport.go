@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
@@ -29,6 +30,24 @@ func readBody(r io.Reader) ([]byte, error) {
 	return b, nil
 }
 
+// scrub replaces every copy of the bearer token in a reply body with
+// "[redacted]": a gateway or a debugging proxy that echoes the request into
+// its reply must not put the token into an error, a log line or a report.
+// Tokens shorter than 8 bytes are left alone (they would match ordinary
+// text; real tokens are JWTs of a thousand bytes).
+func scrub(body []byte, token string) []byte {
+	if len(token) < 8 || !bytes.Contains(body, []byte(token)) {
+		return body
+	}
+	return bytes.ReplaceAll(body, []byte(token), []byte("[redacted]"))
+}
+
+// bearer is the token of a request's Authorization header.
+func bearer(req *http.Request) string {
+	tok, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	return tok
+}
+
 // checkReply is a Graph middleware that turns replies the SDK cannot use
 // into a *ResponseError before the SDK sees them: HTML pages (a proxy's
 // 502), malformed or truncated JSON. Without it the SDK reports a parse
@@ -48,6 +67,7 @@ func (c checkReply) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http
 	}
 	body, rerr := readBody(resp.Body)
 	_ = resp.Body.Close()
+	body = scrub(body, bearer(req))
 	bad := func(reason string) (*http.Response, error) {
 		e := statusError(op, resp.StatusCode, resp.Header, c.now)
 		if e == nil || e == mailops.ErrNotFound || e == mailops.ErrExists {
