@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
@@ -33,6 +34,11 @@ type Credentials struct {
 	// Transport, when set, carries the requests to Entra ID (a test's fake
 	// identity endpoint); default azcore's HTTP client.
 	Transport policy.Transporter
+	// AuthorityHost, when set, is the Entra authority instead of
+	// https://login.microsoftonline.com/ (a sovereign cloud, or the
+	// training lab's fake Entra ID); instance discovery is then off, as
+	// azidentity requires for an authority it does not know.
+	AuthorityHost string
 }
 
 // redacted stands for a secret that is set, in everything that prints
@@ -54,11 +60,13 @@ type credentialsView struct {
 	CertificatePath     string `json:",omitempty"`
 	CertificatePassword string `json:",omitempty"`
 	ManagedIdentity     bool   `json:",omitempty"`
+	AuthorityHost       string `json:",omitempty"`
 }
 
 func (c Credentials) view() credentialsView {
 	return credentialsView{TenantID: c.TenantID, ClientID: c.ClientID, ClientSecret: redact(c.ClientSecret),
-		CertificatePath: c.CertificatePath, CertificatePassword: redact(c.CertificatePassword), ManagedIdentity: c.ManagedIdentity}
+		CertificatePath: c.CertificatePath, CertificatePassword: redact(c.CertificatePassword), ManagedIdentity: c.ManagedIdentity,
+		AuthorityHost: c.AuthorityHost}
 }
 
 // String prints the Credentials with the client secret and the certificate
@@ -108,9 +116,13 @@ func NewCredential(c Credentials) (azcore.TokenCredential, error) {
 		return nil, &mailops.ValidationError{Field: "Credentials.ClientID", Reason: "required"}
 	}
 	co := policy.ClientOptions{Transport: c.Transport}
+	custom := c.AuthorityHost != ""
+	if custom {
+		co.Cloud = cloud.Configuration{ActiveDirectoryAuthorityHost: c.AuthorityHost, Services: cloud.AzurePublic.Services}
+	}
 	if c.ClientSecret != "" {
 		cred, err := azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret,
-			&azidentity.ClientSecretCredentialOptions{ClientOptions: co})
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: custom})
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +141,7 @@ func NewCredential(c Credentials) (azcore.TokenCredential, error) {
 		return nil, &mailops.ValidationError{Field: "Credentials.CertificatePath", Value: c.CertificatePath, Reason: "no usable certificate and key: " + err.Error()}
 	}
 	cred, err := azidentity.NewClientCertificateCredential(c.TenantID, c.ClientID, certs, key,
-		&azidentity.ClientCertificateCredentialOptions{ClientOptions: co})
+		&azidentity.ClientCertificateCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: custom})
 	if err != nil {
 		return nil, err
 	}
