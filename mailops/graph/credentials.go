@@ -201,6 +201,9 @@ const (
 	EnvCertificatePassword = "MAILOPS_CERTIFICATE_PASSWORD"
 	EnvManagedIdentity     = "MAILOPS_MANAGED_IDENTITY" // "1" or "true"
 	EnvAnchorMailbox       = "MAILOPS_ANCHOR_MAILBOX"
+	// EnvAuthorityHost is Credentials.AuthorityHost (the lab's fake Entra
+	// ID: its ports file's "authority"; trust its CA with SSL_CERT_FILE).
+	EnvAuthorityHost = "MAILOPS_AUTHORITY_HOST"
 )
 
 // ConfigFromEnv builds a Config from the MAILOPS_* environment variables
@@ -210,6 +213,7 @@ func ConfigFromEnv() (Config, error) {
 	c := Credentials{
 		TenantID: os.Getenv(EnvTenantID), ClientID: os.Getenv(EnvClientID), ClientSecret: os.Getenv(EnvClientSecret),
 		CertificatePath: os.Getenv(EnvCertificatePath), CertificatePassword: os.Getenv(EnvCertificatePassword),
+		AuthorityHost:   os.Getenv(EnvAuthorityHost),
 		ManagedIdentity: mi == "1" || mi == "true",
 	}
 	if c.TenantID == "" {
