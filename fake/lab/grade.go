@@ -46,6 +46,9 @@ type request struct {
 	Desc       string
 	Status     int
 	RetryAfter time.Duration
+	// InFlight is how many Graph and admin API requests were in flight
+	// when this one arrived (it included).
+	InFlight int
 }
 
 // grade grades the run so far. reqs are the admin API requests (with wall
@@ -55,7 +58,8 @@ func (e *engine) grade(reqs []request) Grade {
 	g := Grade{At: e.now()}
 	g.Oracle, g.InFlight = e.oracleNow()
 	g.NoLoss = g.Oracle.NoLoss()
-	g.Checks = []Check{e.relayBeforeMX(), e.groupsWithMembers(), e.ttlAhead(), retryAfterHonoured(w.Tenant().CallLog(), reqs)}
+	g.Checks = []Check{e.relayBeforeMX(), e.groupsWithMembers(), e.ttlAhead(), retryAfterHonoured(w.Tenant().CallLog(), reqs),
+		concurrencyKept(reqs, labTenant().SessionLimit)}
 	for _, c := range e.checkpoints {
 		d := c.Detail
 		if c.Status == Fail && c.Hint != "" {
@@ -246,6 +250,30 @@ func retryAfterHonoured(calls []fake.Call, reqs []request) Check {
 	}
 	if len(ok) > 0 {
 		ok = []string{fmt.Sprintf("%d throttled requests were retried after Retry-After", len(ok))}
+	}
+	return decide(c, bad, ok)
+}
+
+// concurrencyKept: the trainee's script never had more admin API requests
+// in flight at once than the session limit Exchange Online allows an admin
+// (the lab tenant's SessionLimit: five, the last documented remote
+// PowerShell figure; see reference/exo-facts.md section 8.1), and no
+// request was refused for too many sessions.
+func concurrencyKept(reqs []request, limit int) Check {
+	c := Check{Name: "the script kept to the concurrency limit", Status: Pending, Detail: "no admin API requests yet"}
+	var bad, ok []string
+	most := 0
+	for _, r := range reqs {
+		most = max(most, r.InFlight)
+		if r.InFlight > limit {
+			bad = append(bad, fmt.Sprintf("%q came with %d requests in flight (the limit is %d)", r.Desc, r.InFlight, limit))
+		}
+	}
+	if len(reqs) > 0 && len(bad) == 0 {
+		ok = append(ok, fmt.Sprintf("%d requests, at most %d in flight at once (the limit is %d)", len(reqs), most, limit))
+	}
+	if len(bad) > 3 {
+		bad = append(bad[:3], fmt.Sprintf("and %d more", len(bad)-3))
 	}
 	return decide(c, bad, ok)
 }

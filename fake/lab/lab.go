@@ -87,8 +87,11 @@ type Lab struct {
 	stop chan struct{}
 	done chan struct{}
 
-	reqMu sync.Mutex
-	reqs  []request
+	reqMu    sync.Mutex
+	reqs     []request
+	inFlight int
+	// onEnter, if set (tests), sees each Graph request enter.
+	onEnter func(inFlight int)
 }
 
 // Start builds the scenario's world and serves it on loopback. Close stops

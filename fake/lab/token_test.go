@@ -85,3 +85,48 @@ func TestGraphTakesOnlyTheLabsTokens(t *testing.T) {
 		t.Errorf("a token two hours old: %d, want 401", got)
 	}
 }
+
+// TestConcurrencyCheck: a script that keeps its requests in sequence passes
+// the grade's concurrency check; one with eight in flight at once fails it.
+func TestConcurrencyCheck(t *testing.T) {
+	l := startLab(t, "consolidation.yaml", 1)
+	tok := labToken(t, l, "https://graph.microsoft.com")
+	for range 3 {
+		if got := graphDo(t, l, "GET", "/v1.0/domains", tok); got != 200 {
+			t.Fatalf("GET: %d", got)
+		}
+	}
+	if c := check(l.Grade(), "the script kept to the concurrency limit"); c.Status != Pass {
+		t.Errorf("sequential requests: %+v", c)
+	}
+
+	entered := make(chan int, 16)
+	l.reqMu.Lock()
+	l.onEnter = func(n int) { entered <- n }
+	l.reqMu.Unlock()
+	const burst = 8
+	done := make(chan int, burst)
+	// Hold the world while the burst arrives, so that all eight are in
+	// flight together.
+	l.Do(func() {
+		for range burst {
+			go func() { done <- graphDo(t, l, "GET", "/v1.0/domains", tok) }()
+		}
+		deadline := time.After(10 * time.Second)
+		for range burst {
+			select {
+			case <-entered:
+			case <-deadline:
+				t.Error("the burst did not arrive")
+				return
+			}
+		}
+	})
+	for range burst {
+		<-done
+	}
+	c := check(l.Grade(), "the script kept to the concurrency limit")
+	if c.Status != Fail || !strings.Contains(c.Detail, "8 requests in flight") {
+		t.Errorf("eight at once: %+v", c)
+	}
+}
