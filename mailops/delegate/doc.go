@@ -17,10 +17,13 @@
 // (service.go), applying with read-back (apply.go), the River queue with its
 // notification outbox (queue.go, outbox.go) and a River-less sweep for
 // virtual time (sweep.go). The edges: the REST API (api.go,
-// api_handlers.go, api_views.go, problem.go), OIDC bearer tokens (auth.go)
-// and notification mail (notify.go, smtp_notify.go).
+// api_handlers.go, api_views.go, problem.go), OIDC bearer tokens (auth.go),
+// notification mail (notify.go, smtp_notify.go) and the server-rendered web
+// UI (web.go, web_session.go, web_pages.go, templates and styles embedded
+// from web/): OIDC sign-in with the authorization code and PKCE into a
+// server-side session, CSRF protection by net/http's CrossOriginProtection.
 //
-// Not built yet: the web UI, the mail-flow preview of a request before
+// Not built yet: the mail-flow preview of a request before
 // approval (the "simulated" state means the plan was built and validated),
 // the replica and drift detection, the manufacturer's self-service requests,
 // and `mailops serve`.
