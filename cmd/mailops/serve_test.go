@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// serveProcess starts `mailops serve --json` as a real process (this test
+// binary re-executed as the command) and returns it with its ready
+// document.
+func serveProcess(t *testing.T, store string) (*exec.Cmd, serveReady, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve", "--json", "--listen", "127.0.0.1:0", "--store", store)
+	cmd.Env = append(os.Environ(), envAsCLI+"=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		if sc.Scan() {
+			line <- sc.Text()
+		}
+		close(line)
+	}()
+	var ready serveReady
+	select {
+	case l, ok := <-line:
+		require.True(t, ok, "serve printed nothing: %s", stderr.String())
+		require.NoError(t, json.Unmarshal([]byte(l), &ready), l)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve not ready in a minute: %s", stderr.String())
+	}
+	return cmd, ready, &stderr
+}
+
+// curlJSON runs a printed curl line with the shell and decodes its answer.
+func curlJSON(t *testing.T, line string) map[string]any {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", line).Output()
+	require.NoError(t, err, line)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(out, &v), string(out))
+	return v
+}
+
+func TestServeProcessCurlAuditVerify(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl not found: install the Debian package curl (.ci/run does)")
+	}
+	db := filepath.Join(t.TempDir(), "delegate.db")
+	cmd, ready, stderr := serveProcess(t, "sqlite:"+db)
+	require.True(t, strings.HasPrefix(ready.URL, "http://127.0.0.1:"), ready.URL)
+	require.Len(t, ready.Users, 3)
+
+	// The department A admin's printed curl asks for a new address; IT's
+	// approves it; the request ends done.
+	var admin, it demoToken
+	for _, u := range ready.Users {
+		switch {
+		case strings.HasPrefix(u.Role, "admin of "+demoDeptA):
+			admin = u
+		case strings.HasPrefix(u.Role, "IT"):
+			it = u
+		}
+	}
+	created := curlJSON(t, admin.Curl)
+	id, _ := created["id"].(string)
+	require.Equal(t, "awaiting_approval", created["status"], created)
+	approved := curlJSON(t, strings.ReplaceAll(it.Curl, "REQUEST_ID", id))
+	require.Equal(t, id, approved["id"], approved)
+
+	status := ""
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for range 600 { // a minute
+		req, _ := http.NewRequest("GET", ready.API+"requests/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+admin.Token)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var v map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&v)
+		res.Body.Close()
+		status, _ = v["status"].(string)
+		if status == "done" || status == "failed" {
+			break
+		}
+		<-tick.C
+	}
+	require.Equal(t, "done", status)
+
+	// The UI answers with its sign-in page.
+	res, err := http.Get(ready.URL)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, 200, res.StatusCode)
+
+	// SIGTERM stops it cleanly.
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), stderr.String())
+	require.Contains(t, stderr.String(), "mailops serve: stopped")
+
+	verify := func() (int, string) {
+		c := exec.Command(os.Args[0], "audit", "verify", "--store", "sqlite:"+db)
+		c.Env = append(os.Environ(), envAsCLI+"=1")
+		out, err := c.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), string(out)
+		}
+		require.NoError(t, err)
+		return 0, string(out)
+	}
+	code, out := verify()
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "chain verified")
+
+	// Change one entry's detail behind the store's back: verify fails and
+	// names the entry.
+	sdb, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = sdb.ExecContext(context.Background(), `UPDATE delegate_audit SET detail = 'nothing to see' WHERE seq = 2`)
+	require.NoError(t, err)
+	require.NoError(t, sdb.Close())
+	code, out = verify()
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "entry 2")
+}
+
+func TestServeRefusesNonLoopback(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"serve", "--listen", "0.0.0.0:0", "--store", "sqlite:" + filepath.Join(t.TempDir(), "d.db")}, &stdout, &stderr)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr.String(), "--allow-remote")
+}
