@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mailops-dev/mailops/fake/entra"
+	"github.com/mailops-dev/mailops/mailops/delegate"
 )
 
 // serveProcess starts `mailops serve --json` as a real process (this test
@@ -150,4 +153,45 @@ func TestServeRefusesNonLoopback(t *testing.T) {
 	code := Main(context.Background(), []string{"serve", "--listen", "0.0.0.0:0", "--store", "sqlite:" + filepath.Join(t.TempDir(), "d.db")}, &stdout, &stderr)
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr.String(), "--allow-remote")
+}
+
+// TestServeWithOwnIssuer runs serve in-process against an issuer of the
+// caller's (a fake Entra ID standing in for the real one): the issuer's
+// tokens authenticate, no demo tokens are printed, and a token for another
+// audience is refused.
+func TestServeWithOwnIssuer(t *testing.T) {
+	ctx := context.Background()
+	const apiID, otherID = "11111111-2222-4333-8444-555555555555", "99999999-2222-4333-8444-555555555555"
+	ent, err := entra.NewServer(entra.Config{
+		Users: []entra.User{{OID: "0a000000-0000-4000-8000-000000000001", UPN: "tanaka@" + demoDeptA, Name: "Tanaka",
+			Roles: map[string][]string{apiID: {delegate.RoleAdminPrefix + demoDeptA}}}},
+		Apps:      []entra.App{{ClientID: apiID, RedirectURIs: []string{"http://127.0.0.1:1/auth/callback"}}},
+		Resources: []entra.Resource{{AppID: apiID, IdentifierURI: "api://mine"}, {AppID: otherID, IdentifierURI: "api://other"}},
+	})
+	require.NoError(t, err)
+	defer ent.Close()
+	s, err := startServe(ctx, serveOptions{store: "sqlite:" + filepath.Join(t.TempDir(), "d.db"), listen: "127.0.0.1:0", tenant: "fake",
+		issuer: ent.Issuer(), audience: apiID, clientID: apiID}, func(string, ...any) {})
+	require.NoError(t, err)
+	defer s.Shutdown(ctx)
+	require.Empty(t, s.ready.Users)
+	me := func(tok string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", s.ready.API+"me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var v map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&v)
+		return res.StatusCode, v
+	}
+	tok, err := ent.UserToken("tanaka@"+demoDeptA, "api://mine")
+	require.NoError(t, err)
+	code, v := me(tok)
+	require.Equal(t, 200, code, v)
+	require.Equal(t, []any{demoDeptA}, v["domains"])
+	other, err := ent.UserToken("tanaka@"+demoDeptA, "api://other")
+	require.NoError(t, err)
+	code, _ = me(other)
+	require.Equal(t, 401, code)
 }
