@@ -97,7 +97,13 @@ func (w *Web) callback(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid := rand.Text() + rand.Text()
+	now := w.svc.Clock.Now()
 	w.mu.Lock()
+	for k, old := range w.sessions { // forget expired sessions
+		if !now.Before(old.expires) {
+			delete(w.sessions, k)
+		}
+	}
 	w.sessions[sid] = &session{actor: actor, expires: expires, idToken: rawID}
 	w.mu.Unlock()
 	w.setCookie(rw, "mailops_session", sid, 0)

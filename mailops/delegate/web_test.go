@@ -222,3 +222,47 @@ func TestWebCookiesAndState(t *testing.T) {
 		t.Errorf("approve without a session: %d", res.StatusCode)
 	}
 }
+
+func TestWebApproverRejectsAndPolicyHolds(t *testing.T) {
+	e := newWebEnv(t)
+	bob, it := e.browser(t), e.browser(t)
+	bob.signIn(e, webBob)
+	res, page := bob.post(e.srv.URL+"/domains/deptb.example.ac.jp/addresses", url.Values{"local": {"office"}, "targets": {"u1@example.ac.jp"}, "key": {"k"}}, "same-origin")
+	if !strings.HasPrefix(res.Request.URL.Path, "/requests/") {
+		t.Fatalf("create: %s\n%s", res.Request.URL, page)
+	}
+	reqURL := res.Request.URL.String()
+	// The submitter cannot approve their own request.
+	if res, _ := bob.post(reqURL+"/approve", nil, "same-origin"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("self-approval: %d", res.StatusCode)
+	}
+	home := it.signIn(e, webIT)
+	if !strings.Contains(home, `id="awaiting"`) || !strings.Contains(home, res.Request.URL.Path) {
+		t.Fatalf("IT's home does not list the request awaiting approval:\n%s", home)
+	}
+	if _, page := it.get(reqURL); !strings.Contains(page, `id="approve"`) || !strings.Contains(page, `id="reject"`) {
+		t.Fatalf("IT sees no decision buttons:\n%s", page)
+	}
+	res, page = it.post(reqURL+"/reject", url.Values{"reason": {"<b>not</b> this one"}}, "same-origin")
+	if res.StatusCode != 200 || !strings.Contains(page, `class="status rejected"`) || !strings.Contains(page, "&lt;b&gt;not&lt;/b&gt; this one") {
+		t.Fatalf("reject: %d\n%s", res.StatusCode, page)
+	}
+	if strings.Contains(page, `id="approve"`) {
+		t.Error("a rejected request still offers approval")
+	}
+}
+
+func TestWebSecureCookies(t *testing.T) {
+	e := newWebEnv(t)
+	web, err := NewWeb(context.Background(), e.svc, e.world.client, e.web.authn, WebConfig{Issuer: e.ent.Issuer(), ClientID: audience,
+		RedirectURL: "https://127.0.0.1:1/auth/callback", Secure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	web.ServeHTTP(rec, httptest.NewRequest("GET", "/auth/login", nil))
+	c := rec.Result().Cookies()
+	if len(c) != 1 || c[0].Name != "__Host-mailops_login" || !c[0].Secure || !c[0].HttpOnly || c[0].SameSite != http.SameSiteLaxMode || c[0].Path != "/" {
+		t.Fatalf("cookies over TLS: %+v", c)
+	}
+}
