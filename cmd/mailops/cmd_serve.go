@@ -66,6 +66,7 @@ func newServeCmd(a *app) *cobra.Command {
 	f.StringVar(&o.audience, "audience", "", "with --issuer: the API's application (client) ID, the aud of its tokens")
 	f.StringVar(&o.clientID, "client-id", "", "with --issuer: the web UI's application (client) ID (a public client using PKCE)")
 	f.StringVar(&o.smtp, "smtp", "", "SMTP relay HOST:PORT for notifications (default: a fake relay on loopback)")
+	f.StringVar(&o.publicURL, "public-url", "", "the URL clients use when a TLS proxy serves this address (https://HOST); cookies are then Secure")
 	f.DurationVar(&o.tokenTTL, "token-lifetime", 12*time.Hour, "lifetime of the fake issuer's tokens")
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,6 +32,9 @@ type serveOptions struct {
 	clientID    string
 	smtp        string
 	tokenTTL    time.Duration
+	// publicURL is the address browsers and clients use when a TLS proxy
+	// stands in front (https://...); cookies are then Secure.
+	publicURL string
 }
 
 // demoToken is a demo user's ready bearer token.
@@ -75,6 +79,7 @@ func checkListen(addr string, allowRemote bool, warn func(string, ...any)) error
 // server is a running `mailops serve`.
 type server struct {
 	ready   serveReady
+	addr    string // the listener's address
 	http    *http.Server
 	done    chan error
 	closers []func(context.Context) error // in reverse order of start
@@ -102,7 +107,15 @@ func startServe(ctx context.Context, o serveOptions, warn func(string, ...any)) 
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.closers = append(s.closers, func(context.Context) error { _ = ln.Close(); return nil })
-	base := "http://" + ln.Addr().String()
+	s.addr = ln.Addr().String()
+	base := "http://" + s.addr
+	if o.publicURL != "" {
+		u, err := url.Parse(o.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fmt.Errorf("--public-url %q: want http(s)://HOST[:PORT] with no path", o.publicURL)
+		}
+		base = u.Scheme + "://" + u.Host
+	}
 	s.ready = serveReady{URL: base + "/", API: base + "/v1/", Store: spec.String(), Tenant: o.tenant}
 
 	st, err := spec.open(ctx)
@@ -192,7 +205,7 @@ func startServe(ctx context.Context, o serveOptions, warn func(string, ...any)) 
 	}
 	api := delegate.NewAPI(svc, client, authn.Authenticate)
 	web, err := delegate.NewWeb(ctx, svc, client, authn, delegate.WebConfig{Issuer: issuer, ClientID: clientID,
-		RedirectURL: base + "/auth/callback", APIScope: demoAPIURI + "/.default"})
+		RedirectURL: base + "/auth/callback", APIScope: demoAPIURI + "/.default", Secure: strings.HasPrefix(base, "https://")})
 	if err != nil {
 		return nil, err
 	}

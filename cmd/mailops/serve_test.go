@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,4 +195,29 @@ func TestServeWithOwnIssuer(t *testing.T) {
 	require.NoError(t, err)
 	code, _ = me(other)
 	require.Equal(t, 401, code)
+}
+
+// TestServeBehindTLSProxy: with --public-url https://..., the printed URLs
+// and the sign-in redirect use it, and the UI's cookies are Secure.
+func TestServeBehindTLSProxy(t *testing.T) {
+	ctx := context.Background()
+	s, err := startServe(ctx, serveOptions{store: "sqlite:" + filepath.Join(t.TempDir(), "d.db"), listen: "127.0.0.1:0", tenant: "fake",
+		publicURL: "https://mail.example.ac.jp", tokenTTL: time.Hour}, func(string, ...any) {})
+	require.NoError(t, err)
+	defer s.Shutdown(ctx)
+	require.Equal(t, "https://mail.example.ac.jp/", s.ready.URL)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get("http://" + s.addr + "/auth/login")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusFound, res.StatusCode)
+	require.Contains(t, res.Header.Get("Location"), url.QueryEscape("https://mail.example.ac.jp/auth/callback"))
+	cookies := res.Cookies()
+	require.Len(t, cookies, 1)
+	require.True(t, cookies[0].Secure)
+	require.Equal(t, "__Host-mailops_login", cookies[0].Name)
+
+	_, err = startServe(ctx, serveOptions{store: "sqlite:" + filepath.Join(t.TempDir(), "e.db"), listen: "127.0.0.1:0", tenant: "fake",
+		publicURL: "https://mail.example.ac.jp/app"}, func(string, ...any) {})
+	require.ErrorContains(t, err, "--public-url")
 }
