@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -19,7 +20,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/fake/entra"
+	"github.com/mailops-dev/mailops/fake/graphserver"
+	"github.com/mailops-dev/mailops/fake/sim"
 	"github.com/mailops-dev/mailops/mailops/delegate"
 )
 
@@ -220,4 +224,64 @@ func TestServeBehindTLSProxy(t *testing.T) {
 	_, err = startServe(ctx, serveOptions{store: "sqlite:" + filepath.Join(t.TempDir(), "e.db"), listen: "127.0.0.1:0", tenant: "fake",
 		publicURL: "https://mail.example.ac.jp/app"}, func(string, ...any) {})
 	require.ErrorContains(t, err, "--public-url")
+}
+
+// TestServeAgainstGraphURL runs serve with --tenant a Graph base URL (the
+// fake Graph and Exchange admin API over the demo university), so the
+// requests go through the real-tenant driver: a department admin's target
+// change, approved automatically, ends done and the tenant shows it.
+func TestServeAgainstGraphURL(t *testing.T) {
+	ctx := context.Background()
+	w := sim.NewWall(1)
+	cloud := fake.NewCloud(w, w.Rand("cloud"), fake.DefaultCloudConfig())
+	tenant := cloud.NewTenant("univ", fake.InstantTenantConfig())
+	require.NoError(t, seedDemo(ctx, cloud, tenant.Driver("seed")))
+	g := httptest.NewServer(graphserver.New(tenant.Driver("admin"), graphserver.Options{}))
+	defer g.Close()
+
+	s, err := startServe(ctx, serveOptions{store: "sqlite:" + filepath.Join(t.TempDir(), "d.db"), listen: "127.0.0.1:0", tenant: g.URL},
+		func(string, ...any) {})
+	require.NoError(t, err)
+	defer s.Shutdown(ctx)
+	tok := s.ready.Users[0].Token // Tanaka, admin of department A
+	do := func(method, path, body string, hdr map[string]string) map[string]any {
+		req, _ := http.NewRequest(method, s.ready.API+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var v map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&v))
+		return v
+	}
+	addr := do("GET", "domains/"+demoDeptA+"/addresses/office", "", nil)
+	require.Equal(t, []any{"tanaka@" + demoDeptA, string(demoPeople[0])}, addr["targets"], addr)
+	r := do("PUT", "domains/"+demoDeptA+"/addresses/office/targets", `{"targets":["kato@example.ac.jp","ito@example.ac.jp"]}`,
+		map[string]string{"Idempotency-Key": "graph-1", "If-Match": addr["etag"].(string)})
+	id, _ := r["id"].(string)
+	require.NotEmpty(t, id, r)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	status := ""
+	for range 600 {
+		status, _ = do("GET", "requests/"+id, "", nil)["status"].(string)
+		if status == "done" || status == "failed" {
+			break
+		}
+		<-tick.C
+	}
+	require.Equal(t, "done", status)
+	var members []string
+	for _, gr := range tenant.Groups() {
+		if gr.PrimaryAddress == "office@"+demoDeptA {
+			for _, m := range gr.Members {
+				members = append(members, string(m))
+			}
+		}
+	}
+	require.ElementsMatch(t, []string{"kato@example.ac.jp", "ito@example.ac.jp"}, members)
 }
