@@ -3,11 +3,11 @@ package delegate
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -172,19 +172,15 @@ func (w *Web) render(rw http.ResponseWriter, status int, name string, p page) {
 
 // formTarget is the issuer's origin, which the logout form redirects to.
 func (w *Web) formTarget() string {
-	if i := strings.Index(w.cfg.Issuer, "://"); i >= 0 {
-		if j := strings.Index(w.cfg.Issuer[i+3:], "/"); j >= 0 {
-			return w.cfg.Issuer[:i+3+j]
-		}
+	u, err := url.Parse(w.cfg.Issuer)
+	if err != nil {
+		return ""
 	}
-	return w.cfg.Issuer
+	return u.Scheme + "://" + u.Host
 }
 
 // fail renders err as an error page with its problem's status.
 func (w *Web) fail(rw http.ResponseWriter, a *Actor, err error) {
 	p := problemOf(err)
-	if errors.Is(err, ErrUnauthenticated) {
-		p.Status = http.StatusUnauthorized
-	}
 	w.render(rw, p.Status, "error", page{Title: p.Title, Actor: a, Error: p.Detail})
 }

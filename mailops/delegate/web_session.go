@@ -1,7 +1,6 @@
 package delegate
 
 import (
-	"context"
 	"crypto/rand"
 	"net/http"
 	"net/url"
@@ -134,10 +133,8 @@ func (w *Web) current(r *http.Request) (string, *session) {
 	return c.Value, s
 }
 
-type actorCtx struct{}
-
-// signedIn runs h with the session's actor in the context; without a
-// session a GET shows the sign-in page, anything else is refused.
+// signedIn runs h with the session's actor; without a session a GET shows
+// the sign-in page, anything else is refused.
 func (w *Web) signedIn(h func(http.ResponseWriter, *http.Request, Actor)) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		_, s := w.current(r)
@@ -149,8 +146,7 @@ func (w *Web) signedIn(h func(http.ResponseWriter, *http.Request, Actor)) http.H
 			w.fail(rw, nil, authErr("not signed in"))
 			return
 		}
-		a := s.actor
-		h(rw, r.WithContext(context.WithValue(r.Context(), actorCtx{}, a)), a)
+		h(rw, r, s.actor)
 	}
 }
 
