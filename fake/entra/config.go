@@ -74,6 +74,10 @@ type Resource struct {
 type Config struct {
 	// TenantID is the directory (tenant) ID; default DefaultTenantID.
 	TenantID string
+	// TenantDomains are domain names that name the tenant in endpoint
+	// paths as its ID does (univ.onmicrosoft.com); the issuer always
+	// carries the ID.
+	TenantDomains []string
 	// Users, Apps and Resources are the directory. Microsoft Graph is
 	// always a resource (GraphResource, GraphAppID, v1.0 tokens).
 	Users     []User

@@ -397,3 +397,18 @@ func TestUserTokenForDemos(t *testing.T) {
 		t.Error("a token for an unknown user")
 	}
 }
+
+func TestTenantDomainNamesTheTenant(t *testing.T) {
+	cfg := testConfig(&manualClock{t: t0})
+	cfg.TenantDomains = []string{"univ.onmicrosoft.com"}
+	s := start(t, cfg)
+	status, body := postForm(t, s.Client(), s.URL()+"/univ.onmicrosoft.com/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {daemonID}, "client_secret": {"daemon-secret"}, "scope": {GraphResource + "/.default"}})
+	if status != 200 || payload(t, body["access_token"].(string))["tid"] != DefaultTenantID {
+		t.Fatalf("by domain: %d %v", status, body)
+	}
+	status, body = postForm(t, s.Client(), s.URL()+"/other.onmicrosoft.com/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"}})
+	if status != 400 || aadsts(body) != 90002 {
+		t.Fatalf("another tenant: %d %v", status, body)
+	}
+}

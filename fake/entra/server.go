@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -147,7 +149,7 @@ func (s *Server) routes() http.Handler {
 // tenant answers AADSTS90002 for any tenant but the server's.
 func (s *Server) tenant(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if t := r.PathValue("tenant"); t != s.cfg.TenantID {
+		if t := r.PathValue("tenant"); t != s.cfg.TenantID && !slices.ContainsFunc(s.cfg.TenantDomains, func(d string) bool { return strings.EqualFold(d, t) }) {
 			writeError(w, &Error{http.StatusBadRequest, "invalid_request", 90002, fmt.Sprintf("Tenant '%s' not found.", t)}, s.cfg.Clock.Now())
 			return
 		}

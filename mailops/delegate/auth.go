@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -86,16 +87,22 @@ func (a *Authenticator) Authenticate(r *http.Request) (Actor, error) {
 	if !ok || raw == "" {
 		return Actor{}, fmt.Errorf("%w: no bearer token", ErrUnauthenticated)
 	}
-	tok, err := a.verifier.Verify(r.Context(), raw)
+	actor, _, err := a.Verify(r.Context(), raw)
+	return actor, err
+}
+
+// Verify validates a raw access token and returns its actor and expiry.
+func (a *Authenticator) Verify(ctx context.Context, raw string) (Actor, time.Time, error) {
+	tok, err := a.verifier.Verify(ctx, raw)
 	if err != nil {
-		return Actor{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+		return Actor{}, time.Time{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
 	var c Claims
 	if err := tok.Claims(&c); err != nil {
-		return Actor{}, fmt.Errorf("%w: claims: %w", ErrUnauthenticated, err)
+		return Actor{}, time.Time{}, fmt.Errorf("%w: claims: %w", ErrUnauthenticated, err)
 	}
 	if c.Subject == "" {
-		return Actor{}, fmt.Errorf("%w: token without a subject", ErrUnauthenticated)
+		return Actor{}, time.Time{}, fmt.Errorf("%w: token without a subject", ErrUnauthenticated)
 	}
-	return c.Actor(a.cfg), nil
+	return c.Actor(a.cfg), tok.Expiry, nil
 }

@@ -30,7 +30,11 @@
 // request explains are recorded once as drift in the audit log
 // (replica.go). The edges: the REST API (api.go, api_handlers.go,
 // api_views.go, api_selfservice.go, problem.go), OIDC bearer tokens
-// (auth.go) and notification mail (notify.go, smtp_notify.go).
+// (auth.go), notification mail (notify.go, smtp_notify.go) and the
+// server-rendered web UI (web.go, web_session.go, web_pages.go, templates
+// and styles embedded from web/): OIDC sign-in with the authorization code
+// and PKCE into a server-side session, CSRF protection by net/http's
+// CrossOriginProtection.
 //
 // A request's life: submitted, validated, then simulated when a Previewer
 // is configured (the plan ran in the simulator against the replica with
@@ -43,8 +47,8 @@
 // reads show the change several times in a row) and done (with a MailFlow,
 // only once mail flow resolves the address to its new targets).
 //
-// Not built yet here: the web UI, `mailops serve` and `mailops audit
-// verify` (cmd/mailops) are built separately. The replica holds groups and
+// `mailops serve` and `mailops audit verify` are in cmd/mailops. Not built:
+// web sessions survive no restart (they live in memory). The replica holds groups and
 // recipients of the service's domains but no users without mail; a
 // self-service display name is set on a mailbox (Set-Mailbox), not on a
 // mail user.

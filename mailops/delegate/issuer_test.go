@@ -7,54 +7,35 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"math/big"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/mailops-dev/mailops/fake/entra"
 )
 
-// issuer is a fake OpenID Connect issuer: discovery and JWKS over httptest on
-// loopback, and RS256 access tokens minted for the tests.
+// issuer is the tests' OpenID Connect issuer: a fake Entra ID tenant
+// (fake/entra) on loopback, minting access tokens with any claims.
 type issuer struct {
-	srv *httptest.Server
-	key *rsa.PrivateKey
+	ent *entra.Server
+	// srv.URL is the tenant-specific issuer URL.
+	srv struct{ URL string }
 }
 
-const audience = "api://mailops-delegate"
+// audience is the API's application (client) ID: the aud of its v2.0
+// access tokens.
+const audience = "6f1c2e4a-0b7d-4c3e-9a5f-2d8e1b0c7a11"
 
 func newIssuer(t *testing.T) *issuer {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	ent, err := entra.NewServer(entra.Config{Resources: []entra.Resource{{AppID: audience, IdentifierURI: "api://mailops-delegate"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	is := &issuer{key: key}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, map[string]any{
-			"issuer": is.srv.URL, "jwks_uri": is.srv.URL + "/keys",
-			"authorization_endpoint": is.srv.URL + "/authorize", "token_endpoint": is.srv.URL + "/token",
-			"id_token_signing_alg_values_supported": []string{"RS256"},
-		})
-	})
-	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, map[string]any{"keys": []map[string]string{{
-			"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
-			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes()),
-		}}})
-	})
-	is.srv = httptest.NewServer(mux)
-	t.Cleanup(is.srv.Close)
+	t.Cleanup(func() { _ = ent.Close() })
+	is := &issuer{ent: ent}
+	is.srv.URL = ent.Issuer()
 	return is
 }
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // token mints an access token for sub with roles, valid for an hour from now;
 // extra claims override the defaults.
@@ -62,15 +43,21 @@ func (is *issuer) token(t *testing.T, sub, email string, roles []string, extra m
 	t.Helper()
 	now := time.Now()
 	claims := map[string]any{"iss": is.srv.URL, "aud": audience, "sub": sub, "email": email, "roles": roles,
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+		"tid": is.ent.TenantID(), "ver": "2.0", "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 	for k, v := range extra {
 		claims[k] = v
 	}
-	return is.sign(t, claims, is.key)
+	tok, err := is.ent.Sign(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
+// sign signs claims with a key the issuer does not publish.
 func (is *issuer) sign(t *testing.T, claims map[string]any, key *rsa.PrivateKey) string {
 	t.Helper()
+	b64 := base64.RawURLEncoding.EncodeToString
 	h, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "kid": "k1"})
 	p, err := json.Marshal(claims)
 	if err != nil {
