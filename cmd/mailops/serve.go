@@ -15,6 +15,7 @@ import (
 	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/fake/entra"
 	"github.com/mailops-dev/mailops/fake/mailflow"
+	"github.com/mailops-dev/mailops/fake/mailflow/preview"
 	"github.com/mailops-dev/mailops/fake/sim"
 	"github.com/mailops-dev/mailops/fake/smtpserve"
 	"github.com/mailops-dev/mailops/mailops"
@@ -128,6 +129,7 @@ func startServe(ctx context.Context, o serveOptions, warn func(string, ...any)) 
 	clientOpts := mailops.Options{Clock: wall, MaxSessions: 3,
 		Consistency: mailops.ConsistencyOptions{Reads: 3, Interval: 500 * time.Millisecond, Timeout: 2 * time.Minute}}
 	var client *mailops.Client
+	var mailFlow delegate.MailFlow
 	if o.tenant == "fake" {
 		cloud := fake.NewCloud(wall, wall.Rand("cloud"), fake.DefaultCloudConfig())
 		t := cloud.NewTenant("univ", fake.InstantTenantConfig())
@@ -135,6 +137,9 @@ func startServe(ctx context.Context, o serveOptions, warn func(string, ...any)) 
 			return nil, err
 		}
 		client = mailops.NewClient(t.Driver("mailops-delegate"), clientOpts)
+		// "done" means the fake tenant's mail flow resolves the address
+		// to its new targets (a real tenant has no such view: converged).
+		mailFlow = preview.TenantMailFlow{Tenant: t}
 		s.ready.Tenant = "fake (demo university: " + demoDeptA + ", " + demoDeptB + ")"
 	} else if client, err = connect(o.tenant, clientOpts); err != nil {
 		return nil, err
@@ -153,7 +158,13 @@ func startServe(ctx context.Context, o serveOptions, warn func(string, ...any)) 
 	notifier = &delegate.MailNotifier{Relay: relay, From: demoSender, Approvers: []mailops.Address{demoITApprover}, Clock: wall}
 
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := &delegate.Applier{Store: st, Client: client, Config: demoConfig, Clock: wall, Logger: logger}
+	// The replica of the delegated domains, refreshed now, every five
+	// minutes and after each request; outside changes show as drift.
+	replica := &delegate.Refresher{Store: st, Source: client, Config: demoConfig, Clock: wall}
+	if _, err := replica.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("replica: %w", err)
+	}
+	a := &delegate.Applier{Store: st, Client: client, Config: demoConfig, Clock: wall, Logger: logger, MailFlow: mailFlow, Replica: replica}
 	q, err := st.queue(ctx, a, delegate.QueueOptions{PollInterval: 200 * time.Millisecond, Notifier: notifier, Logger: logger})
 	if err != nil {
 		return nil, err
@@ -163,7 +174,20 @@ func startServe(ctx context.Context, o serveOptions, warn func(string, ...any)) 
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	s.closers = append(s.closers, q.Stop)
-	svc := &delegate.Service{Store: st, Config: demoConfig, Clock: wall, Enqueue: q.Enqueue, Outbox: q.Outbox(), Logger: logger}
+	if st.embedded() {
+		// Jobs a killed process left running finish now, not after
+		// River's hour-long rescue.
+		if _, err := q.Recover(ctx, st, demoConfig); err != nil {
+			return nil, fmt.Errorf("queue: recover: %w", err)
+		}
+	}
+	refreshCtx, stopRefresh := context.WithCancel(context.Background())
+	go func() { _ = replica.Run(refreshCtx) }()
+	s.closers = append(s.closers, func(context.Context) error { stopRefresh(); return nil })
+	// Each request's plan runs in the simulator against the replica before
+	// it awaits approval; the approver sees the prediction.
+	svc := &delegate.Service{Store: st, Config: demoConfig, Clock: wall, Enqueue: q.Enqueue, Outbox: q.Outbox(), Logger: logger,
+		Previewer: preview.Simulator{}}
 	if _, err := svc.Resume(ctx); err != nil {
 		return nil, err
 	}

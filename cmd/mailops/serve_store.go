@@ -66,6 +66,7 @@ type queue interface {
 	Outbox() func(r delegate.Request) delegate.TxHook
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	Recover(ctx context.Context, s delegate.Store, cfg delegate.Config) (int, error)
 }
 
 // openedStore is an open store, with what its queue needs.
@@ -106,6 +107,10 @@ func (o *openedStore) queue(ctx context.Context, a *delegate.Applier, opts deleg
 	}
 	return delegate.NewSQLiteQueue(ctx, o.db, a, opts)
 }
+
+// embedded reports whether the store is the embedded SQLite one, which no
+// other instance works (so this process may recover its jobs).
+func (o *openedStore) embedded() bool { return o.db != nil }
 
 // Close closes the store and its pool.
 func (o *openedStore) Close() error {

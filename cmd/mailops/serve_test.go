@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailops-dev/mailops/fake"
@@ -93,6 +94,11 @@ func TestServeProcessCurlAuditVerify(t *testing.T) {
 	created := curlJSON(t, admin.Curl)
 	id, _ := created["id"].(string)
 	require.Equal(t, "awaiting_approval", created["status"], created)
+	// The approver sees the simulator's prediction before approving.
+	pv, _ := created["preview"].(map[string]any)
+	require.NotNil(t, pv, "the request carries its mail-flow preview: %v", created)
+	assert.Equal(t, true, pv["noLoss"], pv)
+	assert.Positive(t, pv["sent"], pv)
 	approved := curlJSON(t, strings.ReplaceAll(it.Curl, "REQUEST_ID", id))
 	require.Equal(t, id, approved["id"], approved)
 
