@@ -76,17 +76,17 @@ type ReplicaSource interface {
 // of the service explains as a drift entry in the audit log, in the same
 // transaction.
 //
-// Exchange Online's admin reads can lag behind its writes (a read served by
-// a replica that has not caught up yet), so one read is not trusted on its
-// own: a difference no request explains is drift only when two consecutive
-// refreshes agree on it, the second confirming the first. Until then the
-// replica keeps what it held for that address, so a single lagging read
-// followed by a correct one records nothing (neither the lag nor its
-// reversal), while a real outside change is recorded once, at the refresh
-// after the one that first saw it; a lag that outlasts two refreshes is
-// taken for a change. A difference a request explains (its effect seen) is
-// taken at once. A difference is recorded once: the next refresh compares
-// with the replica that already holds it.
+// Admin reads can lag behind writes (eventual consistency, as the fake
+// tenant's AdminLag models it; docs/architecture.md), so one read is not
+// trusted on its own: a difference no request explains is drift only when
+// two consecutive refreshes agree on it, the second confirming the first.
+// Until then the replica keeps what it held for that address, so a single
+// lagging read followed by a correct one records nothing (neither the lag
+// nor its reversal), while a real outside change is recorded once, at the
+// refresh after the one that first saw it; a lag that outlasts two
+// refreshes is taken for a change. A difference a request explains (its
+// effect seen) is taken at once. A difference is recorded once: the next
+// refresh compares with the replica that already holds it.
 type Refresher struct {
 	Store  Store
 	Source ReplicaSource
