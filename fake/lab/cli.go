@@ -13,9 +13,14 @@ import (
 // Usage is the lab command's synopsis.
 const Usage = "lab SCENARIO [--clock real|xN|manual] [--seed N] [--ports-file F] [--ca-file F] [--dns ADDR] [--imap ADDR] [--graph ADDR] [--token ADDR] [--control ADDR]"
 
+// ReadyLine is the line Command prints once the lab serves and the ports
+// and CA files it was asked for are written.
+const ReadyLine = "lab: ready"
+
 // Command runs `mailops lab`: it starts the scenario's lab, prints each
-// service's address to out, writes the ports file if asked, and serves
-// until ctx ends (the caller cancels it on SIGINT or SIGTERM).
+// service's address to out, writes the ports file if asked, prints
+// ReadyLine and serves until ctx ends (the caller cancels it on SIGINT or
+// SIGTERM).
 func Command(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -83,6 +88,9 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("lab: CA file: %w", err)
 		}
 	}
+	// The last line before serving: the files are written, so a script (or
+	// a test) reading out can use them once it sees this line.
+	fmt.Fprintln(out, ReadyLine)
 	<-ctx.Done()
 	fmt.Fprintln(out, "lab: stopping")
 	return l.Close()

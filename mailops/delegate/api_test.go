@@ -96,25 +96,26 @@ func (r resp) request(t *testing.T) RequestView {
 	return v
 }
 
+// waitStatus waits until the API shows request id in state want, reading it
+// again at each commit of the store.
 func (e *apiEnv) waitStatus(t *testing.T, token, id string, want State) RequestView {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	var v RequestView
+	err := await(waitCtx(t), e.store.changed, func() bool {
 		r := e.do(t, token, "GET", "/v1/requests/"+id, nil, nil)
 		if r.status != 200 {
 			t.Fatalf("GET request: %d %s", r.status, r.body)
 		}
-		v := r.request(t)
-		if v.Status == want {
-			return v
-		}
-		if v.Status.Terminal() {
+		v = r.request(t)
+		if v.Status != want && v.Status.Terminal() {
 			t.Fatalf("request %s ended %s (%s), want %s", id, v.Status, v.Reason, want)
 		}
-		time.Sleep(10 * time.Millisecond)
+		return v.Status == want
+	})
+	if err != nil {
+		t.Fatalf("request %s is %s, not %s, after %s: %v", id, v.Status, want, waitBound, err)
 	}
-	t.Fatalf("request %s never %s", id, want)
-	return RequestView{}
+	return v
 }
 
 func TestAPIFlow(t *testing.T) {

@@ -83,6 +83,9 @@ type relay struct {
 	srv   *smtpserve.Server
 	world *mailflow.World
 	addr  string
+	// data is signalled after each message the world takes in (an SMTP
+	// DATA): delivered then sees it.
+	data broadcast
 }
 
 func newRelay(t *testing.T, mailboxes ...mailops.Address) *relay {
@@ -94,11 +97,18 @@ func newRelay(t *testing.T, mailboxes ...mailops.Address) *relay {
 	}
 	srv := smtpserve.New(w)
 	t.Cleanup(func() { _ = srv.Close() })
+	rl := &relay{srv: srv, world: w}
+	srv.SetHooks(smtpserve.Hooks{Record: func(c smtpserve.Command, _ mailflow.Reply) {
+		if c.Op == smtpserve.CmdData {
+			rl.data.signal()
+		}
+	}})
 	addr, err := srv.Listen(smtpserve.HostConfig{Host: "mx.univ.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &relay{srv: srv, world: w, addr: addr}
+	rl.addr = addr
+	return rl
 }
 
 // delivered lists, per recipient, the envelope senders of delivered mail.

@@ -16,7 +16,7 @@ import (
 // stack is a service, its store and a running queue over a fake tenant.
 type stack struct {
 	svc   *Service
-	store Store
+	store *SQLStore
 	world *world
 	notes *noteLog
 }
@@ -54,7 +54,7 @@ func newStackNotifying(t *testing.T, kind queueKind, cfg fake.TenantConfig, n No
 	ctx := context.Background()
 	w := newWorld(t, cfg, 2)
 	notes := &noteLog{ch: make(chan Request, 256), also: n}
-	var st Store
+	var st *SQLStore
 	a := &Applier{Client: w.client, Config: testConfig}
 	var enqueue func(Request) TxHook
 	var start, stop func(context.Context) error
@@ -99,25 +99,25 @@ func newStackNotifying(t *testing.T, kind queueKind, cfg fake.TenantConfig, n No
 	return &stack{svc: svc, store: st, world: w, notes: notes}
 }
 
-// waitState polls the store until request id is in state want.
+// waitState waits until request id is in state want, waking at each commit
+// of the store; a request that ends in another state fails the test.
 func (s *stack) waitState(t *testing.T, id string, want State) Request {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		r, err := s.store.Get(context.Background(), id)
-		if err != nil {
+	var r Request
+	err := await(waitCtx(t), s.store.changed, func() bool {
+		var err error
+		if r, err = s.store.Get(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if r.State == want {
-			return r
-		}
-		if r.State.Terminal() {
+		if r.State != want && r.State.Terminal() {
 			t.Fatalf("request %s ended %s (%s), want %s", id, r.State, r.Reason, want)
 		}
-		time.Sleep(10 * time.Millisecond)
+		return r.State == want
+	})
+	if err != nil {
+		t.Fatalf("request %s is %s, not %s, after %s: %v", id, r.State, want, waitBound, err)
 	}
-	t.Fatalf("request %s did not reach %s", id, want)
-	return Request{}
+	return r
 }
 
 var (

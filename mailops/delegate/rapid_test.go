@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"pgregory.net/rapid"
 
@@ -190,20 +190,16 @@ func TestAPIStateMachine(t *testing.T) {
 		})
 	})
 
-	// Drain: IT decides whatever waits, then every request must end.
+	// Drain: IT decides whatever waits, then every request must end. The
+	// queue's workers run in real time: wake at each commit of the store.
 	ctx := context.Background()
-	deadline := time.Now().Add(60 * time.Second)
-	for id := range accepted {
-		for {
-			r, err := e.store.Get(ctx, id)
-			if err != nil {
+	drain := waitCtx(t)
+	for _, id := range sortedStrings(slices.Collect(maps.Keys(accepted))) {
+		var r Request
+		err := await(drain, e.store.changed, func() bool {
+			var err error
+			if r, err = e.store.Get(ctx, id); err != nil {
 				t.Fatal(err)
-			}
-			if r.State.Terminal() {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("request %s stuck in %s", id, r.State)
 			}
 			if r.State == AwaitingApproval {
 				it := byID["it1"]
@@ -213,18 +209,20 @@ func TestAPIStateMachine(t *testing.T) {
 				if res := e.do(t, it.token, "POST", "/v1/requests/"+id+"/approve", nil, map[string]string{"Idempotency-Key": "drain"}); res.status != http.StatusAccepted {
 					t.Fatalf("drain approve %s: %d %s", id, res.status, res.body)
 				}
-				continue
 			}
-			time.Sleep(10 * time.Millisecond)
+			return r.State.Terminal()
+		})
+		if err != nil {
+			t.Fatalf("request %s stuck in %s: %v", id, r.State, err)
 		}
 	}
 	checkNoCrossDomain(t, e, byID, all)
 	// A notification is sent after its state change commits: wait for the
-	// last ones to arrive.
+	// last ones to arrive, waking at each message the relay takes in.
 	counts := map[State]int{}
 	kinds := map[Kind]int{}
 	var missing []string
-	for wait := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	_ = await(waitCtx(t), rl.data.wait, func() bool { // on timeout, missing says what never came
 		delivered := rl.delivered()
 		counts, missing = map[State]int{}, nil
 		kinds = map[Kind]int{}
@@ -239,10 +237,8 @@ func TestAPIStateMachine(t *testing.T) {
 				missing = append(missing, fmt.Sprintf("%s ended %s without its notification to %s", id, r.State, r.SubmitterEmail))
 			}
 		}
-		if len(missing) == 0 || time.Now().After(wait) {
-			break
-		}
-	}
+		return len(missing) == 0
+	})
 	for _, m := range missing {
 		t.Error(m)
 	}

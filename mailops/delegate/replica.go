@@ -16,7 +16,8 @@ import (
 // domains (the delegated and the internal ones): groups with their members,
 // and recipients. The preview runs plans against it, the manufacturer's
 // employees see it, and comparing one refresh with the next shows the
-// changes made outside the service (drift).
+// changes made outside the service (drift). An outside change shows in it
+// once a second refresh has confirmed it (see Refresher).
 type Replica struct {
 	// At is when it was read (zero before the first refresh).
 	At         time.Time           `json:"at"`
@@ -73,8 +74,19 @@ type ReplicaSource interface {
 // Refresher keeps the replica: Refresh reads the tenant, stores the new
 // replica and records every difference from the stored one that no request
 // of the service explains as a drift entry in the audit log, in the same
-// transaction. A difference is recorded once: the next refresh compares with
-// the replica that already holds it.
+// transaction.
+//
+// Admin reads can lag behind writes (eventual consistency, as the fake
+// tenant's AdminLag models it; docs/architecture.md), so one read is not
+// trusted on its own: a difference no request explains is drift only when
+// two consecutive refreshes agree on it, the second confirming the first.
+// Until then the replica keeps what it held for that address, so a single
+// lagging read followed by a correct one records nothing (neither the lag
+// nor its reversal), while a real outside change is recorded once, at the
+// refresh after the one that first saw it; a lag that outlasts two
+// refreshes is taken for a change. A difference a request explains (its
+// effect seen) is taken at once. A difference is recorded once: the next
+// refresh compares with the replica that already holds it.
 type Refresher struct {
 	Store  Store
 	Source ReplicaSource
@@ -121,29 +133,32 @@ func (f *Refresher) Refresh(ctx context.Context) ([]Drift, error) {
 			fresh.Recipients = append(fresh.Recipients, r)
 		}
 	}
-	slices.SortFunc(fresh.Groups, func(x, y mailops.Group) int {
-		return strings.Compare(string(x.PrimaryAddress), string(y.PrimaryAddress))
-	})
-	slices.SortFunc(fresh.Recipients, func(x, y mailops.Recipient) int { return strings.Compare(string(x.Address), string(y.Address)) })
+	sortReplica(&fresh)
 	var found []Drift
-	err = f.Store.SyncReplica(ctx, fresh, func(old Replica) ([]Entry, error) {
+	err = f.Store.SyncReplica(ctx, fresh, func(stored, last Replica) (Replica, []Entry, error) {
 		found = nil
-		if old.At.IsZero() {
-			return nil, nil // the first read: nothing to compare with
+		if stored.At.IsZero() {
+			return fresh, nil, nil // the first read: nothing to compare with
 		}
+		keep := Replica{At: fresh.At, Groups: slices.Clone(fresh.Groups), Recipients: slices.Clone(fresh.Recipients)}
 		var es []Entry
-		for _, d := range diffReplicas(old, fresh) {
+		for _, d := range diffReplicas(stored, fresh) {
 			if explained(d, reqs) {
+				continue
+			}
+			if last.At.IsZero() || stateOf(last, d.Object, d.Address) != d.New {
+				revert(&keep, stored, d) // not confirmed yet: the next refresh decides
 				continue
 			}
 			body, err := json.Marshal(d)
 			if err != nil {
-				return nil, err
+				return Replica{}, nil, err
 			}
 			found = append(found, d)
 			es = append(es, Entry{At: fresh.At, RequestID: driftID(d.Address.Domain()), Actor: "tenant", Event: "drift", Detail: string(body)})
 		}
-		return es, nil
+		sortReplica(&keep)
+		return keep, es, nil
 	})
 	if err != nil {
 		return nil, err
@@ -176,6 +191,46 @@ func groupState(g mailops.Group) string {
 
 func recipientState(r mailops.Recipient) string {
 	return fmt.Sprintf("kind=%s simpleDisplayName=%q forwardsTo=%q", r.Kind, r.SimpleDisplayName, r.ForwardsTo())
+}
+
+func sortReplica(r *Replica) {
+	slices.SortFunc(r.Groups, func(x, y mailops.Group) int {
+		return strings.Compare(string(x.PrimaryAddress), string(y.PrimaryAddress))
+	})
+	slices.SortFunc(r.Recipients, func(x, y mailops.Recipient) int { return strings.Compare(string(x.Address), string(y.Address)) })
+}
+
+// stateOf is the state r holds of the object ("group" or "recipient") at a,
+// as a Drift's Old and New show it; empty if r holds none.
+func stateOf(r Replica, object string, a mailops.Address) string {
+	switch object {
+	case "group":
+		if g, ok := r.Group(a); ok {
+			return groupState(g)
+		}
+	case "recipient":
+		if x, ok := r.Recipient(a); ok {
+			return recipientState(x)
+		}
+	}
+	return ""
+}
+
+// revert sets the object d is about in r back to what old holds (none if
+// old holds none).
+func revert(r *Replica, old Replica, d Drift) {
+	switch d.Object {
+	case "group":
+		r.Groups = slices.DeleteFunc(r.Groups, func(g mailops.Group) bool { return g.PrimaryAddress == d.Address })
+		if g, ok := old.Group(d.Address); ok {
+			r.Groups = append(r.Groups, g)
+		}
+	case "recipient":
+		r.Recipients = slices.DeleteFunc(r.Recipients, func(x mailops.Recipient) bool { return x.Address == d.Address })
+		if x, ok := old.Recipient(d.Address); ok {
+			r.Recipients = append(r.Recipients, x)
+		}
+	}
 }
 
 // diffReplicas lists the differences from old to fresh.

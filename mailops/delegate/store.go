@@ -51,11 +51,13 @@ type Store interface {
 	// Replica reads the stored replica of the tenant's addresses (the zero
 	// Replica before the first refresh).
 	Replica(ctx context.Context) (Replica, error)
-	// SyncReplica replaces the stored replica with fresh and appends, in
-	// the same transaction, the audit entries (drift) diff returns given
-	// the stored one. A fresh replica older than the stored one is
-	// dropped.
-	SyncReplica(ctx context.Context, fresh Replica, diff func(old Replica) ([]Entry, error)) error
+	// SyncReplica records fresh, a read of the tenant: given the stored
+	// replica and the previous read (zero ones before the first), sync
+	// returns the replica to store and the audit entries (drift) to
+	// append, and the store keeps both, with fresh as the previous read of
+	// the next sync, in one transaction. A read older than the previous
+	// one is dropped; an error from sync writes nothing.
+	SyncReplica(ctx context.Context, fresh Replica, sync func(stored, last Replica) (Replica, []Entry, error)) error
 	// Close releases the store's connections.
 	Close() error
 }

@@ -42,6 +42,26 @@ type sqlBackend interface {
 // head row, so writes are serialised and the chain has no forks.
 type SQLStore struct {
 	b sqlBackend
+	// committed is signalled after each write transaction of this
+	// SQLStore commits (not those of other instances sharing the
+	// database): see changed.
+	committed broadcast
+}
+
+// changed returns a channel closed when the next write transaction through
+// this SQLStore commits (a request stored or moved, a replica synced), for
+// waiting on a state change without polling: take the channel, read the
+// state, and wait on the channel if it is not the one wanted yet.
+func (s *SQLStore) changed() <-chan struct{} { return s.committed.wait() }
+
+// write runs fn in a write transaction and, once it has committed, wakes
+// the waiters of changed.
+func (s *SQLStore) write(ctx context.Context, fn func(tx sqlTx) error) error {
+	err := s.b.inTx(ctx, fn)
+	if err == nil {
+		s.committed.signal()
+	}
+	return err
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -155,7 +175,7 @@ func encodeRequest(r Request) (string, error) {
 func (s *SQLStore) Insert(ctx context.Context, r Request, e Entry, hook TxHook) (Request, bool, error) {
 	var out Request
 	var existing bool
-	err := s.b.inTx(ctx, func(tx sqlTx) error {
+	err := s.write(ctx, func(tx sqlTx) error {
 		if _, _, err := s.head(ctx, tx); err != nil { // lock first: serialises the key check
 			return err
 		}
@@ -211,7 +231,7 @@ func (s *SQLStore) Update(ctx context.Context, id string, change func(r *Request
 
 func (s *SQLStore) update(ctx context.Context, id string, change func(tx sqlTx, r *Request) (Entry, error), hook TxHook) (Request, error) {
 	var out Request
-	err := s.b.inTx(ctx, func(tx sqlTx) error {
+	err := s.write(ctx, func(tx sqlTx) error {
 		if _, _, err := s.head(ctx, tx); err != nil {
 			return err
 		}

@@ -39,7 +39,9 @@ func TestServiceShowsPreview(t *testing.T) {
 	defer st.Close()
 	rep := replica()
 	rep.At = mailops.WallClock{}.Now()
-	if err := st.SyncReplica(ctx, rep, func(delegate.Replica) ([]delegate.Entry, error) { return nil, nil }); err != nil {
+	if err := st.SyncReplica(ctx, rep, func(delegate.Replica, delegate.Replica) (delegate.Replica, []delegate.Entry, error) {
+		return rep, nil, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	svc := &delegate.Service{Store: st, Config: cfg, Clock: mailops.WallClock{}, Previewer: Simulator{},
