@@ -35,6 +35,7 @@ type simulateFlags struct {
 	workers  int
 	report   string
 	snapshot string
+	queue    string
 }
 
 func newSimulateCmd(a *app) *cobra.Command {
@@ -55,12 +56,16 @@ func newSimulateCmd(a *app) *cobra.Command {
 	cmd.Flags().IntVar(&fl.workers, "workers", runtime.GOMAXPROCS(0), "seeds run in parallel")
 	cmd.Flags().StringVar(&fl.report, "report", "", "write the first unsafe seed's HTML report here (default mailops-seed-N.html)")
 	cmd.Flags().StringVar(&fl.snapshot, "snapshot", "", "a tenant snapshot from export: its domains, mailboxes, contacts and forwarding join the spec's tenant")
+	cmd.Flags().StringVar(&fl.queue, "queue", "", "enqueue the seeds on this PostgreSQL database (postgres://...) for `mailops worker` processes, wait for their results and report them")
 	return cmd
 }
 
 func runSimulate(ctx context.Context, a *app, path string, fl simulateFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if fl.queue != "" && fl.snapshot != "" {
+		return fmt.Errorf("simulate: --snapshot and --queue together are not supported: workers read the spec alone from the queue")
 	}
 	sf, _, err := loadSpec(path)
 	if err != nil {
@@ -86,11 +91,18 @@ func runSimulate(ctx context.Context, a *app, path string, fl simulateFlags) err
 			seeds = append(seeds, uint64(i))
 		}
 	}
-	bar := newProgressBar(a.stderr)
-	res, err := campaign.Run(ctx, sf, seeds, campaign.Options{Workers: fl.workers, Progress: bar.update})
-	bar.done()
-	if err != nil {
-		return fmt.Errorf("simulate: %w", err)
+	var res []campaign.SeedResult
+	if fl.queue != "" {
+		if res, err = simulateOnQueue(ctx, a, path, fl.queue, seeds); err != nil {
+			return err
+		}
+	} else {
+		bar := newProgressBar(a.stderr)
+		res, err = campaign.Run(ctx, sf, seeds, campaign.Options{Workers: fl.workers, Progress: bar.update})
+		bar.done()
+		if err != nil {
+			return fmt.Errorf("simulate: %w", err)
+		}
 	}
 	out := simulateOutput{Spec: path, Safe: true, Seeds: res}
 	var first *campaign.SeedResult
@@ -108,6 +120,13 @@ func runSimulate(ctx context.Context, a *app, path string, fl simulateFlags) err
 		out.Report = fl.report
 		if out.Report == "" {
 			out.Report = fmt.Sprintf("mailops-seed-%d.html", first.Seed)
+		}
+		if first.Run == nil && fl.queue != "" {
+			// A worker elsewhere ran it: run the seed again here (a seed
+			// reproduces its run bit for bit) for the report.
+			if again, err := campaign.One(sf, first.Seed, campaign.Options{KeepAll: true}); err == nil {
+				first.Run = again.Run
+			}
 		}
 		if first.Run != nil {
 			first.Run.Reproduce = out.Reproduce

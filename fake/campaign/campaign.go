@@ -149,6 +149,16 @@ func build(f *spec.File, seed uint64) (specWorld, time.Time, []*mailflow.Migrati
 	return w, w.Start, w.StartMigrations(w.Start.Add(30*time.Minute), nil), 0, nil
 }
 
+// One simulates the spec under one seed, as Run does for each of its
+// seeds (a queue worker runs seeds one job at a time with it).
+func One(f *spec.File, seed uint64, opts Options) (SeedResult, error) {
+	horizon := opts.Horizon
+	if horizon <= 0 {
+		horizon = 72 * time.Hour
+	}
+	return one(f, seed, horizon, opts.KeepAll)
+}
+
 // one runs one seed.
 func one(f *spec.File, seed uint64, horizon time.Duration, keep bool) (SeedResult, error) {
 	w, start, ms, extra, err := build(f, seed)
