@@ -208,6 +208,12 @@ func readPlanFile(path string) (*PlanFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
+	return decodePlanFile(path, data)
+}
+
+// decodePlanFile decodes a saved plan read from path strictly (unknown
+// fields are errors) and checks its version and its spec's hash.
+func decodePlanFile(path string, data []byte) (*PlanFile, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var pf PlanFile
