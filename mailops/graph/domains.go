@@ -12,6 +12,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/graph/internal/wire"
 )
 
 func checkDomain(name string) error { return mailops.Domain{Name: name}.Validate() }
@@ -304,7 +305,7 @@ func (d *Driver) RemoveDomain(ctx context.Context, name string) error {
 // verifyOn400 maps a refused verification: the proof is not visible, or
 // another tenant holds the domain.
 func verifyOn400(_, msg string) error {
-	if e := messageError(msg); e != nil && e != mailops.ErrInvalid {
+	if e := wire.MessageError(msg); e != nil && e != mailops.ErrInvalid {
 		return e
 	}
 	return mailops.ErrNotVerified

@@ -10,6 +10,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/graph/internal/wire"
 )
 
 // graphErr maps an error of a Graph SDK call onto the driver's errors. on400
@@ -66,7 +67,7 @@ func (d *Driver) serviceErr(op string, status int, h http.Header, code, msg stri
 		}
 	}
 	if kind == nil {
-		kind = classify(op, status, h, msg, d.now)
+		kind = wire.Classify(op, status, h, msg, d.now)
 	}
 	return &ServiceError{Service: "Graph", Op: op, Status: status, Code: code, Message: msg, Err: kind}
 }
