@@ -114,12 +114,14 @@ func IsJSON(contentType string) bool {
 }
 
 // Snippet shortens a body for an error message; for an HTML page it is the
-// title when there is one.
+// title when there is one. The title is found without lowering the body's
+// case (lowering invalid UTF-8 changes byte offsets: a 502 page with a stray
+// byte before <title> made the driver panic, found by FuzzDecodeCmdletReply).
 func Snippet(body []byte) string {
 	s := string(body)
-	if i := strings.Index(strings.ToLower(s), "<title>"); i >= 0 {
-		rest := s[i+7:]
-		if j := strings.Index(strings.ToLower(rest), "</title>"); j >= 0 {
+	if i := indexFold(s, "<title>"); i >= 0 {
+		rest := s[i+len("<title>"):]
+		if j := indexFold(rest, "</title>"); j >= 0 {
 			return "title: " + strings.TrimSpace(rest[:j])
 		}
 	}
@@ -127,4 +129,15 @@ func Snippet(body []byte) string {
 		s = s[:200] + "..."
 	}
 	return s
+}
+
+// indexFold is the byte offset of the first ASCII case-insensitive match of
+// sub (ASCII) in s, or -1.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
