@@ -9,19 +9,6 @@ import (
 	"github.com/mailops-dev/mailops/mailops/spec"
 )
 
-// Basis is what a plan was built from besides the spec: what the preflight
-// learned about the tenant. A saved plan keeps it, so that apply rebuilds
-// exactly the same plan (for its named checks) without planning again.
-type Basis struct {
-	// Consolidation: the preflight's results.
-	ParentVerified bool                                  `json:"parentVerified,omitempty"`
-	HeldUnmanaged  bool                                  `json:"heldUnmanaged,omitempty"`
-	LoopFixes      map[string][]mailops.EncodedOperation `json:"loopFixes,omitempty"`
-	Findings       []runbook.Finding                     `json:"findings,omitempty"`
-	// Cutover: the Default remote domain as read (its rollback restores it).
-	DefaultRemoteDomain *mailops.RemoteDomain `json:"defaultRemoteDomain,omitempty"`
-}
-
 // builtPlan is one plan and its basis.
 type builtPlan struct {
 	Plan  *mailops.Plan
@@ -53,7 +40,7 @@ func buildPlans(ctx context.Context, sf *spec.File, d mailops.Driver, bases []Ba
 			var pf *runbook.Preflight
 			switch {
 			case saved:
-				pf, err = b.preflight()
+				pf, err = b.Preflight()
 			case d != nil:
 				var own runbook.Ownership
 				if o, ok := d.(runbook.Ownership); ok {
@@ -127,27 +114,4 @@ func basisOf(pf *runbook.Preflight) (Basis, error) {
 		}
 	}
 	return b, nil
-}
-
-// preflight turns a saved basis back into the preflight it came from.
-func (b Basis) preflight() (*runbook.Preflight, error) {
-	pf := &runbook.Preflight{ParentVerified: b.ParentVerified, HeldUnmanaged: b.HeldUnmanaged}
-	for _, f := range b.Findings {
-		if f.Severity != "error" {
-			pf.Findings = append(pf.Findings, f)
-		}
-	}
-	for a, es := range b.LoopFixes {
-		for _, e := range es {
-			op, err := e.Decode()
-			if err != nil {
-				return nil, err
-			}
-			if pf.LoopFixes == nil {
-				pf.LoopFixes = map[mailops.Address][]mailops.Operation{}
-			}
-			pf.LoopFixes[mailops.Address(a)] = append(pf.LoopFixes[mailops.Address(a)], op)
-		}
-	}
-	return pf, nil
 }

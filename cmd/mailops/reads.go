@@ -13,16 +13,6 @@ import (
 	"github.com/mailops-dev/mailops/mailops"
 )
 
-// Read is one object a plan read while it was built, with the hash of the
-// JSON of what it saw ("absent" when the read said the object does not
-// exist). apply reads each again and refuses the plan when any differs
-// (Terraform's saved-plan rule).
-type Read struct {
-	Kind   string `json:"kind"` // domain, recipient, group, outboundConnector, inboundConnector, remoteDomain, or a list: domains, recipients, groups
-	ID     string `json:"id,omitempty"`
-	SHA256 string `json:"sha256"`
-}
-
 // absentHash stands for a read that found nothing.
 const absentHash = "absent"
 

@@ -21,11 +21,13 @@ func TestHTMLEscapesWhatItPrints(t *testing.T) {
 		Steps:  []report.Step{{At: start.Add(time.Minute), ID: "groups", Title: `"><img src=x onerror=alert(1)>`}},
 		Notes:  []string{"lab@depta: " + bad},
 		Events: []mailflow.Event{{At: start.Add(2 * time.Minute), Kind: mailflow.EvDeliver, Route: "internet→EXO " + bad}},
-		Report: mailflow.Report{Sent: 1, Violations: []mailflow.Violation{{Msg: 1, To: "x@y", Class: mailflow.Lost, Cause: bad, Trail: []string{bad}}}},
+		Report: mailflow.Report{Sent: 1, Violations: []mailflow.Violation{{Msg: 1, To: `"<script>alert(2)</script>"@y.example`, Class: mailflow.Lost, Cause: bad, Trail: []string{bad}}}},
 	}
 	html := report.HTML(r)
 	assert.NotContains(t, html, "<script>alert")
 	assert.NotContains(t, html, `<img src=x`)
+	assert.NotContains(t, html, "<script>alert(2)", "an address holding markup")
+	assert.Contains(t, html, "&lt;script&gt;alert(2)&lt;/script&gt;")
 	assert.Contains(t, html, "&lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.Contains(t, html, "mailops simulate x.yaml --seed 7")
 	var b bytes.Buffer

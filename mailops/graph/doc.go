@@ -23,7 +23,11 @@
 // *ServiceError carries the service's status, code and message;
 // *ResponseError reports a reply that could not be used (an HTML page from a
 // proxy, malformed or truncated JSON). Invalid input is refused with a
-// *mailops.ValidationError before any request.
+// *mailops.ValidationError before any request. Reply decoding that needs
+// no SDK (InvokeCommand replies, error bodies, exception types, checks of
+// Graph replies) is in internal/wire, where it is fuzzed in CI. Every reply
+// body is scrubbed of the driver's bearer token before anything reads it,
+// and Credentials print and log with their secrets redacted.
 //
 // Only this package imports msgraph-sdk-go (it takes minutes and gigabytes
 // to compile); the fake server it is tested against, fake/graphserver,

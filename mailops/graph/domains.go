@@ -12,6 +12,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/graph/internal/wire"
 )
 
 func checkDomain(name string) error { return mailops.Domain{Name: name}.Validate() }
@@ -35,6 +36,9 @@ func (d *Driver) AddDomain(ctx context.Context, name string) (mailops.Domain, er
 	got, err := d.graph.Domains().Post(ctx, body, nil)
 	if err != nil {
 		return mailops.Domain{}, d.graphErr(ctx, "POST /domains", err, nil)
+	}
+	if got == nil {
+		return mailops.Domain{}, noObject("POST /domains")
 	}
 	dom := mailops.Domain{Name: strings.ToLower(str(got.GetId())), Verified: boolv(got.GetIsVerified()), SupportedServices: got.GetSupportedServices()}
 	if dom.Name == "" {
@@ -168,10 +172,16 @@ func (d *Driver) VerifyDomain(ctx context.Context, name string) (mailops.Domain,
 	if err != nil {
 		return mailops.Domain{}, d.graphErr(ctx, "GET /domains/"+name, err, nil)
 	}
+	if cur == nil {
+		return mailops.Domain{}, noObject("GET /domains/" + name)
+	}
 	if !boolv(cur.GetIsVerified()) {
 		got, err := d.graph.Domains().ByDomainId(name).Verify().Post(ctx, nil)
 		if err != nil {
 			return mailops.Domain{}, d.graphErr(ctx, "POST /domains/"+name+"/verify", err, verifyOn400)
+		}
+		if got == nil {
+			return mailops.Domain{}, noObject("POST /domains/" + name + "/verify")
 		}
 		if !boolv(got.GetIsVerified()) {
 			return mailops.Domain{}, fmt.Errorf("graph: POST /domains/%s/verify answered isVerified false: %w", name, mailops.ErrNotVerified)
@@ -189,6 +199,9 @@ func (d *Driver) GetDomain(ctx context.Context, name string) (mailops.Domain, er
 	got, err := d.graph.Domains().ByDomainId(name).Get(ctx, nil)
 	if err != nil {
 		return mailops.Domain{}, d.graphErr(ctx, "GET /domains/"+name, err, nil)
+	}
+	if got == nil {
+		return mailops.Domain{}, noObject("GET /domains/" + name)
 	}
 	dom := mailops.Domain{Name: name, Verified: boolv(got.GetIsVerified()), SupportedServices: got.GetSupportedServices()}
 	if dom.Verified {
@@ -208,6 +221,9 @@ func (d *Driver) ListDomains(ctx context.Context) ([]mailops.Domain, error) {
 	}
 	var out []mailops.Domain
 	for pages := 0; ; pages++ {
+		if resp == nil {
+			return nil, noObject("GET /domains")
+		}
 		for _, g := range resp.GetValue() {
 			out = append(out, mailops.Domain{Name: strings.ToLower(str(g.GetId())), Verified: boolv(g.GetIsVerified()), SupportedServices: g.GetSupportedServices()})
 		}
@@ -261,6 +277,9 @@ func (d *Driver) SetDomainType(ctx context.Context, name string, t mailops.Domai
 	if gerr != nil {
 		return d.graphErr(ctx, "GET /domains/"+name, gerr, nil)
 	}
+	if got == nil {
+		return noObject("GET /domains/" + name)
+	}
 	if !boolv(got.GetIsVerified()) {
 		return fmt.Errorf("graph: domain %s is not verified, so it is not an accepted domain yet: %w", name, mailops.ErrNotVerified)
 	}
@@ -286,7 +305,7 @@ func (d *Driver) RemoveDomain(ctx context.Context, name string) error {
 // verifyOn400 maps a refused verification: the proof is not visible, or
 // another tenant holds the domain.
 func verifyOn400(_, msg string) error {
-	if e := messageError(msg); e != nil && e != mailops.ErrInvalid {
+	if e := wire.MessageError(msg); e != nil && e != mailops.ErrInvalid {
 		return e
 	}
 	return mailops.ErrNotVerified
@@ -324,6 +343,9 @@ func (d *Driver) EnableEmail(ctx context.Context, name string) error {
 	cur, err := d.graph.Domains().ByDomainId(name).Get(ctx, nil)
 	if err != nil {
 		return d.graphErr(ctx, "GET /domains/"+name, err, nil)
+	}
+	if cur == nil {
+		return noObject("GET /domains/" + name)
 	}
 	if !boolv(cur.GetIsVerified()) {
 		return fmt.Errorf("graph: domain %s is not verified: supported services can be set only on a verified domain: %w", name, mailops.ErrNotVerified)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/graph/internal/wire"
 )
 
 // exoClient calls the Exchange Online admin API's InvokeCommand endpoint
@@ -33,26 +34,6 @@ type cmdletInput struct {
 		CmdletName string         `json:"CmdletName"`
 		Parameters map[string]any `json:"Parameters"`
 	} `json:"CmdletInput"`
-}
-
-type cmdletReply struct {
-	Value    []json.RawMessage `json:"value"`
-	NextLink string            `json:"@odata.nextLink"`
-}
-
-type exoErrBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Details []struct {
-			Message string `json:"message"`
-		} `json:"details"`
-		InnerError struct {
-			InternalException struct {
-				Message string `json:"message"`
-			} `json:"internalException"`
-		} `json:"innererror"`
-	} `json:"error"`
 }
 
 // hashAdd is a PowerShell @{Add=...} hashtable parameter.
@@ -102,14 +83,14 @@ func (c *exoClient) invoke(ctx context.Context, cmdlet string, params map[string
 	}
 }
 
-func (c *exoClient) post(ctx context.Context, cmdlet string, u *url.URL, body []byte) (cmdletReply, error) {
+func (c *exoClient) post(ctx context.Context, cmdlet string, u *url.URL, body []byte) (wire.CmdletReply, error) {
 	tok, err := c.ts.token(ctx, u)
 	if err != nil {
-		return cmdletReply{}, err
+		return wire.CmdletReply{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return cmdletReply{}, fmt.Errorf("graph: Exchange %s: building the request: %w", cmdlet, err)
+		return wire.CmdletReply{}, fmt.Errorf("graph: Exchange %s: building the request: %w", cmdlet, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
@@ -122,59 +103,25 @@ func (c *exoClient) post(ctx context.Context, cmdlet string, u *url.URL, body []
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return cmdletReply{}, fmt.Errorf("graph: Exchange %s: %w", cmdlet, ctx.Err())
+			return wire.CmdletReply{}, fmt.Errorf("graph: Exchange %s: %w", cmdlet, ctx.Err())
 		}
-		return cmdletReply{}, transportError("Exchange", cmdlet, err)
+		return wire.CmdletReply{}, transportError("Exchange", cmdlet, err)
 	}
 	defer resp.Body.Close()
 	raw, rerr := readBody(resp.Body)
-	raw = scrub(raw, tok)
-	ct := resp.Header.Get("Content-Type")
-	unusable := func(reason string) error {
-		e := statusError(cmdlet, resp.StatusCode, resp.Header, c.now)
-		if e == nil || e == mailops.ErrNotFound || e == mailops.ErrExists {
-			e = mailops.ErrUnavailable
-		}
-		return &ResponseError{Service: "Exchange", Op: cmdlet, Status: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(raw), Err: e}
-	}
-	if rerr != nil {
-		return cmdletReply{}, unusable("reading the body: " + rerr.Error())
-	}
-	if resp.StatusCode >= 400 {
-		var eb exoErrBody
-		if len(raw) > 0 && !isJSON(ct) {
-			return cmdletReply{}, unusable("not JSON (an error page from a proxy or gateway?)")
-		}
-		if len(raw) == 0 || json.Unmarshal(raw, &eb) != nil {
-			if len(raw) == 0 {
-				if e := statusError(cmdlet, resp.StatusCode, resp.Header, c.now); e != nil {
-					return cmdletReply{}, &ServiceError{Service: "Exchange", Op: cmdlet, Status: resp.StatusCode, Err: e}
-				}
-			}
-			return cmdletReply{}, unusable("an error reply that is not the admin API's JSON error body")
-		}
-		d := exoReason(eb)
-		return cmdletReply{}, &ServiceError{Service: "Exchange", Op: cmdlet, Status: resp.StatusCode, Code: eb.Error.Code, Message: d.Text,
-			Exception: d.Type, Err: classifyEXO(cmdlet, resp.StatusCode, resp.Header, d, c.now)}
-	}
-	if !isJSON(ct) {
-		return cmdletReply{}, unusable("not JSON (an error page from a proxy or gateway?)")
-	}
-	var r cmdletReply
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return cmdletReply{}, unusable("malformed or truncated JSON: " + err.Error())
+	raw = wire.Scrub(raw, tok)
+	r, f := wire.DecodeCmdletReply(cmdlet, resp.StatusCode, resp.Header, raw, rerr, c.now)
+	if f != nil {
+		return wire.CmdletReply{}, failureErr("Exchange", cmdlet, f)
 	}
 	return r, nil
 }
 
 // decodeAll decodes cmdlet output objects into T.
 func decodeAll[T any](cmdlet string, raw []json.RawMessage) ([]T, error) {
-	out := make([]T, len(raw))
-	for i, r := range raw {
-		if err := json.Unmarshal(r, &out[i]); err != nil {
-			return nil, &ResponseError{Service: "Exchange", Op: cmdlet, Status: http.StatusOK, ContentType: "application/json",
-				Reason: "an output object of an unexpected shape: " + err.Error(), Snippet: snippet(r), Err: mailops.ErrUnavailable}
-		}
+	out, f := wire.DecodeAll[T](raw)
+	if f != nil {
+		return nil, failureErr("Exchange", cmdlet, f)
 	}
 	return out, nil
 }

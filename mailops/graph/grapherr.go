@@ -10,6 +10,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/graph/internal/wire"
 )
 
 // graphErr maps an error of a Graph SDK call onto the driver's errors. on400
@@ -66,9 +67,16 @@ func (d *Driver) serviceErr(op string, status int, h http.Header, code, msg stri
 		}
 	}
 	if kind == nil {
-		kind = classify(op, status, h, msg, d.now)
+		kind = wire.Classify(op, status, h, msg, d.now)
 	}
 	return &ServiceError{Service: "Graph", Op: op, Status: status, Code: code, Message: msg, Err: kind}
+}
+
+// noObject is the error for a Graph SDK call that returned neither an
+// object nor an error: a success reply without a body (a 204, or an empty
+// 200) where the object was expected. The request may have been applied.
+func noObject(op string) error {
+	return &ResponseError{Service: "Graph", Op: op, Reason: "a success reply without the object (no body)", Err: mailops.ErrUnavailable}
 }
 
 func headersOf(rh *abs.ResponseHeaders) http.Header {

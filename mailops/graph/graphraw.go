@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/graph/internal/wire"
 )
 
 // rawGraph sends the Microsoft Graph beta requests msgraph-sdk-go (v1.0)
@@ -61,20 +62,20 @@ func (d *Driver) rawPost(ctx context.Context, op, path string, body, out any, on
 	}
 	defer resp.Body.Close()
 	data, rerr := readBody(resp.Body)
-	data = scrub(data, tok)
+	data = wire.Scrub(data, tok)
 	ct := resp.Header.Get("Content-Type")
-	if rerr == nil && resp.StatusCode >= 400 && isJSON(ct) {
+	if rerr == nil && resp.StatusCode >= 400 && wire.IsJSON(ct) {
 		var eb graphErrBody
 		if json.Unmarshal(data, &eb) == nil && eb.Error.Code != "" {
 			return d.serviceErr(op, resp.StatusCode, resp.Header, eb.Error.Code, eb.Error.Message, on400)
 		}
 	}
 	unusable := func(reason string) error {
-		e := statusError(op, resp.StatusCode, resp.Header, g.now)
+		e := wire.StatusError(op, resp.StatusCode, resp.Header, g.now)
 		if e == nil {
 			e = mailops.ErrUnavailable
 		}
-		return &ResponseError{Service: "Graph", Op: op, Status: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data), Err: e}
+		return &ResponseError{Service: "Graph", Op: op, Status: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: wire.Snippet(data), Err: e}
 	}
 	switch {
 	case rerr != nil:
@@ -83,7 +84,7 @@ func (d *Driver) rawPost(ctx context.Context, op, path string, body, out any, on
 		return unusable("an error reply that is not Graph's JSON error body")
 	case out == nil || resp.StatusCode == http.StatusNoContent:
 		return nil
-	case !isJSON(ct):
+	case !wire.IsJSON(ct):
 		return unusable("not JSON")
 	}
 	if err := json.Unmarshal(data, out); err != nil {

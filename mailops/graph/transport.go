@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,7 +11,7 @@ import (
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 
-	"github.com/mailops-dev/mailops/mailops"
+	"github.com/mailops-dev/mailops/mailops/graph/internal/wire"
 )
 
 // maxBody bounds a reply the driver reads (a page of a list is far smaller).
@@ -28,18 +27,6 @@ func readBody(r io.Reader) ([]byte, error) {
 		return b[:maxBody], fmt.Errorf("reply longer than %d bytes", maxBody)
 	}
 	return b, nil
-}
-
-// scrub replaces every copy of the bearer token in a reply body with
-// "[redacted]": a gateway or a debugging proxy that echoes the request into
-// its reply must not put the token into an error, a log line or a report.
-// Tokens shorter than 8 bytes are left alone (they would match ordinary
-// text; real tokens are JWTs of a thousand bytes).
-func scrub(body []byte, token string) []byte {
-	if len(token) < 8 || !bytes.Contains(body, []byte(token)) {
-		return body
-	}
-	return bytes.ReplaceAll(body, []byte(token), []byte("[redacted]"))
 }
 
 // bearer is the token of a request's Authorization header.
@@ -61,34 +48,14 @@ func (c checkReply) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http
 		return resp, err
 	}
 	op := req.Method + " " + req.URL.Path
-	ct := resp.Header.Get("Content-Type")
 	if resp.StatusCode == http.StatusNoContent || (resp.ContentLength == 0 && resp.StatusCode < 400) {
 		return resp, nil
 	}
 	body, rerr := readBody(resp.Body)
 	_ = resp.Body.Close()
-	body = scrub(body, bearer(req))
-	bad := func(reason string) (*http.Response, error) {
-		e := statusError(op, resp.StatusCode, resp.Header, c.now)
-		if e == nil || e == mailops.ErrNotFound || e == mailops.ErrExists {
-			// A 404 or 409 without a Graph error body is not Graph's
-			// answer about the object.
-			e = mailops.ErrUnavailable
-		}
-		return nil, &ResponseError{Service: "Graph", Op: op, Status: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(body), Err: e}
-	}
-	switch {
-	case rerr != nil:
-		return bad("reading the body: " + rerr.Error())
-	case len(body) == 0 && resp.StatusCode >= 400:
-		if e := statusError(op, resp.StatusCode, resp.Header, c.now); e != nil {
-			return nil, &ServiceError{Service: "Graph", Op: op, Status: resp.StatusCode, Err: e}
-		}
-		return bad("an error status without a body")
-	case len(body) > 0 && !isJSON(ct):
-		return bad("not JSON (an error page from a proxy or gateway?)")
-	case len(body) > 0 && !json.Valid(body):
-		return bad("malformed or truncated JSON")
+	body = wire.Scrub(body, bearer(req))
+	if f := wire.CheckGraphReply(op, resp.StatusCode, resp.Header, body, rerr, c.now); f != nil {
+		return nil, failureErr("Graph", op, f)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))

@@ -1,4 +1,4 @@
-package graph
+package wire
 
 import (
 	"strings"
@@ -6,22 +6,22 @@ import (
 	"github.com/mailops-dev/mailops/mailops"
 )
 
-// exoDetail is one entry of the admin API's error.details. Its message is
+// Detail is one entry of the admin API's error.details. Its message is
 // "ExNNNNNN|<exception type>|<text>": error.message itself is generic
 // ("Error executing cmdlet"), so the reason is only here (fidelity audit B8,
 // from public clients of the endpoint; the endpoint is undocumented).
-type exoDetail struct {
+type Detail struct {
 	ID, Type, Text string
 }
 
-// parseDetail splits a details message. A message without the
+// ParseDetail splits a details message. A message without the
 // "Ex...|type|" prefix is all text.
-func parseDetail(msg string) exoDetail {
+func ParseDetail(msg string) Detail {
 	parts := strings.SplitN(msg, "|", 3)
 	if len(parts) == 3 && (parts[0] == "" || strings.HasPrefix(parts[0], "Ex")) && strings.Contains(parts[1], ".") && !strings.ContainsAny(parts[1], " '") {
-		return exoDetail{ID: parts[0], Type: parts[1], Text: parts[2]}
+		return Detail{ID: parts[0], Type: parts[1], Text: parts[2]}
 	}
-	return exoDetail{Text: msg}
+	return Detail{Text: msg}
 }
 
 // exceptionErrors maps Exchange exception types (by their name without the
@@ -46,19 +46,19 @@ var exceptionErrors = map[string]error{
 	"ADServerSettingsChangedException":       mailops.ErrUnavailable,
 }
 
-// exceptionError maps an exception type (qualified or not) through
+// ExceptionError maps an exception type (qualified or not) through
 // exceptionErrors; nil when the type is unknown.
-func exceptionError(typ string) error {
+func ExceptionError(typ string) error {
 	if i := strings.LastIndexByte(typ, '.'); i >= 0 {
 		typ = typ[i+1:]
 	}
 	return exceptionErrors[typ]
 }
 
-// phraseErrors are texts that say more than their exception type: a
+// PhraseError maps texts that say more than their exception type: a
 // validation exception about an accepted domain or a missing DKIM CNAME is a
 // missing verification, not a bad argument.
-func phraseError(text string) error {
+func PhraseError(text string) error {
 	m := strings.ToLower(text)
 	switch {
 	case strings.Contains(m, "verified in another"), strings.Contains(m, "already in use in another"):
@@ -70,13 +70,13 @@ func phraseError(text string) error {
 	return nil
 }
 
-// exoReason picks the most specific detail of an admin API error body: the
+// Reason picks the most specific detail of an admin API error body: the
 // first details entry with an exception type, else the first entry, else
 // the inner exception, else the top-level message.
-func exoReason(eb exoErrBody) exoDetail {
-	var first *exoDetail
+func Reason(eb ErrBody) Detail {
+	var first *Detail
 	for _, d := range eb.Error.Details {
-		pd := parseDetail(d.Message)
+		pd := ParseDetail(d.Message)
 		if pd.Type != "" {
 			return pd
 		}
@@ -88,7 +88,23 @@ func exoReason(eb exoErrBody) exoDetail {
 		return *first
 	}
 	if m := eb.Error.InnerError.InternalException.Message; m != "" {
-		return parseDetail(m)
+		return ParseDetail(m)
 	}
-	return parseDetail(eb.Error.Message)
+	return ParseDetail(eb.Error.Message)
+}
+
+// ErrBody is the admin API's JSON error body.
+type ErrBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details []struct {
+			Message string `json:"message"`
+		} `json:"details"`
+		InnerError struct {
+			InternalException struct {
+				Message string `json:"message"`
+			} `json:"internalException"`
+		} `json:"innererror"`
+	} `json:"error"`
 }
