@@ -2,8 +2,10 @@ package delegate
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -55,8 +57,41 @@ func NewAPI(svc *Service, book AddressBook, auth Authenticate) *API {
 	a := &API{svc: svc, book: book, auth: auth}
 	a.huma = humago.New(mux, cfg)
 	a.register()
+	mux.HandleFunc("/v1/", noRoute(mux))
 	a.h = a.authenticate(mux)
 	return a
+}
+
+// noRoute answers a /v1/ path no operation serves with problem+json, as
+// every other error: 405 when the path is served for other methods, 404
+// otherwise (net/http's own answers are plain text).
+func noRoute(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pat := mux.Handler(probe); pat != "" && pat != "/v1/" {
+				allowed = append(allowed, m)
+			}
+		}
+		p := &Problem{Type: "urn:mailops:delegate:not_found", Title: http.StatusText(http.StatusNotFound), Status: http.StatusNotFound,
+			Code: "not_found", Detail: "no operation at " + r.URL.Path}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			p.Type, p.Title, p.Status, p.Code = "urn:mailops:delegate:invalid", http.StatusText(http.StatusMethodNotAllowed),
+				http.StatusMethodNotAllowed, "invalid"
+			p.Detail = r.Method + " is not allowed on " + r.URL.Path
+		}
+		writeProblem(w, p)
+	}
+}
+
+// writeProblem writes p as application/problem+json.
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
 }
 
 // ServeHTTP serves the API.
@@ -94,10 +129,8 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			if p.Code == "internal" {
 				p = problemOf(fmt.Errorf("%w: %w", ErrUnauthenticated, err))
 			}
-			w.Header().Set("Content-Type", "application/problem+json")
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			w.WriteHeader(p.Status)
-			_, _ = fmt.Fprintf(w, `{"type":%q,"title":%q,"status":%d,"detail":%q,"code":%q}`, p.Type, p.Title, p.Status, p.Detail, p.Code)
+			writeProblem(w, p)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))

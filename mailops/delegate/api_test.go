@@ -268,3 +268,32 @@ func TestAuthenticatorRefusesBadTokens(t *testing.T) {
 		}
 	}
 }
+
+// A path no operation serves answers problem+json like every other error:
+// 404, or 405 with Allow when the path exists for other methods.
+func TestNoRouteIsAProblem(t *testing.T) {
+	e := newAPIEnv(t)
+	alice := e.iss.token(t, "alice", "alice@depta.example.ac.jp", []string{RoleAdminPrefix + "depta.example.ac.jp"}, nil)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/v1/nowhere", 404, "not_found"},
+		{"GET", "/v1/domains//addresses", 404, "not_found"},
+		{"PATCH", "/v1/me", 405, "invalid"},
+	} {
+		r := e.do(t, alice, c.method, c.path, nil, nil)
+		if r.status != c.status || r.header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s: %d %s %q", c.method, c.path, r.status, r.header.Get("Content-Type"), r.body)
+			continue
+		}
+		var p Problem
+		if err := json.Unmarshal(r.body, &p); err != nil || p.Code != c.code || p.Status != c.status {
+			t.Errorf("%s %s: problem %+v (%v)", c.method, c.path, p, err)
+		}
+		if c.status == 405 && !strings.Contains(r.header.Get("Allow"), "GET") {
+			t.Errorf("%s %s: Allow %q", c.method, c.path, r.header.Get("Allow"))
+		}
+	}
+}
