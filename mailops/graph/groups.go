@@ -199,11 +199,7 @@ func (d *Driver) completeGroup(ctx context.Context, eg exoGroup) (mailops.Group,
 // groups and mail-enabled security groups), each completed as GetGroup
 // does.
 func (d *Driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
-	raw, err := d.exo.invoke(ctx, "Get-DistributionGroup", map[string]any{"ResultSize": "Unlimited"})
-	if err != nil {
-		return nil, err
-	}
-	list, err := decodeAll[exoGroup]("Get-DistributionGroup", raw)
+	list, err := d.listEXOGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -224,15 +220,20 @@ func (d *Driver) ListGroups(ctx context.Context) ([]mailops.Group, error) {
 	return out, nil
 }
 
-// ListGroupAddresses implements mailops.GroupIndexer: Get-DistributionGroup
-// -ResultSize Unlimited alone, without each group's member and permission
-// reads.
-func (d *Driver) ListGroupAddresses(ctx context.Context) ([]mailops.Address, error) {
+// listEXOGroups is Get-DistributionGroup -ResultSize Unlimited, decoded.
+func (d *Driver) listEXOGroups(ctx context.Context) ([]exoGroup, error) {
 	raw, err := d.exo.invoke(ctx, "Get-DistributionGroup", map[string]any{"ResultSize": "Unlimited"})
 	if err != nil {
 		return nil, err
 	}
-	list, err := decodeAll[exoGroup]("Get-DistributionGroup", raw)
+	return decodeAll[exoGroup]("Get-DistributionGroup", raw)
+}
+
+// ListGroupAddresses implements mailops.GroupIndexer: Get-DistributionGroup
+// -ResultSize Unlimited alone, without each group's member and permission
+// reads.
+func (d *Driver) ListGroupAddresses(ctx context.Context) ([]mailops.Address, error) {
+	list, err := d.listEXOGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
