@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"iter"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -11,10 +12,13 @@ import (
 // proc is a simulated process: a goroutine that runs only while the loop
 // has handed it control.
 type proc struct {
-	id      int
-	name    string
-	fn      func()
-	wake    chan struct{} // the loop hands control to the process
+	id   int
+	name string
+	fn   func()
+	// next resumes the process (a coroutine: iter.Pull) until it parks
+	// or ends; yield, called by the process, hands control back.
+	next    func() (struct{}, bool)
+	yield   func(struct{}) bool
 	started bool
 	w       *waiter // the wait it is parked in; nil when not parked
 }
@@ -50,7 +54,7 @@ func (s *Scheduler) GoNamed(name string, fn func()) {
 		return
 	}
 	s.nextPID++
-	p := &proc{id: s.nextPID, name: name, fn: fn, wake: make(chan struct{})}
+	p := &proc{id: s.nextPID, name: name, fn: fn}
 	if p.name == "" {
 		p.name = fmt.Sprintf("proc-%d", p.id)
 	}
@@ -58,20 +62,28 @@ func (s *Scheduler) GoNamed(name string, fn func()) {
 	s.schedule(&Timer{kind: evStart, p: p, s: s}, s.now.Load())
 }
 
-// body is a process's goroutine: it runs fn, then hands control back for
+// body is a process's coroutine: it runs fn, then hands control back for
 // good. A panic becomes the Scheduler's failure; runtime.Goexit (t.FailNow)
-// just ends the process.
+// just ends the process: the coroutine hands control back from the middle
+// of its Goexit and is never resumed (iter.Pull would otherwise carry the
+// Goexit into the loop's goroutine), so it stays parked until the program
+// ends, a goroutine for each such process.
 func (s *Scheduler) body(p *proc) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil && s.failure == nil {
+		r := recover()
+		if r != nil && s.failure == nil {
 			s.failure = &PanicError{Process: p.name, Value: r, Stack: string(debug.Stack())}
 		}
 		delete(s.live, p)
-		s.yield <- struct{}{}
+		if r == nil && !returned {
+			p.yield(struct{}{})
+		}
 	}()
 	if !s.closed {
 		p.fn()
 	}
+	returned = true
 }
 
 // runProc hands control to p until it parks or ends. Called on the loop.
@@ -82,13 +94,14 @@ func (s *Scheduler) runProc(p *proc) {
 	}
 	prev := s.cur
 	s.cur = p
-	if p.started {
-		p.wake <- struct{}{}
-	} else {
+	if !p.started {
 		p.started = true
-		go s.body(p)
+		p.next, _ = iter.Pull(func(yield func(struct{}) bool) {
+			p.yield = yield
+			s.body(p)
+		})
 	}
-	<-s.yield
+	p.next()
 	s.cur = prev
 }
 
@@ -97,8 +110,7 @@ func (s *Scheduler) runProc(p *proc) {
 func (s *Scheduler) park(w *waiter) error {
 	p := w.p
 	p.w = w
-	s.yield <- struct{}{}
-	<-p.wake
+	p.yield(struct{}{})
 	p.w = nil
 	return w.err
 }

@@ -38,8 +38,7 @@ type Scheduler struct {
 	// Loop state: touched only by the loop goroutine or the one process it
 	// has handed control to (the hand-off orders the accesses), or by any
 	// goroutine while the loop is idle.
-	cur     *proc         // the running process, nil on the loop
-	yield   chan struct{} // a process hands control back to the loop
+	cur     *proc // the running process, nil on the loop
 	nextPID int
 	live    map[*proc]struct{}
 	watched []*watchGroup // parked waits whose context can end, by context
@@ -63,7 +62,7 @@ func NewAt(seed uint64, start time.Time) *Scheduler {
 	if start.IsZero() {
 		start = epoch
 	}
-	return &Scheduler{seed: seed, start: start, yield: make(chan struct{}), live: map[*proc]struct{}{}}
+	return &Scheduler{seed: seed, start: start, live: map[*proc]struct{}{}}
 }
 
 // Start returns the virtual time the Scheduler started at.
