@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 SCALE=${SCALE:-1} # message counts are multiplied by SCALE (0.1 for a quick check)
 DNSSECS=${DNSSECS:-10}
+ONLY=${ONLY:-all} # smtp, dns or all
 export PATH="/usr/local/go/bin:/usr/sbin:$PATH"
 
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -104,6 +105,7 @@ smtp_round() { # server mode-flags count -> "msgs/s cpu_us_per_msg"
 }
 
 echo "# anchors: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(go version | awk '{print $3}'), $ROUNDS rounds, medians"
+if [ "$ONLY" != dns ]; then
 echo
 echo "| SMTP mode | server | messages/s | server CPU per message (µs) |"
 echo "|---|---|---|---|"
@@ -125,6 +127,8 @@ for mode in "-s 1" "-s 20" "-s 20 -d"; do
 	awk -v pr="${rate[project]}" -v br="${rate[bare]}" -v pc="${cpu[project]}" -v bc="${cpu[bare]}" -v sr="${rate[sink]}" -v m="$mode" \
 		'BEGIN{printf "| `%s` | **project/bare** | **%.2fx** | **%.2fx** (bare/sink %.2fx) |\n", m, pr/br, pc/bc, br/sr}'
 done
+fi
+[ "$ONLY" = smtp ] && exit 0
 
 echo
 echo "| DNS server | queries/s (dnsperf, 10 s, 4 clients) |"

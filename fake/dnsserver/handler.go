@@ -3,6 +3,7 @@ package dnsserver
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/miekg/dns"
 )
@@ -21,7 +22,7 @@ const (
 // or its EDNS0 size) is truncated with the TC bit set, so the client asks
 // again over TCP. A name set to FaultSilent gets no answer at all.
 func (a *Authority) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
-	m, silent, broken := a.answer(r)
+	m, silent, broken := a.answer(r, true)
 	if silent {
 		return // the packet is dropped
 	}
@@ -51,7 +52,7 @@ func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m, silent, _ := a.answer(r)
+	m, silent, _ := a.answer(r, false)
 	if silent {
 		return nil, a.silence(ctx)
 	}
@@ -59,8 +60,10 @@ func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) 
 }
 
 // answer builds the reply to r; silent means none is to be sent, broken
-// that it holds a name too long for the wire.
-func (a *Authority) answer(r *dns.Msg) (m *dns.Msg, silent, broken bool) {
+// that it holds a name too long for the wire. shared answers with the
+// stored wire RRs (for a reply that is packed and dropped); otherwise
+// the caller gets RRs of its own.
+func (a *Authority) answer(r *dns.Msg, shared bool) (m *dns.Msg, silent, broken bool) {
 	m = new(dns.Msg)
 	if r.Response || len(r.Question) != 1 {
 		return formErr(r), false, false
@@ -103,7 +106,20 @@ func (a *Authority) answer(r *dns.Msg) (m *dns.Msg, silent, broken bool) {
 		return m, false, broken
 	}
 	m.Authoritative = true
-	seen := map[string]bool{}
+	var seenBuf [maxChain]string
+	seen := seenBuf[:0]
+	set := func(name string, t uint16, recs []record) {
+		if shared && !broken {
+			if nd := a.nodes[name]; nd != nil && len(nd.wire[t]) == len(recs) {
+				for _, x := range recs {
+					broken = broken || x.broken
+				}
+				m.Answer = append(m.Answer, nd.wire[t]...)
+				return
+			}
+		}
+		m.Answer = append(m.Answer, rrs(name, t, recs, &broken)...)
+	}
 	for depth := 0; ; depth++ {
 		switch a.faults[name] {
 		case FaultServFail:
@@ -112,25 +128,25 @@ func (a *Authority) answer(r *dns.Msg) (m *dns.Msg, silent, broken bool) {
 		case FaultSilent:
 			return nil, true, false
 		}
-		if a.zoneOf(name) == "" || seen[name] || depth >= maxChain {
+		if a.zoneOf(name) == "" || slices.Contains(seen, name) || depth >= maxChain {
 			// The chain leaves the authority (the resolver follows it
 			// elsewhere), loops, or is too long: answer what we have.
 			return m, false, broken
 		}
-		seen[name] = true
+		seen = append(seen, name)
 		if q.Qtype == dns.TypeANY {
 			if nd := a.nodes[name]; nd != nil && len(nd.sets) > 0 {
 				for _, t := range sortedTypes(nd.sets) {
-					m.Answer = append(m.Answer, rrs(name, t, nd.sets[t], &broken)...)
+					set(name, t, nd.sets[t])
 				}
 				return m, false, broken
 			}
-		} else if set := a.rrset(name, q.Qtype); len(set) > 0 {
-			m.Answer = append(m.Answer, rrs(name, q.Qtype, set, &broken)...)
+		} else if recs := a.rrset(name, q.Qtype); len(recs) > 0 {
+			set(name, q.Qtype, recs)
 			return m, false, broken
 		}
 		if cn := a.rrset(name, dns.TypeCNAME); len(cn) > 0 && q.Qtype != dns.TypeCNAME {
-			m.Answer = append(m.Answer, rrs(name, dns.TypeCNAME, cn, &broken)...)
+			set(name, dns.TypeCNAME, cn)
 			name = cn[0].host
 			continue
 		}

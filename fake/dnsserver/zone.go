@@ -2,6 +2,7 @@ package dnsserver
 
 import (
 	"fmt"
+	"github.com/miekg/dns"
 	"math"
 	"net/netip"
 	"slices"
@@ -29,6 +30,23 @@ type Authority struct {
 type node struct {
 	sets  map[uint16][]record
 	below int
+	// wire holds each set as the RRs the network server answers with,
+	// made once when the set is stored and never changed (a new set gets
+	// new RRs): answers on the wire share them, since packing only reads.
+	wire map[uint16][]dns.RR
+}
+
+// setWire makes nd's wire RRs from its sets.
+func (nd *node) setWire(name string) {
+	nd.wire = nil
+	if len(nd.sets) == 0 {
+		return
+	}
+	nd.wire = make(map[uint16][]dns.RR, len(nd.sets))
+	for t, set := range nd.sets {
+		var broken bool
+		nd.wire[t] = rrs(name, t, set, &broken)
+	}
 }
 
 // NewAuthority returns an authority for the given zones (e.g.
@@ -388,6 +406,7 @@ func (a *Authority) setNode(name string, sets map[uint16][]record) {
 		a.nodes[name] = nd
 	}
 	nd.sets = sets
+	nd.setWire(name)
 	has := sets != nil
 	if had != has {
 		d := 1
@@ -423,6 +442,7 @@ func (a *Authority) bumpSerial(zone string) {
 	s.serial++
 	r.soa = &s
 	nd.sets[typeSOA] = []record{r}
+	nd.setWire(zone)
 }
 
 // zoneOf returns the longest zone that contains name, or "". Called with
