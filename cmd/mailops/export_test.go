@@ -35,14 +35,21 @@ func (s *switchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.a.ServeHTTP(w, r)
 }
 
-// TestExportResumesAfterAFailure: a phase that fails leaves the phases
-// before it written with their cursor; running export again reads only what
-// is left and completes the snapshot.
-func TestExportResumesAfterAFailure(t *testing.T) {
+// killSpecGraph is a fake tenant seeded from testdata/kill/spec.yaml.
+func killSpecGraph(t *testing.T) *fakeGraph {
+	t.Helper()
 	sf, _, err := loadSpec("testdata/kill/spec.yaml")
 	require.NoError(t, err)
 	g, err := newFakeGraph(context.Background(), sf, 1, "")
 	require.NoError(t, err)
+	return g
+}
+
+// TestExportResumesAfterAFailure: a phase that fails leaves the phases
+// before it written with their cursor; running export again reads only what
+// is left and completes the snapshot.
+func TestExportResumesAfterAFailure(t *testing.T) {
+	g := killSpecGraph(t)
 	failing := graphserver.New(g.Tenant.Driver("admin"), graphserver.Options{})
 	// every read of the groups fails as an expired token does
 	failing.InjectFault(graphserver.Fault{Match: "Get-DistributionGroup", Kind: graphserver.ExpiredToken, Count: 1 << 20})
@@ -100,10 +107,7 @@ func (f *failAfter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the groups keeps the batches read before the failure (the snapshot holds
 // the group index and how far it got); the next run reads only the rest.
 func TestExportResumesInsideTheGroups(t *testing.T) {
-	sf, _, err := loadSpec("testdata/kill/spec.yaml")
-	require.NoError(t, err)
-	g, err := newFakeGraph(context.Background(), sf, 1, "")
-	require.NoError(t, err)
+	g := killSpecGraph(t)
 	d := g.Tenant.Driver("admin")
 	const groups = 60
 	for i := range groups {
