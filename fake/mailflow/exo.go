@@ -53,8 +53,8 @@ func (x *exo) receive(env *envelope) Reply {
 	}
 	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
-	e.auth = "" // from outside: unauthenticated
-	x.w.s.Schedule(0, "exo transport", func() { x.transport(t, e) })
+	e.auth = nil // from outside: unauthenticated
+	e.schedule(x.w, 0, "exo transport", pending{step: stepTransport, tenant: t, out: x.out})
 	return OK
 }
 
@@ -70,7 +70,7 @@ func known(v fake.MailView, a mailops.Address) bool {
 func (x *exo) submit(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
-	e.auth = t.Name()
+	e.auth = t
 	x.transport(t, e)
 }
 
@@ -92,7 +92,7 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 		return
 	}
 	if g, ok := v.Group(env.rcpt); ok {
-		if g.RequireSenderAuthentication && env.auth != t.Name() {
+		if g.RequireSenderAuthentication && env.auth != t {
 			w.bounce(env, "exo:"+t.Name(), ReplyGroupAuth)
 			return
 		}
@@ -207,11 +207,8 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 		if _, acc := other.ReadOnlyMailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
 			c := env.via("exo:" + other.Name())
 			c.hops++
-			c.auth = ""
-			w.s.Schedule(w.cfg.HopDelay, "exo cross-tenant", func() {
-				w.traceReceived(other, c)
-				x.transport(other, c)
-			})
+			c.auth = nil
+			c.schedule(w, w.cfg.HopDelay, "exo cross-tenant", pending{step: stepCrossTenant, tenant: other, out: x.out})
 			return
 		}
 	}

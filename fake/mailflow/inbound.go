@@ -98,6 +98,6 @@ func partnerRestriction(v fake.MailView, env *envelope) Reply {
 func (x *exo) relayAttributed(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
 	e := env.via("exo:" + t.Name())
-	e.auth = ""
-	x.w.s.Schedule(0, "exo relay", func() { x.external(t, t.ReadOnlyMailView(), e) })
+	e.auth = nil
+	e.schedule(x.w, 0, "exo relay", pending{step: stepExternal, tenant: t, out: x.out})
 }

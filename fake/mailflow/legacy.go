@@ -86,7 +86,7 @@ func (l *Legacy) receive(env *envelope) Reply {
 		return ReplyUnknownUser
 	}
 	env.hops++
-	l.w.s.Schedule(0, "legacy local", func() { l.local(env, 0) })
+	env.schedule(l.w, 0, "legacy local", pending{step: stepLegacyLocal, host: l})
 	return OK
 }
 
@@ -148,6 +148,6 @@ func (h *internet) receive(env *envelope) Reply {
 	}
 	// Delivered once the transaction has ended, like every host's local
 	// delivery.
-	h.w.s.Schedule(0, "internet local", func() { h.w.deliver(env, h.w.mailbox("internet", "", env.rcpt)) })
+	env.schedule(h.w, 0, "internet local", pending{step: stepInternetLocal, host: h})
 	return OK
 }

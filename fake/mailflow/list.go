@@ -87,7 +87,7 @@ func (l *ListServer) check(env *envelope) Reply {
 		return ReplyUnableToRelay
 	case !isList:
 		return ReplyNoSuchList
-	case l.onlyFromEXO && !fromEXO(env.trail):
+	case l.onlyFromEXO && !fromEXO(env.path()):
 		return ReplyListOnlyEXO
 	}
 	return OK

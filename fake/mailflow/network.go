@@ -2,11 +2,13 @@ package mailflow
 
 import (
 	"context"
-	"github.com/mailops-dev/mailops/dnscheck"
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/mailops-dev/mailops/dnscheck"
+	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/mailops"
 )
 
@@ -31,24 +33,104 @@ type envelope struct {
 	orig   mailops.Address // the recipient as the sender addressed it
 	rcpt   mailops.Address // the current envelope recipient
 	from   mailops.Address
-	auth   string // tenant the sender is authenticated in; "" for unauthenticated
+	auth   *fake.Tenant // tenant the sender is authenticated in; nil for unauthenticated
 	client netip.Addr
 	hops   int
-	trail  *trail
 	// fromDisplay is the From display name as the final recipient sees it.
 	fromDisplay string
+	// node is the newest hop of the copy's trail (path), which the copy
+	// added (via, child); zero for a copy with no hops yet. The node lives
+	// in the copy, so a hop is one allocation, not two.
+	node trail
+	// pending is what the copy's scheduled event does (see Run): a copy is
+	// in at most one event at a time, so it carries the event's state and
+	// the loop needs no closure per hop.
+	pending pending
+}
+
+// step names what an envelope's pending event does.
+type step uint8
+
+const (
+	stepTry             step = iota + 1 // out.try(env, route, attempt)
+	stepTransport                       // exo transport in tenant
+	stepSubmit                          // exo submission by a user of tenant
+	stepCrossTenant                     // exo hands the copy to tenant inside the service
+	stepExternal                        // exo relays an attributed copy out of tenant
+	stepLegacyLocal                     // the legacy host delivers locally (host)
+	stepInternetLocal                   // an internet host delivers (host)
+	stepRelaySubmit                     // a device relay submits (host)
+	stepAuthRelaySubmit                 // an AUTH relay submits (host, attempt)
+)
+
+// pending is an envelope's scheduled step and its arguments.
+type pending struct {
+	step    step
+	attempt int32
+	// out is the sending queue of stepTry, and Exchange Online's own for
+	// the steps inside the service.
+	out    *outbound
+	route  func() ([]string, Reply)
+	tenant *fake.Tenant
+	host   Host
+}
+
+// schedule runs step p for the copy d from now, as the named event.
+func (e *envelope) schedule(w *World, d time.Duration, name string, p pending) {
+	e.pending = p
+	w.s.ScheduleRun(d, name, e)
+}
+
+// Run does the copy's pending step (sim.Runner).
+func (e *envelope) Run() {
+	p := e.pending
+	e.pending = pending{}
+	switch p.step {
+	case stepTry:
+		p.out.try(e, p.route, int(p.attempt))
+	case stepTransport:
+		p.out.w.exo.transport(p.tenant, e)
+	case stepSubmit:
+		p.out.w.exo.submit(p.tenant, e)
+	case stepCrossTenant:
+		p.out.w.traceReceived(p.tenant, e)
+		p.out.w.exo.transport(p.tenant, e)
+	case stepExternal:
+		p.out.w.exo.external(p.tenant, p.tenant.ReadOnlyMailView(), e)
+	case stepLegacyLocal:
+		p.host.(*Legacy).local(e, 0)
+	case stepInternetLocal:
+		w := p.host.(*internet).w
+		w.deliver(e, w.mailbox("internet", "", e.rcpt))
+	case stepRelaySubmit:
+		w := p.host.(*relay).w
+		w.exo.submit(w.tenant, e)
+	case stepAuthRelaySubmit:
+		p.host.(*authRelay).submit(e, int(p.attempt))
+	default:
+		panic("mailflow: an envelope's event has no step")
+	}
+}
+
+// path is the copy's hop trail (nil before its first hop).
+func (e *envelope) path() *trail {
+	if e.node.n == 0 {
+		return nil
+	}
+	return &e.node
 }
 
 func (e *envelope) child(rcpt mailops.Address, via string) *envelope {
-	c := *e
+	c := e.via(via)
 	c.rcpt = rcpt
-	c.trail = e.trail.push(via)
-	return &c
+	return c
 }
 
 func (e *envelope) via(h string) *envelope {
 	c := *e
-	c.trail = e.trail.push(h)
+	prev := e.path()
+	c.node = trail{prev: prev, hop: h, n: prev.len() + 1}
+	c.pending = pending{}
 	return &c
 }
 
@@ -91,7 +173,7 @@ func (o *outbound) names() (send, retry string) {
 func (o *outbound) send(env *envelope, route func() ([]string, Reply), attempt int) {
 	w := o.w
 	name, _ := o.names()
-	w.s.Schedule(w.cfg.HopDelay, name, func() { o.try(env, route, attempt) })
+	env.schedule(w, w.cfg.HopDelay, name, pending{step: stepTry, out: o, route: route, attempt: int32(attempt)})
 }
 
 func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt int) {
@@ -123,7 +205,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 			if lost := w.faults.apply(h.Name(), StageDataReply, env.rcpt); lost.Code != 0 {
 				// The host took the message, the sender never heard: it
 				// will send it again (a duplicate, not a loss).
-				w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: h.Name(), Reply: lost, hops: env.trail})
+				w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: h.Name(), Reply: lost, hops: env.path()})
 				o.retry(env, route, attempt)
 			}
 			return
@@ -141,7 +223,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 		w.bounce(env, o.from, last)
 		return
 	}
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: o.from, Reply: last, hops: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: o.from, Reply: last, hops: env.path()})
 	o.retry(env, route, attempt)
 }
 
@@ -156,7 +238,7 @@ func (o *outbound) retry(env *envelope, route func() ([]string, Reply), attempt 
 		return
 	}
 	_, name := o.names()
-	w.s.Schedule(delay, name, func() { o.try(env, route, attempt+1) })
+	env.schedule(w, delay, name, pending{step: stepTry, out: o, route: route, attempt: int32(attempt + 1)})
 }
 
 // mxRoute resolves the recipient's domain through the sender's resolver and

@@ -41,7 +41,7 @@ func (r *authRelay) receive(env *envelope) Reply {
 	}
 	e := env.via("relay:" + r.host)
 	e.from = r.account
-	r.w.s.Schedule(r.w.cfg.HopDelay, "relay submit", func() { r.submit(e, 0) })
+	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepAuthRelaySubmit, host: r})
 	return OK
 }
 
@@ -64,11 +64,11 @@ func (r *authRelay) submit(env *envelope, attempt int) {
 		w.exo.submit(s.tenant, env)
 		return
 	}
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: r.host, Reply: rep, hops: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: r.host, Reply: rep, hops: env.path()})
 	delay := min(w.cfg.RetryBase<<min(attempt, 8), w.cfg.RetryMax)
 	if w.s.Now().Add(delay).Sub(env.msg.Submitted) > w.cfg.GiveUp {
 		w.bounce(env, r.host, ReplyExpired)
 		return
 	}
-	w.s.Schedule(delay, "relay retry", func() { r.submit(env, attempt+1) })
+	env.schedule(w, delay, "relay retry", pending{step: stepAuthRelaySubmit, host: r, attempt: int32(attempt + 1)})
 }

@@ -403,5 +403,5 @@ func (w *World) hop(env *envelope, from, to string) {
 		return
 	}
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvHop, Msg: env.msg.ID, Orig: env.orig, Host: to, Detail: "from " + from,
-		hops: env.trail.push(to)})
+		hops: env.path().push(to)})
 }

@@ -65,7 +65,7 @@ func (w *World) traceReceived(t *fake.Tenant, env *envelope) *traceRow {
 // traceForwarded records a copy forwarded inside tenant t (env's last hop is
 // its "forward:..." step).
 func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
-	w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, env.trail.last(0), env.rcpt})
+	w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, env.path().last(0), env.rcpt})
 }
 
 // traceRow returns k's row, made now if it is new; the pointer is good

@@ -268,7 +268,7 @@ func (w *World) SendFromTenant(t *fake.Tenant, from mailops.Address, name string
 	m := w.newMessage(origin, from, name, to)
 	for _, rcpt := range to {
 		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
-		w.s.Schedule(w.cfg.HopDelay, "submit", func() { w.exo.submit(t, env) })
+		env.schedule(w, w.cfg.HopDelay, "submit", pending{step: stepSubmit, tenant: t, out: w.exo.out})
 	}
 	return m
 }
@@ -296,19 +296,19 @@ func (w *World) deliversInside(domain string) bool {
 
 func (w *World) deliver(env *envelope, mb Mailbox) {
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.orig, Mailbox: mb,
-		Route: w.routeOf(env.msg.Origin, env.trail), hops: env.trail, FromDisplay: env.fromDisplay})
+		Route: w.routeOf(env.msg.Origin, env.path()), hops: env.path(), FromDisplay: env.fromDisplay})
 }
 
 func (w *World) bounce(env *envelope, host string, r Reply) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, hops: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, hops: env.path()})
 }
 
 func (w *World) loop(env *envelope, host string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, hops: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, hops: env.path()})
 }
 
 func (w *World) drop(env *envelope, host, why string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, hops: env.trail})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, hops: env.path()})
 }
 
 // Check runs the oracle over everything so far.
@@ -344,7 +344,7 @@ func (r *relay) receive(env *envelope) Reply {
 	}
 	e := env.via("relay:" + r.host)
 	e.from = r.account
-	r.w.s.Schedule(r.w.cfg.HopDelay, "relay submit", func() { r.w.exo.submit(r.w.tenant, e) })
+	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepRelaySubmit, host: r})
 	return OK
 }
 

@@ -37,8 +37,13 @@ func (s *Scheduler) run(until int64, bounded bool) error {
 	s.running = true
 	defer func() { s.running = false }()
 	s.checkContexts() // contexts cancelled while the loop was idle
+	var done *Timer   // the last event run, if its storage is to be recycled
 	for s.failure == nil && !s.closed {
 		s.mu.Lock()
+		if done != nil {
+			s.recycleLocked(done)
+			done = nil
+		}
 		if len(s.events) == 0 || s.events[0].at > until {
 			if bounded && s.now.Load() < until {
 				s.now.Store(until)
@@ -51,7 +56,15 @@ func (s *Scheduler) run(until int64, bounded bool) error {
 		s.mu.Unlock()
 		s.lastSeq = e.seq
 		s.dispatch(e)
+		if e.reuse {
+			done = e
+		}
 		s.checkContexts()
+	}
+	if done != nil {
+		s.mu.Lock()
+		s.recycleLocked(done)
+		s.mu.Unlock()
 	}
 	switch {
 	case s.failure != nil:
@@ -89,9 +102,6 @@ func (s *Scheduler) dispatch(e *Timer) {
 		}
 		s.steps++
 		s.runEvent(e)
-		if e.reuse {
-			s.recycle(e)
-		}
 	}
 }
 
@@ -102,6 +112,10 @@ func (s *Scheduler) runEvent(e *Timer) {
 			s.failure = &PanicError{Process: "event " + e.name, Value: r, Stack: string(debug.Stack())}
 		}
 	}()
+	if e.kind == evRun {
+		e.r.Run()
+		return
+	}
 	e.fn()
 }
 

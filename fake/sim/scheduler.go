@@ -135,6 +135,7 @@ type eventKind uint8
 
 const (
 	evFunc  eventKind = iota // run fn
+	evRun                    // run r
 	evWake                   // resume w's process
 	evStart                  // start p
 )
@@ -147,6 +148,7 @@ type Timer struct {
 	index int // position in the heap; -1 when not pending
 	kind  eventKind
 	fn    func()
+	r     Runner
 	w     *waiter
 	p     *proc
 	name  string
@@ -188,28 +190,52 @@ func (s *Scheduler) After(d time.Duration, name string, fn func()) *Timer {
 // the scheduler reuses the event's storage once it has run (a busy world
 // schedules millions). Ordering is After's.
 func (s *Scheduler) Schedule(d time.Duration, name string, fn func()) {
+	s.scheduleReused(d, Timer{kind: evFunc, fn: fn, name: name})
+}
+
+// Runner is an event's work as a value: a type whose Run method does what
+// the event does. Scheduling a Runner that is already a pointer allocates
+// nothing, where a closure over the same state would be allocated per event.
+type Runner interface{ Run() }
+
+// ScheduleRun is Schedule for a Runner: r.Run runs on the loop d from now.
+// A simulation that schedules one event per message hop can carry the hop's
+// state in the value it already has (a message copy, say) instead of a
+// closure. Ordering is After's.
+func (s *Scheduler) ScheduleRun(d time.Duration, name string, r Runner) {
+	s.scheduleReused(d, Timer{kind: evRun, r: r, name: name})
+}
+
+// scheduleReused schedules ev in storage taken from the free list, under
+// one lock: the event's storage is recycled once it has run.
+func (s *Scheduler) scheduleReused(d time.Duration, ev Timer) {
+	ev.s, ev.reuse = s, true
 	s.mu.Lock()
 	var e *Timer
 	if n := len(s.free); n > 0 {
 		e = s.free[n-1]
 		s.free = s.free[:n-1]
+	} else {
+		e = new(Timer)
 	}
+	*e = ev
+	at := addSat(s.now.Load(), d)
+	if now := s.now.Load(); at < now {
+		at = now
+	}
+	s.seq++
+	e.at, e.seq = at, s.seq
+	s.events.push(e)
 	s.mu.Unlock()
-	if e == nil {
-		e = &Timer{}
-	}
-	*e = Timer{kind: evFunc, fn: fn, name: name, s: s, reuse: true}
-	s.schedule(e, addSat(s.now.Load(), d))
 }
 
-// recycle keeps a Schedule event's storage for the next one.
-func (s *Scheduler) recycle(e *Timer) {
+// recycleLocked keeps a Schedule event's storage for the next one. The caller
+// holds s.mu.
+func (s *Scheduler) recycleLocked(e *Timer) {
 	*e = Timer{}
-	s.mu.Lock()
 	if len(s.free) < 4096 {
 		s.free = append(s.free, e)
 	}
-	s.mu.Unlock()
 }
 
 // schedule gives e the next sequence number and puts it in the heap at

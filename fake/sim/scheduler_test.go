@@ -313,3 +313,43 @@ func TestScheduleOrdersLikeAfterAndReusesEvents(t *testing.T) {
 		t.Fatalf("%d events pending", s.Pending())
 	}
 }
+
+// runnerLog is a Runner that logs its runs and reschedules itself left times.
+type runnerLog struct {
+	log  *[]string
+	name string
+	left int // how many more times it schedules itself
+	s    *Scheduler
+}
+
+func (r *runnerLog) Run() {
+	*r.log = append(*r.log, r.name)
+	if r.left > 0 {
+		r.left--
+		r.s.ScheduleRun(time.Second, r.name, r)
+	}
+}
+
+// TestScheduleRunOrdersWithOtherEvents checks that Runner events take their
+// place among closures and timers by (time, order of scheduling), and that
+// recycled storage never runs an event twice or loses one.
+func TestScheduleRunOrdersWithOtherEvents(t *testing.T) {
+	s := New(1)
+	var log []string
+	add := func(name string) func() { return func() { log = append(log, name) } }
+	s.Schedule(time.Second, "a", add("a"))
+	s.ScheduleRun(time.Second, "b", &runnerLog{log: &log, name: "b", s: s})
+	s.After(time.Second, "c", add("c"))
+	s.ScheduleRun(0, "r", &runnerLog{log: &log, name: "r", left: 2, s: s})
+	s.Schedule(2*time.Second, "d", add("d"))
+	if err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"r", "a", "b", "c", "r", "d", "r"}
+	if !slices.Equal(log, want) {
+		t.Fatalf("order %v, want %v", log, want)
+	}
+	if s.Steps() != uint64(len(want)) || s.Pending() != 0 {
+		t.Fatalf("steps %d pending %d", s.Steps(), s.Pending())
+	}
+}
