@@ -52,7 +52,7 @@ func (x *exo) receive(env *envelope) Reply {
 		return ReplyDBEB // directory-based edge blocking
 	}
 	x.w.traceReceived(t, env)
-	e := env.via("exo:" + t.Name())
+	e := env.via(x.w.exoHop(t))
 	e.auth = nil // from outside: unauthenticated
 	e.schedule(x.w, 0, "exo transport", pending{step: stepTransport, tenant: t, out: x.out})
 	return OK
@@ -69,7 +69,7 @@ func known(v fake.MailView, a mailops.Address) bool {
 // submit is an authenticated submission by a user of tenant t.
 func (x *exo) submit(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
-	e := env.via("exo:" + t.Name())
+	e := env.via(x.w.exoHop(t))
 	e.auth = t
 	x.transport(t, e)
 }
@@ -78,7 +78,7 @@ func (x *exo) submit(t *fake.Tenant, env *envelope) {
 func (x *exo) transport(t *fake.Tenant, env *envelope) {
 	w := x.w
 	if env.hops > maxHops {
-		w.loop(env, "exo:"+t.Name())
+		w.loop(env, w.exoHop(t))
 		return
 	}
 	v := t.ReadOnlyMailView()
@@ -93,15 +93,15 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 	}
 	if g, ok := v.Group(env.rcpt); ok {
 		if g.RequireSenderAuthentication && env.auth != t {
-			w.bounce(env, "exo:"+t.Name(), ReplyGroupAuth)
+			w.bounce(env, w.exoHop(t), ReplyGroupAuth)
 			return
 		}
 		if len(g.Members) == 0 {
-			w.drop(env, "exo:"+t.Name(), "group "+string(g.PrimaryAddress)+" has no members: Exchange Online accepts the message and delivers it to nobody")
+			w.drop(env, w.exoHop(t), "group "+string(g.PrimaryAddress)+" has no members: Exchange Online accepts the message and delivers it to nobody")
 			return
 		}
 		for _, m := range g.Members {
-			c := env.child(m, "group:"+string(g.PrimaryAddress))
+			c := env.child(m, w.hopName("group", string(g.PrimaryAddress)))
 			c.hops++
 			x.transport(t, c)
 		}
@@ -111,7 +111,7 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 		x.relay(t, v, env)
 		return
 	}
-	w.bounce(env, "exo:"+t.Name(), ReplyNotFoundEXO)
+	w.bounce(env, w.exoHop(t), ReplyNotFoundEXO)
 }
 
 // remoteDomain returns the most specific remote domain for a domain.
@@ -150,7 +150,7 @@ func (x *exo) relay(t *fake.Tenant, v fake.MailView, env *envelope) {
 }
 
 func (x *exo) viaConnector(conn mailops.OutboundConnector, env *envelope) {
-	c := env.via("connector:" + conn.Name)
+	c := env.via(x.w.hopName("connector", conn.Name))
 	if conn.UseMXRecord {
 		x.out.send(c, x.out.mxRoute(env.rcpt.Domain()), 0)
 		return
@@ -205,7 +205,7 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 	// Online without the internet (exo-facts 9.1).
 	if other, ok := w.cloud.TenantForDomain(domain); ok && other != t {
 		if _, acc := other.ReadOnlyMailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
-			c := env.via("exo:" + other.Name())
+			c := env.via(w.exoHop(other))
 			c.hops++
 			c.auth = nil
 			c.schedule(w, w.cfg.HopDelay, "exo cross-tenant", pending{step: stepCrossTenant, tenant: other, out: x.out})

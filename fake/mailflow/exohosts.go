@@ -41,7 +41,7 @@ type exoHosts struct {
 func isEXOName(h string) bool {
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
 	for _, z := range exoZones {
-		if strings.HasSuffix(h, "."+z) {
+		if len(h) > len(z) && h[len(h)-len(z)-1] == '.' && strings.HasSuffix(h, z) {
 			return true
 		}
 	}

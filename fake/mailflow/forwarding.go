@@ -50,13 +50,13 @@ func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mail
 	if to == "" {
 		return
 	}
-	c := env.child(to, "forward:"+string(r.Address))
+	c := env.child(to, w.hopName("forward", string(r.Address)))
 	c.hops++
 	// Mailbox forwarding resubmits the message to the new recipient:
 	// message trace shows that copy as a row of its own.
 	w.traceForwarded(t, c)
 	if forwardsExternally(v, to) && !v.OutboundSpamPolicy().AutoForwardingMode.AllowsExternal() {
-		w.bounce(c, "exo:"+t.Name(), ReplyExternalForward)
+		w.bounce(c, w.exoHop(t), ReplyExternalForward)
 		return
 	}
 	x.transport(t, c)

@@ -97,7 +97,7 @@ func partnerRestriction(v fake.MailView, env *envelope) Reply {
 // to a recipient outside every tenant.
 func (x *exo) relayAttributed(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
-	e := env.via("exo:" + t.Name())
+	e := env.via(x.w.exoHop(t))
 	e.auth = nil
 	e.schedule(x.w, 0, "exo relay", pending{step: stepExternal, tenant: t, out: x.out})
 }

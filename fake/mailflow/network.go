@@ -181,13 +181,14 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 	targets, rerr := route()
 	last := rerr
 	for _, name := range targets {
-		if isEXOName(name) && !w.resolvesEXO(o.resolver, name) {
+		hi := w.hostInfoOf(name)
+		if hi.exoName && !w.resolvesEXO(o.resolver, hi.norm) {
 			// No address: the host was built from the domain name, not
 			// taken from the domain's service records.
 			last = ReplyHostNotFound(name)
 			continue
 		}
-		h := w.hostByName(name)
+		h := w.hostOf(hi)
 		if h == nil {
 			last = Reply{451, "4.4.1", "no answer from " + name}
 			continue

@@ -105,6 +105,9 @@ type World struct {
 	// mailbox names.
 	parsed    map[string]parsedAddress
 	mailboxes map[mailboxKey]Mailbox
+	// hopNames and hostInfos are names worked out once (hopnames.go).
+	hopNames  map[hopKey]string
+	hostInfos map[string]hostInfo
 }
 
 type deviceKey struct {
@@ -189,12 +192,14 @@ func (w *World) Resolver(sender string) Resolver {
 	return r
 }
 
-func (w *World) hostByName(name string) Host {
-	name = strings.ToLower(strings.TrimSuffix(name, "."))
-	if isEXOHost(name) {
+func (w *World) hostByName(name string) Host { return w.hostOf(w.hostInfoOf(name)) }
+
+// hostOf returns the host a name reaches (nil: none).
+func (w *World) hostOf(hi hostInfo) Host {
+	if hi.exoHost {
 		return w.exo
 	}
-	return w.hosts[name]
+	return w.hosts[hi.norm]
 }
 
 // AddLegacy adds a legacy server for domains and points their MX at it.
