@@ -21,6 +21,14 @@ func ParseAddress(s string) (Address, error) {
 }
 
 func parseAddressField(field, s string) (Address, error) {
+	if isPlainCanonical(s) {
+		return Address(s), nil
+	}
+	return parseAddressFull(field, s)
+}
+
+// parseAddressFull is parseAddressField through net/mail and IDNA.
+func parseAddressFull(field, s string) (Address, error) {
 	raw := strings.TrimSpace(s)
 	if raw == "" {
 		return "", invalid(field, s, "empty address")

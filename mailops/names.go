@@ -60,15 +60,17 @@ func checkAddressList(field string, as []Address, max int, self Address) error {
 	}
 	seen := make(map[Address]bool, len(as))
 	for i, a := range as {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if err := a.validateField(f); err != nil {
-			return err
+		f := func() string { return fmt.Sprintf("%s[%d]", field, i) }
+		if !isPlainCanonical(string(a)) {
+			if err := a.validateField(f()); err != nil {
+				return err
+			}
 		}
 		if seen[a] {
-			return invalid(f, string(a), "listed twice")
+			return invalid(f(), string(a), "listed twice")
 		}
 		if self != "" && a == self {
-			return invalid(f, string(a), "an object cannot list itself")
+			return invalid(f(), string(a), "an object cannot list itself")
 		}
 		seen[a] = true
 	}
