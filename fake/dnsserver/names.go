@@ -13,6 +13,42 @@ import (
 // labels as A-labels ("日本.example" → "xn--wgv71a.example."). It checks the
 // label (63) and name (255 octets on the wire) limits. The root is ".".
 func canonical(name string) (string, error) {
+	if isCanonical(name) {
+		return name, nil
+	}
+	return canonicalFull(name)
+}
+
+// isCanonical reports whether a name is already what canonical makes of it:
+// fully qualified, lower-case printable ASCII without escapes, no empty
+// label, within the length limits. Such names (every name the in-process
+// lookups pass on) need neither splitting nor copying.
+func isCanonical(name string) bool {
+	if len(name) < 2 || len(name) > 254 || name[len(name)-1] != '.' {
+		return false
+	}
+	label := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+			continue
+		case c <= ' ' || c >= 0x7f || c == '\\' || c >= 'A' && c <= 'Z':
+			return false
+		}
+		if label++; label > 63 {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalFull is canonical for any name.
+func canonicalFull(name string) (string, error) {
 	n := strings.TrimSpace(name)
 	n = strings.TrimSuffix(n, ".")
 	if n == "" {

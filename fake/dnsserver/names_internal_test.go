@@ -1,0 +1,35 @@
+package dnsserver
+
+import (
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// TestIsCanonicalAgreesWithCanonical holds the shortcut to the full
+// canonicalisation: a name it passes comes back unchanged from it.
+func TestIsCanonicalAgreesWithCanonical(t *testing.T) {
+	pieces := []string{"a", "z", "0", "-", "_", ".", "A", "Z", " ", "\\", "\t", "\x7f", "é", "例", "xn--bcher-kva", "example", strings.Repeat("b", 63), strings.Repeat("c", 64)}
+	rapid.Check(t, func(t *rapid.T) {
+		parts := rapid.SliceOfN(rapid.SampledFrom(pieces), 1, 20).Draw(t, "parts")
+		name := strings.Join(parts, "")
+		if !isCanonical(name) {
+			return
+		}
+		got, err := canonicalFull(name)
+		if err != nil || got != name {
+			t.Fatalf("shortcut passes %q; canonical gives %q, %v", name, got, err)
+		}
+	})
+	for _, n := range []string{"mx.example.", "_dmarc.example.ac.jp.", "x." + strings.Repeat("a.", 126)} {
+		if got, err := canonicalFull(n); !isCanonical(n) || err != nil || got != n {
+			t.Errorf("%q should pass the shortcut (canonical: %q, %v)", n, got, err)
+		}
+	}
+	for _, n := range []string{"Mx.example.", "mx.example", "mx..example.", ".", "a b.", "x." + strings.Repeat("a.", 127)} {
+		if isCanonical(n) {
+			t.Errorf("%q must go the long way", n)
+		}
+	}
+}
