@@ -53,8 +53,8 @@ func (x *exo) receive(env *envelope) Reply {
 	}
 	x.w.traceReceived(t, env)
 	e := env.via(x.w.exoHop(t))
-	e.auth = nil // from outside: unauthenticated
-	e.schedule(x.w, 0, "exo transport", pending{step: stepTransport, tenant: t, out: x.out})
+	e.setAuth(nil) // from outside: unauthenticated
+	e.schedule(x.w, 0, "exo transport", pending{step: stepTransport, target: t, out: x.out})
 	return OK
 }
 
@@ -70,7 +70,7 @@ func known(v fake.MailView, a mailops.Address) bool {
 func (x *exo) submit(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
 	e := env.via(x.w.exoHop(t))
-	e.auth = t
+	e.setAuth(t)
 	x.transport(t, e)
 }
 
@@ -92,7 +92,7 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 		return
 	}
 	if g, ok := v.Group(env.rcpt); ok {
-		if g.RequireSenderAuthentication && env.auth != t {
+		if g.RequireSenderAuthentication && env.hdr.auth != t {
 			w.bounce(env, w.exoHop(t), ReplyGroupAuth)
 			return
 		}
@@ -196,10 +196,11 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 	w := x.w
 	domain := env.rcpt.Domain()
 	if rd := remoteDomain(v, domain); rd.UseSimpleDisplayName {
-		env.fromDisplay = string(env.from)
-		if r, ok := v.Recipient(env.from); ok && r.SimpleDisplayName != "" {
-			env.fromDisplay = r.SimpleDisplayName
+		display := string(env.hdr.from)
+		if r, ok := v.Recipient(env.hdr.from); ok && r.SimpleDisplayName != "" {
+			display = r.SimpleDisplayName
 		}
+		env.setFromDisplay(display)
 	}
 	// A domain verified in another tenant may be delivered inside Exchange
 	// Online without the internet (exo-facts 9.1).
@@ -207,8 +208,8 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 		if _, acc := other.ReadOnlyMailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
 			c := env.via(w.exoHop(other))
 			c.hops++
-			c.auth = nil
-			c.schedule(w, w.cfg.HopDelay, "exo cross-tenant", pending{step: stepCrossTenant, tenant: other, out: x.out})
+			c.setAuth(nil)
+			c.schedule(w, w.cfg.HopDelay, "exo cross-tenant", pending{step: stepCrossTenant, target: other, out: x.out})
 			return
 		}
 	}

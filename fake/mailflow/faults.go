@@ -44,6 +44,11 @@ func (f *faults) add(x SMTPFault) {
 func (f *faults) apply(host, stage string, rcpt mailops.Address) Reply {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.applyLocked(host, stage, rcpt)
+}
+
+// applyLocked is apply for a caller holding f.mu.
+func (f *faults) applyLocked(host, stage string, rcpt mailops.Address) Reply {
 	for i, x := range f.fs {
 		if x.Host != host || x.Stage != stage || (x.Rcpt != "" && x.Rcpt != rcpt) {
 			continue
@@ -62,8 +67,13 @@ func (f *faults) apply(host, stage string, rcpt mailops.Address) Reply {
 
 // before applies the faults of every stage before DATA completes.
 func (f *faults) before(host string, rcpt mailops.Address) Reply {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.fs) == 0 {
+		return Reply{}
+	}
 	for _, st := range []string{StageConnect, StageMail, StageRcpt, StageData} {
-		if r := f.apply(host, st, rcpt); r.Code != 0 {
+		if r := f.applyLocked(host, st, rcpt); r.Code != 0 {
 			return r
 		}
 	}

@@ -61,8 +61,8 @@ func fromIPs(ps []netip.Prefix, a netip.Addr) bool { return a.IsValid() && inNet
 func (x *exo) attribute(env *envelope) (*fake.Tenant, bool) {
 	for _, t := range x.w.tenants() {
 		for _, c := range t.ReadOnlyMailView().InboundConnectors() {
-			if c.Enabled && c.Type == mailops.OnPremises && fromIPs(c.SenderIPAddresses, env.client) &&
-				matchesSenderDomain(c.SenderDomains, env.from.Domain()) {
+			if c.Enabled && c.Type == mailops.OnPremises && fromIPs(c.SenderIPAddresses, env.hdr.client) &&
+				matchesSenderDomain(c.SenderDomains, env.hdr.from.Domain()) {
 				return t, true
 			}
 		}
@@ -73,8 +73,8 @@ func (x *exo) attribute(env *envelope) (*fake.Tenant, bool) {
 // relayRefusal is the edge's reply to mail for a domain no tenant accepts
 // from a host no OnPremises connector attributes.
 func (x *exo) relayRefusal(env *envelope) Reply {
-	if env.from != "" {
-		if _, _, ok := x.tenantFor(env.from.Domain()); ok {
+	if env.hdr.from != "" {
+		if _, _, ok := x.tenantFor(env.hdr.from.Domain()); ok {
 			return ReplyTenantAttribution
 		}
 	}
@@ -86,7 +86,7 @@ func (x *exo) relayRefusal(env *envelope) Reply {
 func partnerRestriction(v fake.MailView, env *envelope) Reply {
 	for _, c := range v.InboundConnectors() {
 		if c.Enabled && c.Type == mailops.Partner && c.RestrictDomainsToIPAddresses &&
-			matchesSenderDomain(c.SenderDomains, env.from.Domain()) && !fromIPs(c.SenderIPAddresses, env.client) {
+			matchesSenderDomain(c.SenderDomains, env.hdr.from.Domain()) && !fromIPs(c.SenderIPAddresses, env.hdr.client) {
 			return ReplyConnectorIP
 		}
 	}
@@ -98,6 +98,6 @@ func partnerRestriction(v fake.MailView, env *envelope) Reply {
 func (x *exo) relayAttributed(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
 	e := env.via(x.w.exoHop(t))
-	e.auth = nil
-	e.schedule(x.w, 0, "exo relay", pending{step: stepExternal, tenant: t, out: x.out})
+	e.setAuth(nil)
+	e.schedule(x.w, 0, "exo relay", pending{step: stepExternal, target: t, out: x.out})
 }

@@ -86,7 +86,7 @@ func (l *Legacy) receive(env *envelope) Reply {
 		return ReplyUnknownUser
 	}
 	env.hops++
-	env.schedule(l.w, 0, "legacy local", pending{step: stepLegacyLocal, host: l})
+	env.schedule(l.w, 0, "legacy local", pending{step: stepLegacyLocal, target: l})
 	return OK
 }
 
@@ -148,6 +148,6 @@ func (h *internet) receive(env *envelope) Reply {
 	}
 	// Delivered once the transaction has ended, like every host's local
 	// delivery.
-	env.schedule(h.w, 0, "internet local", pending{step: stepInternetLocal, host: h})
+	env.schedule(h.w, 0, "internet local", pending{step: stepInternetLocal, target: h})
 	return OK
 }

@@ -115,7 +115,7 @@ func (l *ListServer) receive(env *envelope) Reply {
 	l.w.s.Schedule(0, "list "+string(list), func() {
 		for _, m := range members {
 			c := env.child(m, "list:"+string(list))
-			c.from = mailops.Address(list.Local() + "-bounces@" + list.Domain())
+			c.setFrom(mailops.Address(list.Local() + "-bounces@" + list.Domain()))
 			c.hops++
 			route := l.out.mxRoute(m.Domain())
 			if l.smartHost != "" {

@@ -27,17 +27,13 @@ type Resolver interface {
 	LookupHost(ctx context.Context, host string) ([]string, error)
 }
 
-// envelope is one copy of a message on its way to one recipient.
+// envelope is one copy of a message on its way to one recipient. A hop makes
+// a new envelope (via, child), so it is kept small: what copies rarely change
+// is in a header they share.
 type envelope struct {
-	msg    *Message
-	orig   mailops.Address // the recipient as the sender addressed it
-	rcpt   mailops.Address // the current envelope recipient
-	from   mailops.Address
-	auth   *fake.Tenant // tenant the sender is authenticated in; nil for unauthenticated
-	client netip.Addr
-	hops   int
-	// fromDisplay is the From display name as the final recipient sees it.
-	fromDisplay string
+	msg  *Message
+	hdr  *copyHeader
+	rcpt mailops.Address // the current envelope recipient
 	// node is the newest hop of the copy's trail (path), which the copy
 	// added (via, child); zero for a copy with no hops yet. The node lives
 	// in the copy, so a hop is one allocation, not two.
@@ -46,6 +42,56 @@ type envelope struct {
 	// in at most one event at a time, so it carries the event's state and
 	// the loop needs no closure per hop.
 	pending pending
+	hops    int32
+}
+
+// copyHeader is what the copies of a message share until one of them
+// changes it; it is never changed in place (the setters make a new one).
+type copyHeader struct {
+	orig mailops.Address // the recipient as the sender addressed it
+	from mailops.Address
+	// fromDisplay is the From display name as the final recipient sees it.
+	fromDisplay string
+	auth        *fake.Tenant // tenant the sender is authenticated in; nil for unauthenticated
+	client      netip.Addr
+}
+
+// newEnvelope is a message's first copy for one recipient.
+func newEnvelope(m *Message, rcpt, from mailops.Address, fromDisplay string, client netip.Addr) *envelope {
+	return &envelope{msg: m, rcpt: rcpt, hdr: &copyHeader{orig: rcpt, from: from, fromDisplay: fromDisplay, client: client}}
+}
+
+// setAuth, setFrom, setFromDisplay and setClient change the copy's header.
+func (e *envelope) setAuth(t *fake.Tenant) {
+	if e.hdr.auth != t {
+		h := *e.hdr
+		h.auth = t
+		e.hdr = &h
+	}
+}
+
+func (e *envelope) setFrom(a mailops.Address) {
+	if e.hdr.from != a {
+		h := *e.hdr
+		h.from = a
+		e.hdr = &h
+	}
+}
+
+func (e *envelope) setFromDisplay(s string) {
+	if e.hdr.fromDisplay != s {
+		h := *e.hdr
+		h.fromDisplay = s
+		e.hdr = &h
+	}
+}
+
+func (e *envelope) setClient(a netip.Addr) {
+	if e.hdr.client != a {
+		h := *e.hdr
+		h.client = a
+		e.hdr = &h
+	}
 }
 
 // step names what an envelope's pending event does.
@@ -69,10 +115,11 @@ type pending struct {
 	attempt int32
 	// out is the sending queue of stepTry, and Exchange Online's own for
 	// the steps inside the service.
-	out    *outbound
-	route  func() ([]string, Reply)
-	tenant *fake.Tenant
-	host   Host
+	out   *outbound
+	route func() ([]string, Reply)
+	// target is the tenant of the steps inside Exchange Online, the host
+	// of the steps at a host.
+	target any
 }
 
 // schedule runs step p for the copy d from now, as the named event.
@@ -89,24 +136,24 @@ func (e *envelope) Run() {
 	case stepTry:
 		p.out.try(e, p.route, int(p.attempt))
 	case stepTransport:
-		p.out.w.exo.transport(p.tenant, e)
+		p.out.w.exo.transport(p.target.(*fake.Tenant), e)
 	case stepSubmit:
-		p.out.w.exo.submit(p.tenant, e)
+		p.out.w.exo.submit(p.target.(*fake.Tenant), e)
 	case stepCrossTenant:
-		p.out.w.traceReceived(p.tenant, e)
-		p.out.w.exo.transport(p.tenant, e)
+		p.out.w.traceReceived(p.target.(*fake.Tenant), e)
+		p.out.w.exo.transport(p.target.(*fake.Tenant), e)
 	case stepExternal:
-		p.out.w.exo.external(p.tenant, p.tenant.ReadOnlyMailView(), e)
+		p.out.w.exo.external(p.target.(*fake.Tenant), p.target.(*fake.Tenant).ReadOnlyMailView(), e)
 	case stepLegacyLocal:
-		p.host.(*Legacy).local(e, 0)
+		p.target.(*Legacy).local(e, 0)
 	case stepInternetLocal:
-		w := p.host.(*internet).w
+		w := p.target.(*internet).w
 		w.deliver(e, w.mailbox("internet", "", e.rcpt))
 	case stepRelaySubmit:
-		w := p.host.(*relay).w
+		w := p.target.(*relay).w
 		w.exo.submit(w.tenant, e)
 	case stepAuthRelaySubmit:
-		p.host.(*authRelay).submit(e, int(p.attempt))
+		p.target.(*authRelay).submit(e, int(p.attempt))
 	default:
 		panic("mailflow: an envelope's event has no step")
 	}
@@ -197,7 +244,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 		if r.Code == 0 {
 			e := env.via(h.Name())
 			if o.addr.IsValid() {
-				e.client = o.addr
+				e.setClient(o.addr)
 			}
 			r = h.receive(e)
 		}
@@ -206,7 +253,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 			if lost := w.faults.apply(h.Name(), StageDataReply, env.rcpt); lost.Code != 0 {
 				// The host took the message, the sender never heard: it
 				// will send it again (a duplicate, not a loss).
-				w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: h.Name(), Reply: lost, hops: env.path()})
+				w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.hdr.orig, Host: h.Name(), Reply: lost, hops: env.path()})
 				o.retry(env, route, attempt)
 			}
 			return
@@ -224,7 +271,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 		w.bounce(env, o.from, last)
 		return
 	}
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Host: o.from, Reply: last, hops: env.path()})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.hdr.orig, Host: o.from, Reply: last, hops: env.path()})
 	o.retry(env, route, attempt)
 }
 

@@ -36,12 +36,12 @@ func (r *authRelay) Name() string { return r.host }
 func (r *authRelay) allows(a netip.Addr) bool { return inNetworks(r.allowed, a) }
 
 func (r *authRelay) receive(env *envelope) Reply {
-	if !r.allows(env.client) {
-		return relayDenied(env.client)
+	if !r.allows(env.hdr.client) {
+		return relayDenied(env.hdr.client)
 	}
 	e := env.via("relay:" + r.host)
-	e.from = r.account
-	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepAuthRelaySubmit, host: r})
+	e.setFrom(r.account)
+	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepAuthRelaySubmit, target: r})
 	return OK
 }
 
@@ -64,11 +64,11 @@ func (r *authRelay) submit(env *envelope, attempt int) {
 		w.exo.submit(s.tenant, env)
 		return
 	}
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: r.host, Reply: rep, hops: env.path()})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDefer, Msg: env.msg.ID, Orig: env.hdr.orig, Rcpt: env.rcpt, Host: r.host, Reply: rep, hops: env.path()})
 	delay := min(w.cfg.RetryBase<<min(attempt, 8), w.cfg.RetryMax)
 	if w.s.Now().Add(delay).Sub(env.msg.Submitted) > w.cfg.GiveUp {
 		w.bounce(env, r.host, ReplyExpired)
 		return
 	}
-	env.schedule(w, delay, "relay retry", pending{step: stepAuthRelaySubmit, host: r, attempt: int32(attempt + 1)})
+	env.schedule(w, delay, "relay retry", pending{step: stepAuthRelaySubmit, target: r, attempt: int32(attempt + 1)})
 }

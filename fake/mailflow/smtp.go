@@ -214,7 +214,7 @@ type parsedAddress struct {
 
 // checkRcpt is what each kind of host says at RCPT.
 func (s *Session) checkRcpt(a mailops.Address) Reply {
-	env := &envelope{rcpt: a, from: s.from, client: s.ci.Addr}
+	env := &envelope{rcpt: a, hdr: &copyHeader{from: s.from, client: s.ci.Addr}}
 	if s.tenant != nil {
 		return OK // a submission may go anywhere
 	}
@@ -252,8 +252,8 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 		if s.ci.Port != SubmissionPort {
 			return ReplyNotSubmit
 		}
-		if !h.(interface{ allows(netip.Addr) bool }).allows(env.client) {
-			return relayDenied(env.client)
+		if !h.(interface{ allows(netip.Addr) bool }).allows(env.hdr.client) {
+			return relayDenied(env.hdr.client)
 		}
 	case *ListServer:
 		return h.check(env)
@@ -289,7 +289,7 @@ func (s *Session) Data(body []byte) Reply {
 	}
 	m := s.w.smtpMessage(hdr, s.from, s.rcpts, len(body))
 	for _, a := range s.rcpts {
-		env := &envelope{msg: m, orig: a, rcpt: a, from: s.from, client: s.ci.Addr, fromDisplay: m.FromName}
+		env := newEnvelope(m, a, s.from, m.FromName, s.ci.Addr)
 		if s.tenant != nil {
 			s.w.exo.submit(s.tenant, env)
 			continue
@@ -402,6 +402,6 @@ func (w *World) hop(env *envelope, from, to string) {
 	if !w.cfg.KeepEvents {
 		return
 	}
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvHop, Msg: env.msg.ID, Orig: env.orig, Host: to, Detail: "from " + from,
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvHop, Msg: env.msg.ID, Orig: env.hdr.orig, Host: to, Detail: "from " + from,
 		hops: env.path().push(to)})
 }

@@ -59,13 +59,13 @@ type traceLog struct {
 
 // traceReceived records that tenant t's edge or transport received a copy.
 func (w *World) traceReceived(t *fake.Tenant, env *envelope) *traceRow {
-	return w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, "", env.orig})
+	return w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.hdr.orig, "", env.hdr.orig})
 }
 
 // traceForwarded records a copy forwarded inside tenant t (env's last hop is
 // its "forward:..." step).
 func (w *World) traceForwarded(t *fake.Tenant, env *envelope) {
-	w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.orig, env.path().last(0), env.rcpt})
+	w.traceRow(env.msg, traceKey{t.Name(), env.msg.ID, env.hdr.orig, env.path().last(0), env.rcpt})
 }
 
 // traceRow returns k's row, made now if it is new; the pointer is good

@@ -257,7 +257,7 @@ func (w *World) SendFromInternet(from mailops.Address, name string, to ...mailop
 		w.senders[from.Domain()] = out
 	}
 	for _, rcpt := range to {
-		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
+		env := newEnvelope(m, rcpt, from, name, netip.Addr{})
 		out.send(env, out.mxRoute(rcpt.Domain()), 0)
 	}
 	return m
@@ -272,8 +272,8 @@ func (w *World) SendFromTenant(t *fake.Tenant, from mailops.Address, name string
 	}
 	m := w.newMessage(origin, from, name, to)
 	for _, rcpt := range to {
-		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, fromDisplay: name}
-		env.schedule(w, w.cfg.HopDelay, "submit", pending{step: stepSubmit, tenant: t, out: w.exo.out})
+		env := newEnvelope(m, rcpt, from, name, netip.Addr{})
+		env.schedule(w, w.cfg.HopDelay, "submit", pending{step: stepSubmit, target: t, out: w.exo.out})
 	}
 	return m
 }
@@ -300,20 +300,20 @@ func (w *World) deliversInside(domain string) bool {
 }
 
 func (w *World) deliver(env *envelope, mb Mailbox) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.orig, Mailbox: mb,
-		Route: w.routeOf(env.msg.Origin, env.path()), hops: env.path(), FromDisplay: env.fromDisplay})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.hdr.orig, Mailbox: mb,
+		Route: w.routeOf(env.msg.Origin, env.path()), hops: env.path(), FromDisplay: env.hdr.fromDisplay})
 }
 
 func (w *World) bounce(env *envelope, host string, r Reply) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.orig, Rcpt: env.rcpt, Host: host, Reply: r, hops: env.path()})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvBounce, Msg: env.msg.ID, Orig: env.hdr.orig, Rcpt: env.rcpt, Host: host, Reply: r, hops: env.path()})
 }
 
 func (w *World) loop(env *envelope, host string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.orig, Host: host, Reply: ReplyHopCount, hops: env.path()})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvLoop, Msg: env.msg.ID, Orig: env.hdr.orig, Host: host, Reply: ReplyHopCount, hops: env.path()})
 }
 
 func (w *World) drop(env *envelope, host, why string) {
-	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.orig, Host: host, Detail: why, hops: env.path()})
+	w.ledger.record(Event{At: w.s.Now(), Kind: EvDrop, Msg: env.msg.ID, Orig: env.hdr.orig, Host: host, Detail: why, hops: env.path()})
 }
 
 // Check runs the oracle over everything so far.
@@ -342,14 +342,14 @@ func (r *relay) Name() string { return r.host }
 func (r *relay) receive(env *envelope) Reply {
 	ok := false
 	for _, p := range r.allowed {
-		ok = ok || p.Contains(env.client)
+		ok = ok || p.Contains(env.hdr.client)
 	}
 	if !ok {
-		return Reply{554, "5.7.1", "Relay access denied: " + env.client.String() + " is not an allowed network"}
+		return Reply{554, "5.7.1", "Relay access denied: " + env.hdr.client.String() + " is not an allowed network"}
 	}
 	e := env.via("relay:" + r.host)
-	e.from = r.account
-	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepRelaySubmit, host: r})
+	e.setFrom(r.account)
+	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepRelaySubmit, target: r})
 	return OK
 }
 
@@ -371,7 +371,7 @@ func (w *World) SendFromDevice(relayHost string, client netip.Addr, from mailops
 		w.devices[deviceKey{client, relayHost}] = d
 	}
 	for _, rcpt := range to {
-		env := &envelope{msg: m, orig: rcpt, rcpt: rcpt, from: from, client: client}
+		env := newEnvelope(m, rcpt, from, "", client)
 		d.out.send(env, d.route, 0)
 	}
 	return m
