@@ -65,9 +65,10 @@ func (e *Expectations) inGap(b Event) bool {
 // Valid reports whether the address was declared.
 func (e *Expectations) Valid(a mailops.Address) bool { _, ok := e.people[a]; return ok }
 
-// readers returns the people (of those given) who read mb at time at, and
-// whether any of them ever reads it.
-func (e *Expectations) readers(people []string, mb Mailbox, at time.Time) (now []string, ever bool) {
+// readers counts, in got, the people (of those given) who read mb at time
+// at, and reports whether any of them read it then (now) and whether any of
+// them ever reads it.
+func (e *Expectations) readers(people []string, got *readCounts, mb Mailbox, at time.Time) (now, ever bool) {
 	for _, p := range people {
 		for _, s := range e.reads[p] {
 			if s.mb != mb {
@@ -75,12 +76,57 @@ func (e *Expectations) readers(people []string, mb Mailbox, at time.Time) (now [
 			}
 			ever = true
 			if !at.Before(s.from) && (s.until.IsZero() || at.Before(s.until)) {
-				now = append(now, p)
+				got.add(p)
+				now = true
 				break
 			}
 		}
 	}
 	return now, ever
+}
+
+// readCounts counts copies read per person: in place for the few people an
+// address usually has, in a map beyond.
+type readCounts struct {
+	names [8]string
+	n     [8]int
+	used  int
+	more  map[string]int
+}
+
+func (c *readCounts) add(p string) {
+	if c.more != nil {
+		c.more[p]++
+		return
+	}
+	for i := 0; i < c.used; i++ {
+		if c.names[i] == p {
+			c.n[i]++
+			return
+		}
+	}
+	if c.used < len(c.names) {
+		c.names[c.used], c.n[c.used] = p, 1
+		c.used++
+		return
+	}
+	c.more = make(map[string]int, 2*len(c.names))
+	for i := 0; i < c.used; i++ {
+		c.more[c.names[i]] = c.n[i]
+	}
+	c.more[p]++
+}
+
+func (c *readCounts) get(p string) int {
+	if c.more != nil {
+		return c.more[p]
+	}
+	for i := 0; i < c.used; i++ {
+		if c.names[i] == p {
+			return c.n[i]
+		}
+	}
+	return 0
 }
 
 // Class is the oracle's verdict on one (message, intended recipient).
@@ -215,15 +261,13 @@ func classify(st *outcomes, e *Expectations, orig mailops.Address) (Class, strin
 		return Looped, st.loops[0].Reply.String(), st.loops[0].hops
 	}
 	people, valid := e.people[orig]
-	got := map[string]int{}
+	var got readCounts
 	var unread *Event
-	for i, d := range st.deliveries {
-		now, ever := e.readers(people, d.Mailbox, d.At)
+	for i := range st.deliveries {
+		d := &st.deliveries[i]
+		now, ever := e.readers(people, &got, d.Mailbox, d.At)
 		switch {
-		case len(now) > 0:
-			for _, p := range now {
-				got[p]++
-			}
+		case now:
 		case ever:
 			if unread == nil {
 				unread = &st.deliveries[i]
@@ -243,7 +287,7 @@ func classify(st *outcomes, e *Expectations, orig mailops.Address) (Class, strin
 	}
 	dup := false
 	for _, p := range people {
-		if got[p] == 0 {
+		if got.get(p) == 0 {
 			switch {
 			case len(st.bounces) > 0:
 				b := st.bounces[0]
@@ -267,7 +311,7 @@ func classify(st *outcomes, e *Expectations, orig mailops.Address) (Class, strin
 				return Lost, cause, nil
 			}
 		}
-		if got[p] > 1 {
+		if got.get(p) > 1 {
 			dup = true
 		}
 	}
