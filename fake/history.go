@@ -72,6 +72,20 @@ type store[K ~string, T any] struct {
 	m      map[K]*history[T]
 	keys   []K  // every key ever written; sorted when sorted is true
 	sorted bool // keys are sorted (new keys are appended, sorted on demand)
+	// gen counts writes; view is the read-only mail view's list (viewList).
+	gen  uint64
+	view viewCache[T]
+}
+
+// viewCache is a store's list as mail flow sees it, made at one time and
+// right for every time in [from, until) (until zero: every later time) while
+// the store has no new write (gen): what mail flow sees changes only when a
+// version becomes visible.
+type viewCache[T any] struct {
+	ok          bool
+	gen         uint64
+	from, until time.Time
+	list        []T
 }
 
 func newStore[K ~string, T any]() *store[K, T] {
@@ -89,6 +103,34 @@ func (s *store[K, T]) put(k K, v version[T]) {
 		s.keys = append(s.keys, k)
 	}
 	h.put(v)
+	s.gen++
+}
+
+// viewList returns what mail flow sees of the store at at, in key order,
+// from the cache while it is right (see viewCache). The list is shared by
+// every caller until it changes: callers must only read it.
+func (s *store[K, T]) viewList(at time.Time) []T {
+	c := &s.view
+	if c.ok && c.gen == s.gen && !at.Before(c.from) && (c.until.IsZero() || at.Before(c.until)) {
+		return c.list
+	}
+	var out []T
+	s.each(func(h *history[T]) (T, bool) { return h.mail(at) }, func(_ K, x T) { out = append(out, x) })
+	var from, until time.Time
+	for _, h := range s.m {
+		for _, v := range h.vs {
+			switch {
+			case v.visible.After(at):
+				if until.IsZero() || v.visible.Before(until) {
+					until = v.visible
+				}
+			case v.visible.After(from):
+				from = v.visible
+			}
+		}
+	}
+	*c = viewCache[T]{ok: true, gen: s.gen, from: from, until: until, list: slices.Clip(out)}
+	return c.list
 }
 
 // each visits every object's view (chosen by pick) in key order.

@@ -101,15 +101,15 @@ func (v readOnlyView) Group(a mailops.Address) (mailops.Group, bool) {
 }
 
 func (v readOnlyView) OutboundConnectors() []mailops.OutboundConnector {
-	return mailList(v.t, v.t.clk.Now(), v.t.outbound, same[mailops.OutboundConnector])
+	return sharedMailList(v.t, v.t.clk.Now(), v.t.outbound)
 }
 
 func (v readOnlyView) InboundConnectors() []mailops.InboundConnector {
-	return mailList(v.t, v.t.clk.Now(), v.t.inbound, same[mailops.InboundConnector])
+	return sharedMailList(v.t, v.t.clk.Now(), v.t.inbound)
 }
 
 func (v readOnlyView) RemoteDomains() []mailops.RemoteDomain {
-	return mailList(v.t, v.t.clk.Now(), v.t.remote, same[mailops.RemoteDomain])
+	return sharedMailList(v.t, v.t.clk.Now(), v.t.remote)
 }
 
 func (v readOnlyView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
@@ -164,6 +164,14 @@ func mailList[K ~string, T any](t *Tenant, at time.Time, s *store[K, T], clone f
 	var out []T
 	s.each(func(h *history[T]) (T, bool) { return h.mail(at) }, func(_ K, x T) { out = append(out, clone(x)) })
 	return out
+}
+
+// sharedMailList is mailList without copies, for the read-only view: the
+// store's cached list (store.viewList).
+func sharedMailList[K ~string, T any](t *Tenant, at time.Time, s *store[K, T]) []T {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return s.viewList(at)
 }
 
 func spamPolicy(t *Tenant, at time.Time) mailops.OutboundSpamPolicy {

@@ -273,6 +273,9 @@ func (w *World) SendFromTenant(t *fake.Tenant, from mailops.Address, name string
 	m := w.newMessage(origin, from, name, to)
 	for _, rcpt := range to {
 		env := newEnvelope(m, rcpt, from, name, netip.Addr{})
+		// The user's session is authenticated to t from the start (the
+		// header is not shared yet): exo.submit then has nothing to change.
+		env.hdr.auth = t
 		env.schedule(w, w.cfg.HopDelay, "submit", pending{step: stepSubmit, target: t, out: w.exo.out})
 	}
 	return m
