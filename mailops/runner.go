@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 )
@@ -81,7 +80,7 @@ func (r *Runner) clock() Clock {
 
 func (r *Runner) logger() *slog.Logger {
 	if r.Logger == nil {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
+		return slog.New(slog.DiscardHandler)
 	}
 	return r.Logger
 }

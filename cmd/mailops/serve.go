@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -157,7 +156,7 @@ func startServe(ctx context.Context, o serveOptions, warn func(string, ...any)) 
 	}
 	notifier = &delegate.MailNotifier{Relay: relay, From: demoSender, Approvers: []mailops.Address{demoITApprover}, Clock: wall}
 
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.DiscardHandler)
 	// The replica of the delegated domains, refreshed now, every five
 	// minutes and after each request; outside changes show as drift.
 	replica := &delegate.Refresher{Store: st, Source: client, Config: demoConfig, Clock: wall}

@@ -2,7 +2,6 @@ package lab
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -168,7 +167,7 @@ func (w *world) migrate() {
 		return
 	}
 	now := w.Scheduler().Now()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.DiscardHandler)
 	if w.cut != nil {
 		w.migs = append(w.migs, w.cut.StartRunbook(now, w.sc.Unsafe, logger))
 		return

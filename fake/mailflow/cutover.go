@@ -3,7 +3,6 @@ package mailflow
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
@@ -217,7 +216,7 @@ func (c *Cutover) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe, cras
 	}
 	spec.Gates = c.Gates(spec.InitialDomain, nil, ignore...)
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	reading := false
 	startReading := func(now time.Time) {

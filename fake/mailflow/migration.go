@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -94,7 +93,7 @@ func (c *Consolidation) StartRunbookCrashing(at time.Time, unsafe runbook.Unsafe
 		m.GapChecked, m.GapBounces = true, append(m.GapBounces, rows...)
 	}}
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	c.runConsolidation(at, "runbook", m, spec, c.tenant.Driver("admin@example.onmicrosoft.com"),
 		mailops.Options{Clock: c.s, Logger: logger, WaitConsistent: true})

@@ -3,7 +3,6 @@ package mailflow
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -342,7 +341,7 @@ func (w *SpecWorld) startTraffic() {
 // concurrently, each under the Client's session bound).
 func (w *SpecWorld) StartMigrations(at time.Time, logger *slog.Logger) []*Migration {
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	if w.list != nil {
 		return []*Migration{w.startListMigration(at, logger)}
