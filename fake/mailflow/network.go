@@ -34,10 +34,10 @@ type envelope struct {
 	msg  *Message
 	hdr  *copyHeader
 	rcpt mailops.Address // the current envelope recipient
-	// node is the newest hop of the copy's trail (path), which the copy
-	// added (via, child); zero for a copy with no hops yet. The node lives
-	// in the copy, so a hop is one allocation, not two.
-	node trail
+	// trail is the copy's hops (shared, immutable: see trail.go). The
+	// ledger keeps trails, not copies: a copy is garbage once its event
+	// has run, and only its small trail node lives on.
+	trail *trail
 	// pending is what the copy's scheduled event does (see Run): a copy is
 	// in at most one event at a time, so it carries the event's state and
 	// the loop needs no closure per hop.
@@ -160,12 +160,7 @@ func (e *envelope) Run() {
 }
 
 // path is the copy's hop trail (nil before its first hop).
-func (e *envelope) path() *trail {
-	if e.node.n == 0 {
-		return nil
-	}
-	return &e.node
-}
+func (e *envelope) path() *trail { return e.trail }
 
 func (e *envelope) child(rcpt mailops.Address, via string) *envelope {
 	c := e.via(via)
@@ -175,8 +170,7 @@ func (e *envelope) child(rcpt mailops.Address, via string) *envelope {
 
 func (e *envelope) via(h string) *envelope {
 	c := *e
-	prev := e.path()
-	c.node = trail{prev: prev, hop: h, n: prev.len() + 1}
+	c.trail = e.trail.push(h)
 	c.pending = pending{}
 	return &c
 }
