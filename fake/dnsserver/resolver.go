@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -35,9 +36,16 @@ type Resolver struct {
 	// came from (or went into) the cache, until the first of those answers
 	// expires: a lookup the cache would answer again gives the same result,
 	// so it is not worked out again (no query messages, no copies). Flush
-	// and FlushName forget it.
-	memo map[memoKey]memoEntry
+	// and FlushName forget it. Lookups read it without the lock (a caching
+	// resolver's hot path); a change stores a new map (copy on write, under
+	// mu), and at most maxMemo results are kept.
+	memo atomic.Pointer[map[memoKey]memoEntry]
 }
+
+// maxMemo bounds the remembered lookup results of one resolver: the memo is
+// copied on every change, and it only saves work, so past the bound new
+// results are simply not remembered.
+const maxMemo = 1024
 
 type memoKey struct {
 	name  string // as the caller gave it
@@ -90,7 +98,7 @@ func (r *Resolver) Flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.cache)
-	clear(r.memo)
+	r.memo.Store(nil)
 }
 
 // FlushName forgets the cached answers for name (every type), like
@@ -102,7 +110,7 @@ func (r *Resolver) FlushName(name string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	clear(r.memo)
+	r.memo.Store(nil)
 	for k := range r.cache {
 		if k.name == n {
 			delete(r.cache, k)
@@ -176,15 +184,15 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 
 // memoized returns a remembered lookup result that has not expired.
 func (r *Resolver) memoized(k memoKey) (memoEntry, bool) {
-	now := r.clk.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e, ok := r.memo[k]
-	if ok && !now.Before(e.expires) {
-		delete(r.memo, k)
-		ok = false
+	m := r.memo.Load()
+	if m == nil {
+		return memoEntry{}, false
 	}
-	return e, ok
+	e, ok := (*m)[k]
+	if !ok || !r.clk.Now().Before(e.expires) {
+		return memoEntry{}, false // an expired result is replaced by the next remember
+	}
+	return e, true
 }
 
 // remember keeps a lookup result until expires (zero: not at all).
@@ -194,10 +202,23 @@ func (r *Resolver) remember(k memoKey, e memoEntry) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.memo == nil {
-		r.memo = map[memoKey]memoEntry{}
+	var next map[memoKey]memoEntry
+	if old := r.memo.Load(); old != nil {
+		if _, ok := (*old)[k]; !ok && len(*old) >= maxMemo {
+			return
+		}
+		next = make(map[memoKey]memoEntry, len(*old)+1)
+		now := r.clk.Now()
+		for ok, oe := range *old {
+			if now.Before(oe.expires) {
+				next[ok] = oe
+			}
+		}
+	} else {
+		next = map[memoKey]memoEntry{}
 	}
-	r.memo[k] = e
+	next[k] = e
+	r.memo.Store(&next)
 }
 
 // lookupErr returns a copy of a remembered error (a caller may keep or

@@ -2,6 +2,7 @@ package mailflow
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/mailops-dev/mailops/mailops"
 )
@@ -28,6 +29,9 @@ type SMTPFault struct {
 type faults struct {
 	mu sync.Mutex
 	fs []*SMTPFault
+	// n is len(fs), read without the lock: a world without faults (the
+	// usual case) checks every hop against none.
+	n atomic.Int32
 }
 
 func (f *faults) add(x SMTPFault) {
@@ -37,11 +41,15 @@ func (f *faults) add(x SMTPFault) {
 		x.Reply = Reply{451, "4.3.0", "injected fault"}
 	}
 	f.fs = append(f.fs, &x)
+	f.n.Store(int32(len(f.fs)))
 }
 
 // apply returns the fault's reply for this host, stage and recipient, or a
 // zero Reply.
 func (f *faults) apply(host, stage string, rcpt mailops.Address) Reply {
+	if f.n.Load() == 0 {
+		return Reply{}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.applyLocked(host, stage, rcpt)
@@ -58,6 +66,7 @@ func (f *faults) applyLocked(host, stage string, rcpt mailops.Address) Reply {
 			x.Count--
 			if x.Count == 0 {
 				f.fs = append(f.fs[:i], f.fs[i+1:]...)
+				f.n.Store(int32(len(f.fs)))
 			}
 		}
 		return r
@@ -67,11 +76,11 @@ func (f *faults) applyLocked(host, stage string, rcpt mailops.Address) Reply {
 
 // before applies the faults of every stage before DATA completes.
 func (f *faults) before(host string, rcpt mailops.Address) Reply {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.fs) == 0 {
+	if f.n.Load() == 0 {
 		return Reply{}
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	for _, st := range []string{StageConnect, StageMail, StageRcpt, StageData} {
 		if r := f.applyLocked(host, st, rcpt); r.Code != 0 {
 			return r
