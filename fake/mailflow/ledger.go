@@ -57,10 +57,25 @@ type Event struct {
 type pairState struct {
 	orig      mailops.Address
 	n         int32    // outcome events kept as indexes
+	deferrals int32
 	idx       [2]int32 // the first two indexes
-	more      []int32  // the others
-	own       []Event
-	deferrals int
+	extra     *pairExtra
+}
+
+// pairExtra is what few pairs need: more than two outcome indexes, or their
+// own copies of outcome events under a bounded retention. It lives apart so
+// that the usual pair (and the message that holds it) stays small.
+type pairExtra struct {
+	more []int32 // outcome indexes after the first two
+	own  []Event
+}
+
+// ext returns the pair's extra state, made on first use.
+func (st *pairState) ext() *pairExtra {
+	if st.extra == nil {
+		st.extra = &pairExtra{}
+	}
+	return st.extra
 }
 
 // outcomes is a pair's outcome events sorted by kind, for the oracle.
@@ -325,12 +340,14 @@ func (l *Ledger) record(e Event) {
 	switch {
 	case !outcome:
 	case i < 0:
-		st.own = append(st.own, e)
+		x := st.ext()
+		x.own = append(x.own, e)
 	case int(st.n) < len(st.idx):
 		st.idx[st.n] = int32(i)
 		st.n++
 	default:
-		st.more = append(st.more, int32(i))
+		x := st.ext()
+		x.more = append(x.more, int32(i))
 		st.n++
 	}
 }
@@ -340,7 +357,7 @@ func (l *Ledger) record(e Event) {
 func (l *Ledger) outcomes(st *pairState) *outcomes {
 	o := &l.gather
 	o.deliveries, o.bounces, o.loops, o.drops = o.deliveries[:0], o.bounces[:0], o.loops[:0], o.drops[:0]
-	o.deferrals = st.deferrals
+	o.deferrals = int(st.deferrals)
 	add := func(e *Event) {
 		switch e.Kind {
 		case EvDeliver:
@@ -358,12 +375,14 @@ func (l *Ledger) outcomes(st *pairState) *outcomes {
 		if j < len(st.idx) {
 			i = st.idx[j]
 		} else {
-			i = st.more[j-len(st.idx)]
+			i = st.extra.more[j-len(st.idx)]
 		}
 		add(l.events.at(int(i)))
 	}
-	for i := range st.own {
-		add(&st.own[i])
+	if st.extra != nil {
+		for i := range st.extra.own {
+			add(&st.extra.own[i])
+		}
 	}
 	return o
 }
