@@ -74,10 +74,11 @@ func labTenant() fake.TenantConfig {
 
 // labEvents is how many recent events the lab's ledger keeps (GET
 // /api/ledger shows them): with hops and deferrals kept, a message of the
-// example scenarios makes about eight events (a submission, its hops, one
-// delivery per target), so 4,096 events are the last five hundred or so
-// messages, five times the page /api/ledger serves by default, in about a
-// megabyte.
+// example scenarios makes three or four events (a submission, its hops, one
+// delivery per target) and twelve on average in the forwarding-loop
+// exercise, so 4,096 events are the last thousand messages, or the last few
+// hundred in the loop, several times the 100 messages /api/ledger serves by
+// default, in about a megabyte.
 const labEvents = 4096
 
 // labRetention is the lab's ledger: pairs settle as they age (the world's
