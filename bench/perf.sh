@@ -21,6 +21,7 @@ build fake/dnsserver dnsserver
 build dnscheck dnscheck
 build fake/smtpserve smtpserve
 build fake/campaign campaign
+build fake/lab lab
 if [ -n "${BASE:-}" ]; then build "$BASE/fake/mailflow" base-mailflow; fi
 
 run() { # dir binary bench [benchtime]
@@ -43,6 +44,7 @@ for r in $(seq "$ROUNDS"); do
 	run dnscheck dnscheck 'CheckInProcess'
 	run fake/smtpserve smtpserve 'Loopback'
 	run fake/campaign campaign 'CampaignWorkers' 2x
+	run fake/lab lab '^BenchmarkLab(Day|Days)$' 1x
 done
 if [ -n "${BIG:-}" ]; then
 	echo "## university load $(cut -d' ' -f1-3 /proc/loadavg)"

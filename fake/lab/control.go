@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -120,7 +121,10 @@ type ledgerEvent struct {
 
 // apiLedger lists the last ?limit= messages (default 100) with their hops,
 // deferrals, deliveries and bounces; ?problems=1 keeps only messages with a
-// bounce, loop or drop.
+// bounce, loop or drop. Under the lab's retention (labRetention) the ledger
+// holds the messages not settled yet and the last labEvents events: older
+// messages are summarised in the oracle's counts and violations (GET
+// /api/grade), not listed, and a held message shows the events still kept.
 func (l *Lab) apiLedger(w http.ResponseWriter, r *http.Request) {
 	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
 	if err != nil || limit <= 0 {
@@ -155,35 +159,20 @@ func (l *Lab) apiLedger(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, out)
 }
 
+// apiMailboxes lists every mailbox with a delivery and how many it had.
 func (l *Lab) apiMailboxes(w http.ResponseWriter, _ *http.Request) {
-	counts := map[mailflow.Mailbox]int{}
-	l.Do(func() {
-		for _, e := range l.e.w.Ledger().Events() {
-			if e.Kind == mailflow.EvDeliver {
-				counts[e.Mailbox]++
-			}
-		}
-	})
+	var counts map[mailflow.Mailbox]int
+	l.Do(func() { counts = maps.Clone(l.e.watch.delivered) })
 	type row struct {
 		Mailbox   mailflow.Mailbox `json:"mailbox"`
 		IMAPUser  string           `json:"imapUser"`
 		Delivered int              `json:"delivered"`
 	}
 	var out []row
-	for _, mb := range slices.Sorted(mapsKeysOf(counts)) {
+	for _, mb := range slices.Sorted(maps.Keys(counts)) {
 		out = append(out, row{Mailbox: mb, IMAPUser: mailboxAddress(mb), Delivered: counts[mb]})
 	}
 	writeJSON(w, out)
-}
-
-func mapsKeysOf[K comparable, V any](m map[K]V) func(yield func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // apiTenant shows the tenant as an admin reads it (every group as written)

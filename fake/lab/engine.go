@@ -26,9 +26,9 @@ type engine struct {
 	dns   *dnsHistory
 	log   []Action
 	// seen counts the progress events of each runbook already on the
-	// timeline; cursor the ledger events already observed.
-	seen   map[*mailflow.Migration]int
-	cursor int
+	// timeline; watch keeps what the lab shows of the ledger.
+	seen  map[*mailflow.Migration]int
+	watch *watch
 	// checkpoints are the scenario's checkpoints as evaluated so far.
 	checkpoints []CheckpointResult
 	// conns are the open SMTP connections of outside clients (their
@@ -46,7 +46,13 @@ type engine struct {
 const trainee = "trainee"
 
 func newEngine(sc *Scenario, seed uint64) (*engine, error) {
-	w, err := buildWorld(sc, seed)
+	return newEngineRetaining(sc, seed, labRetention())
+}
+
+// newEngineRetaining is newEngine with the world's ledger under retention r
+// (the tests compare the lab's retention with keeping everything).
+func newEngineRetaining(sc *Scenario, seed uint64, r mailflow.Retention) (*engine, error) {
+	w, err := buildWorld(sc, seed, r)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +60,9 @@ func newEngine(sc *Scenario, seed uint64) (*engine, error) {
 		graph: graphserver.New(w.Tenant().Driver(trainee), graphserver.Options{Token: verifiedToken})}
 	e.dns = newDNSHistory(w.DNS().Authority(), w.domains)
 	e.dns.look(w.start)
-	e.cursor = len(w.Ledger().Events())
+	// The world records nothing before its scheduler runs: the watch sees
+	// every event.
+	e.watch = newWatch(w.Ledger(), func() bool { return e.onDeliver != nil })
 	for _, ev := range sc.Events {
 		a := ev.Action
 		w.Scheduler().At(w.start.Add(ev.After.D()), "lab: script "+a.Op, func() {
@@ -119,13 +127,11 @@ func (e *engine) observe() {
 		}
 		e.seen[m] = len(m.Progress)
 	}
-	l := e.w.Ledger()
-	evs, msgs := l.Events(), l.Messages()
-	for _, ev := range evs[e.cursor:] {
-		switch ev.Kind {
+	e.watch.take(func(o observed) {
+		switch ev := o.ev; ev.Kind {
 		case mailflow.EvDeliver:
-			if e.onDeliver != nil && ev.Msg >= 1 && ev.Msg <= len(msgs) {
-				e.onDeliver(ev, msgs[ev.Msg-1])
+			if e.onDeliver != nil && o.msg != nil {
+				e.onDeliver(ev, o.msg)
 			}
 		case mailflow.EvBounce:
 			e.tl.add(ev.At, "bounce", fmt.Sprintf("message %d to %s bounced at %s: %s", ev.Msg, ev.Orig, ev.Host, ev.Reply))
@@ -134,8 +140,7 @@ func (e *engine) observe() {
 		case mailflow.EvDrop:
 			e.tl.add(ev.At, "drop", fmt.Sprintf("message %d to %s dropped at %s: %s", ev.Msg, ev.Orig, ev.Host, ev.Detail))
 		}
-	}
-	e.cursor = len(evs)
+	})
 }
 
 // act validates and applies a control action at the current virtual time

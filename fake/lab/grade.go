@@ -82,15 +82,16 @@ func (e *engine) grade(reqs []request) Grade {
 
 // oracleNow is the oracle's report so far, with the (message, recipient)
 // pairs still in flight (no outcome yet, their senders not given up) taken
-// out of the lost and counted apart.
+// out of the lost and counted apart. A message the ledger has settled is
+// older than the senders' horizon: its pairs are in the counts as they are.
 func (e *engine) oracleNow() (mailflow.Report, int) {
 	now := e.now()
 	rep := e.w.Check()
-	msgs := e.w.Ledger().Messages()
+	led := e.w.Ledger()
 	inFlight := 0
 	kept := rep.Violations[:0:0]
 	for _, v := range rep.Violations {
-		if v.Class == mailflow.Lost && v.Msg >= 1 && v.Msg <= len(msgs) && now.Sub(msgs[v.Msg-1].Submitted) < giveUp {
+		if m, held := led.Message(v.Msg); v.Class == mailflow.Lost && held && now.Sub(m.Submitted) < giveUp {
 			inFlight++
 			rep.Lost--
 			rep.Sent--

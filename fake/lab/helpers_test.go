@@ -38,7 +38,7 @@ func (w *stepWall) move(d time.Duration) {
 	w.c <- t
 }
 
-func repoFile(t *testing.T, rel string) string {
+func repoFile(t testing.TB, rel string) string {
 	t.Helper()
 	_, here, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(here), "..", "..", rel)

@@ -285,10 +285,11 @@ func (l *Lab) Log() ControlLog {
 	return c
 }
 
-// LedgerDigest is the digest of the ledger so far (see Digest).
+// LedgerDigest is the digest of the run so far: a SHA-256 over every
+// message and ledger event, in order (see Replayed.Digest).
 func (l *Lab) LedgerDigest() string {
 	var d string
-	l.Do(func() { d = Digest(l.e.w.Ledger()) })
+	l.Do(func() { d = l.e.watch.sum() })
 	return d
 }
 

@@ -1,8 +1,6 @@
 package lab
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -21,10 +19,23 @@ type ControlLog struct {
 	Actions []Action  `json:"actions"`
 }
 
+// Replayed is what a replay reached.
+type Replayed struct {
+	// Ledger is the world's ledger, under the lab's retention: the
+	// messages not settled yet and the last events, with the oracle's
+	// counts and violations of the rest.
+	Ledger *mailflow.Ledger
+	// Digest is a SHA-256 (hex) over every message and every ledger event
+	// of the run, in order, kept as the world ran (the lab's is
+	// Lab.LedgerDigest): two runs with the same digest recorded the same
+	// messages and events.
+	Digest string
+}
+
 // Replay runs the scenario from the log's seed, applies each action at its
 // virtual time and runs to the log's end, with no network; it returns the
-// ledger.
-func Replay(sc *Scenario, log ControlLog) (*mailflow.Ledger, error) {
+// ledger and the run's digest.
+func Replay(sc *Scenario, log ControlLog) (*Replayed, error) {
 	e, err := newEngine(sc, log.Seed)
 	if err != nil {
 		return nil, err
@@ -54,19 +65,5 @@ func Replay(sc *Scenario, log ControlLog) (*mailflow.Ledger, error) {
 	if e.err != nil {
 		return nil, fmt.Errorf("lab: replay: %w", e.err)
 	}
-	return e.w.Ledger(), nil
-}
-
-// Digest is a SHA-256 over every ledger event and message, in order: two
-// ledgers with the same digest recorded the same run.
-func Digest(l *mailflow.Ledger) string {
-	h := sha256.New()
-	for _, m := range l.Messages() {
-		fmt.Fprintf(h, "M %d %s %q %v %s %s %d\n", m.ID, m.From, m.FromName, m.To, m.Origin, m.Submitted.Format(time.RFC3339Nano), m.Size)
-	}
-	for _, e := range l.Events() {
-		fmt.Fprintf(h, "E %s %s %d %s %s %s %s %s %s %v %q %q\n", e.At.Format(time.RFC3339Nano), e.Kind, e.Msg, e.Orig, e.Rcpt, e.Host,
-			e.Mailbox, e.Reply, e.Route, e.Trail, e.Detail, e.FromDisplay)
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return &Replayed{Ledger: e.w.Ledger(), Digest: e.watch.sum()}, nil
 }

@@ -159,10 +159,15 @@ func (w *world) startProfiles() error {
 	return nil
 }
 
-// scheduleCheckpoints evaluates each checkpoint at its time.
+// scheduleCheckpoints evaluates each checkpoint at its time; a delivered
+// checkpoint counts its deliveries as they happen.
 func (e *engine) scheduleCheckpoints() {
 	e.checkpoints = make([]CheckpointResult, len(e.sc.Checkpoints))
 	for i, c := range e.sc.Checkpoints {
+		if c.Delivered != "" {
+			since, a := e.deliveryWindow(i, c)
+			e.watch.window(i, a, since)
+		}
 		at := e.w.start.Add(c.At.D())
 		e.checkpoints[i] = CheckpointResult{Name: c.Name, At: at, Status: Pending}
 		e.w.Scheduler().At(at, "lab: checkpoint "+c.Name, func() {
@@ -178,6 +183,16 @@ func (e *engine) scheduleCheckpoints() {
 			e.tl.add(at, "checkpoint", text)
 		})
 	}
+}
+
+// deliveryWindow is what delivered checkpoint i counts: deliveries to its
+// address since the previous checkpoint (or the start).
+func (e *engine) deliveryWindow(i int, c Checkpoint) (time.Time, mailops.Address) {
+	since := e.w.start
+	if i > 0 {
+		since = e.w.start.Add(e.sc.Checkpoints[i-1].At.D())
+	}
+	return since, mailops.Address(strings.ToLower(c.Delivered))
 }
 
 // evaluate decides checkpoint i now.
@@ -196,17 +211,8 @@ func (e *engine) evaluate(i int, c Checkpoint) CheckpointResult {
 			r.Detail = fmt.Sprintf("%d delivered, %d in flight", rep.Delivered, inFlight)
 		}
 	case c.Delivered != "":
-		since := e.w.start
-		if i > 0 {
-			since = e.w.start.Add(e.sc.Checkpoints[i-1].At.D())
-		}
-		a := mailops.Address(strings.ToLower(c.Delivered))
-		n := 0
-		for _, ev := range e.w.Ledger().Events() {
-			if ev.Kind == mailflow.EvDeliver && ev.Orig == a && !ev.At.Before(since) {
-				n++
-			}
-		}
+		since, a := e.deliveryWindow(i, c)
+		n := e.watch.closeWindow(i)
 		if n == 0 {
 			fail("nothing to %s was delivered since %s", a, since.Format(time.DateTime))
 		} else {

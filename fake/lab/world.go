@@ -72,11 +72,31 @@ func labTenant() fake.TenantConfig {
 	return c
 }
 
-// buildWorld builds the scenario's world from seed and schedules its
-// script; the world is at the start of traffic when it returns.
-func buildWorld(sc *Scenario, seed uint64) (*world, error) {
+// labEvents is how many recent events the lab's ledger keeps (GET
+// /api/ledger shows them): with hops and deferrals kept, a message of the
+// example scenarios makes three or four events (a submission, its hops, one
+// delivery per target) and twelve on average in the forwarding-loop
+// exercise, so 4,096 events are the last thousand messages, or the last few
+// hundred in the loop, several times the 100 messages /api/ledger serves by
+// default, in about a megabyte.
+const labEvents = 4096
+
+// labRetention is the lab's ledger: pairs settle as they age (the world's
+// default, after every sender has delivered, bounced or given up) and only
+// their counts and violations remain, plus the last labEvents events; hops
+// and deferrals are kept (Config.KeepEvents) so that the last messages show
+// them. The lab keeps its own running view (watch.go), so a lab runs for
+// days in flat memory.
+func labRetention() mailflow.Retention {
+	return mailflow.Retention{Keep: mailflow.RetainLast, Last: labEvents}
+}
+
+// buildWorld builds the scenario's world from seed, its ledger under
+// retention r, and schedules its script; the world is at the start of
+// traffic when it returns.
+func buildWorld(sc *Scenario, seed uint64, r mailflow.Retention) (*world, error) {
 	cfg := mailflow.Config{Seed: seed, Tenant: labTenant(), Partner: fake.InstantTenantConfig(),
-		EXOIgnoresPreference: sc.EXOIgnoresPreference, KeepEvents: true}
+		EXOIgnoresPreference: sc.EXOIgnoresPreference, KeepEvents: true, Retention: r}
 	f := sc.file
 	w := &world{sc: sc, roles: map[string]string{}}
 	switch f.Kind {

@@ -48,6 +48,9 @@ type hwParams struct {
 	lostReplies                            int     // replies lost after DATA at the legacy host (duplicates)
 	tenantFaults                           float64 // random driver faults (throttling, unavailable, lost replies)
 	retention                              mailflow.Retention
+	keepEvents                             bool
+	// observe, if set, observes the ledger from the world's start.
+	observe func(mailflow.Event)
 }
 
 type hwAddr struct {
@@ -140,7 +143,10 @@ func runProc(w *mailflow.World, name string, fn func(ctx context.Context) error)
 // newHW builds the world before any migration and starts its traffic.
 func newHW(p hwParams) (*hwWorld, error) {
 	w := mailflow.NewWorld(mailflow.Config{Seed: p.seed, Tenant: hwTenantConfig(p), Partner: fake.InstantTenantConfig(),
-		EXOIgnoresPreference: p.exoIgnoresPref, Retention: p.retention})
+		EXOIgnoresPreference: p.exoIgnoresPref, Retention: p.retention, KeepEvents: p.keepEvents})
+	if p.observe != nil {
+		w.Ledger().Observe(p.observe)
+	}
 	r := rand.New(rand.NewPCG(p.seed, 0x6877))
 	h := &hwWorld{p: p, w: w}
 	for i := 0; i < p.people; i++ {

@@ -180,6 +180,8 @@ type Ledger struct {
 	late    int
 	// gather is scratch space for a pair's outcomes.
 	gather outcomes
+	// observer sees every event kept (observe.go).
+	observer func(Event)
 }
 
 // NewLedger returns an empty ledger that keeps every event. With keepEvents
@@ -304,6 +306,9 @@ func (l *Ledger) message(id int) *Message {
 // keepEvent keeps an event for Events, as the retention says, and returns
 // its index when the ledger keeps every event (else -1).
 func (l *Ledger) keepEvent(e Event) int {
+	if l.observer != nil {
+		l.notify(e)
+	}
 	switch l.ret.Keep {
 	case RetainViolations:
 		return -1
