@@ -47,8 +47,9 @@ type traceKey struct {
 type traceRow struct {
 	key      traceKey
 	received time.Time
-	// refused is the edge's refusal, when it refused the copy.
-	refused Reply
+	// refused is the edge's refusal, when it refused the copy (few rows
+	// have one: it is kept apart so that a row stays small).
+	refused *Reply
 }
 
 // traceLog keeps the rows in the order received.
@@ -110,8 +111,8 @@ func (w *World) forget() {
 // traceRefused records the edge's refusal of a copy for tenant t.
 func (w *World) traceRefused(t *fake.Tenant, env *envelope, r Reply) {
 	row := w.traceReceived(t, env)
-	if row.refused.Code == 0 {
-		row.refused = r
+	if row.refused == nil {
+		row.refused = &r
 	}
 }
 
@@ -145,7 +146,7 @@ func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
 
 // traceStatus reads a row's status from the ledger.
 func (w *World) traceStatus(row *traceRow) (mailops.TraceStatus, string) {
-	if row.refused.Code != 0 {
+	if row.refused != nil {
 		return mailops.TraceFailed, row.refused.String()
 	}
 	ps := w.ledger.pairOf(row.key.msg, row.key.orig)
