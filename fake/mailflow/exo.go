@@ -52,7 +52,7 @@ func (x *exo) receive(env *envelope) Reply {
 		return ReplyDBEB // directory-based edge blocking
 	}
 	x.w.traceReceived(t, env)
-	e := env.via(x.w.exoHop(t))
+	e := env.via(x.w, x.w.exoHop(t))
 	e.setAuth(nil) // from outside: unauthenticated
 	e.schedule(x.w, 0, "exo transport", pending{step: stepTransport, target: t, out: x.out})
 	return OK
@@ -69,7 +69,7 @@ func known(v fake.MailView, a mailops.Address) bool {
 // submit is an authenticated submission by a user of tenant t.
 func (x *exo) submit(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
-	e := env.via(x.w.exoHop(t))
+	e := env.via(x.w, x.w.exoHop(t))
 	e.setAuth(t)
 	x.transport(t, e)
 }
@@ -101,7 +101,7 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 			return
 		}
 		for _, m := range g.Members {
-			c := env.child(m, w.hopName("group", string(g.PrimaryAddress)))
+			c := env.child(x.w, m, w.hopName("group", string(g.PrimaryAddress)))
 			c.hops++
 			x.transport(t, c)
 		}
@@ -140,7 +140,7 @@ func remoteDomain(v fake.MailView, domain string) mailops.RemoteDomain {
 // relay sends a recipient of an InternalRelay domain that the tenant does not
 // know to the most specific outbound connector, or by MX without one.
 func (x *exo) relay(t *fake.Tenant, v fake.MailView, env *envelope) {
-	c := env.via("relay")
+	c := env.via(x.w, "relay")
 	c.hops++
 	if conn, ok := selectConnector(v, env.rcpt.Domain(), true); ok {
 		x.viaConnector(conn, c)
@@ -150,7 +150,7 @@ func (x *exo) relay(t *fake.Tenant, v fake.MailView, env *envelope) {
 }
 
 func (x *exo) viaConnector(conn mailops.OutboundConnector, env *envelope) {
-	c := env.via(x.w.hopName("connector", conn.Name))
+	c := env.via(x.w, x.w.hopName("connector", conn.Name))
 	if conn.UseMXRecord {
 		x.out.send(c, x.out.mxRoute(env.rcpt.Domain()), 0)
 		return
@@ -206,7 +206,7 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 	// Online without the internet (exo-facts 9.1).
 	if other, ok := w.cloud.TenantForDomain(domain); ok && other != t {
 		if _, acc := other.ReadOnlyMailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
-			c := env.via(w.exoHop(other))
+			c := env.via(x.w, w.exoHop(other))
 			c.hops++
 			c.setAuth(nil)
 			c.schedule(w, w.cfg.HopDelay, "exo cross-tenant", pending{step: stepCrossTenant, target: other, out: x.out})

@@ -38,7 +38,7 @@ func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mail
 		if r.Kind == mailops.MailUser {
 			kind = "mailuser:"
 		}
-		c := env.child(ext, kind+string(r.Address))
+		c := env.child(x.w, ext, kind+string(r.Address))
 		c.hops++
 		x.external(t, v, c)
 		return
@@ -50,7 +50,7 @@ func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mail
 	if to == "" {
 		return
 	}
-	c := env.child(to, w.hopName("forward", string(r.Address)))
+	c := env.child(x.w, to, w.hopName("forward", string(r.Address)))
 	c.hops++
 	// Mailbox forwarding resubmits the message to the new recipient:
 	// message trace shows that copy as a row of its own.

@@ -97,7 +97,7 @@ func partnerRestriction(v fake.MailView, env *envelope) Reply {
 // to a recipient outside every tenant.
 func (x *exo) relayAttributed(t *fake.Tenant, env *envelope) {
 	x.w.traceReceived(t, env)
-	e := env.via(x.w.exoHop(t))
+	e := env.via(x.w, x.w.exoHop(t))
 	e.setAuth(nil)
 	e.schedule(x.w, 0, "exo relay", pending{step: stepExternal, target: t, out: x.out})
 }

@@ -56,7 +56,7 @@ type Event struct {
 // it was deferred.
 type pairState struct {
 	orig      mailops.Address
-	n         int32    // outcome events kept as indexes
+	n         int32 // outcome events kept as indexes
 	deferrals int32
 	idx       [2]int32 // the first two indexes
 	extra     *pairExtra

@@ -105,14 +105,14 @@ func (l *Legacy) local(env *envelope, depth int) {
 	switch {
 	case targets != nil:
 		for _, t := range targets {
-			l.route(env.child(t, w.hopName("alias", string(env.rcpt))), depth+1)
+			l.route(env.child(l.w, t, w.hopName("alias", string(env.rcpt))), depth+1)
 		}
 	case isBox:
 		if !hasFwd || fwd.keep {
 			w.deliver(env, w.mailbox("legacy", "", env.rcpt))
 		}
 		if hasFwd {
-			c := env.child(fwd.to, w.hopName("forward", string(env.rcpt)))
+			c := env.child(l.w, fwd.to, w.hopName("forward", string(env.rcpt)))
 			c.hops++
 			l.route(c, depth+1)
 		}

@@ -114,7 +114,7 @@ func (l *ListServer) receive(env *envelope) Reply {
 	list := env.rcpt
 	l.w.s.Schedule(0, "list "+string(list), func() {
 		for _, m := range members {
-			c := env.child(m, "list:"+string(list))
+			c := env.child(l.w, m, "list:"+string(list))
 			c.setFrom(mailops.Address(list.Local() + "-bounces@" + list.Domain()))
 			c.hops++
 			route := l.out.mxRoute(m.Domain())

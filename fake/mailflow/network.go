@@ -57,8 +57,10 @@ type copyHeader struct {
 }
 
 // newEnvelope is a message's first copy for one recipient.
-func newEnvelope(m *Message, rcpt, from mailops.Address, fromDisplay string, client netip.Addr) *envelope {
-	return &envelope{msg: m, rcpt: rcpt, hdr: &copyHeader{orig: rcpt, from: from, fromDisplay: fromDisplay, client: client}}
+func newEnvelope(w *World, m *Message, rcpt, from mailops.Address, fromDisplay string, client netip.Addr) *envelope {
+	e := w.newEnv()
+	e.msg, e.rcpt, e.hdr = m, rcpt, &copyHeader{orig: rcpt, from: from, fromDisplay: fromDisplay, client: client}
+	return e
 }
 
 // setAuth, setFrom, setFromDisplay and setClient change the copy's header.
@@ -128,51 +130,73 @@ func (e *envelope) schedule(w *World, d time.Duration, name string, p pending) {
 	w.s.ScheduleRun(d, name, e)
 }
 
-// Run does the copy's pending step (sim.Runner).
+// Run does the copy's pending step (sim.Runner). A copy that the step did
+// not schedule again has had its last event: its storage goes back to the
+// world's pool.
 func (e *envelope) Run() {
 	p := e.pending
 	e.pending = pending{}
+	w := p.world()
 	switch p.step {
 	case stepTry:
 		p.out.try(e, p.route, int(p.attempt))
 	case stepTransport:
-		p.out.w.exo.transport(p.target.(*fake.Tenant), e)
+		w.exo.transport(p.target.(*fake.Tenant), e)
 	case stepSubmit:
-		p.out.w.exo.submit(p.target.(*fake.Tenant), e)
+		w.exo.submit(p.target.(*fake.Tenant), e)
 	case stepCrossTenant:
-		p.out.w.traceReceived(p.target.(*fake.Tenant), e)
-		p.out.w.exo.transport(p.target.(*fake.Tenant), e)
+		w.traceReceived(p.target.(*fake.Tenant), e)
+		w.exo.transport(p.target.(*fake.Tenant), e)
 	case stepExternal:
-		p.out.w.exo.external(p.target.(*fake.Tenant), p.target.(*fake.Tenant).ReadOnlyMailView(), e)
+		w.exo.external(p.target.(*fake.Tenant), p.target.(*fake.Tenant).ReadOnlyMailView(), e)
 	case stepLegacyLocal:
 		p.target.(*Legacy).local(e, 0)
 	case stepInternetLocal:
-		w := p.target.(*internet).w
 		w.deliver(e, w.mailbox("internet", "", e.rcpt))
 	case stepRelaySubmit:
-		w := p.target.(*relay).w
 		w.exo.submit(w.tenant, e)
 	case stepAuthRelaySubmit:
 		p.target.(*authRelay).submit(e, int(p.attempt))
-	default:
+	}
+	if e.pending.step == 0 {
+		w.freeEnv(e)
+	}
+}
+
+// world returns the world a pending step runs in.
+func (p pending) world() *World {
+	switch t := p.target.(type) {
+	case *Legacy:
+		return t.w
+	case *internet:
+		return t.w
+	case *relay:
+		return t.w
+	case *authRelay:
+		return t.w
+	}
+	if p.out == nil {
 		panic("mailflow: an envelope's event has no step")
 	}
+	return p.out.w
 }
 
 // path is the copy's hop trail (nil before its first hop).
 func (e *envelope) path() *trail { return e.trail }
 
-func (e *envelope) child(rcpt mailops.Address, via string) *envelope {
-	c := e.via(via)
+func (e *envelope) child(w *World, rcpt mailops.Address, via string) *envelope {
+	c := e.via(w, via)
 	c.rcpt = rcpt
 	return c
 }
 
-func (e *envelope) via(h string) *envelope {
-	c := *e
+// via returns a new copy with one more hop (storage from w's pool).
+func (e *envelope) via(w *World, h string) *envelope {
+	c := w.newEnv()
+	*c = *e
 	c.trail = e.trail.push(h)
 	c.pending = pending{}
-	return &c
+	return c
 }
 
 // Host is one mail server in the simulated world. Receive is one SMTP
@@ -236,7 +260,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 		}
 		r := w.faults.before(h.Name(), env.rcpt)
 		if r.Code == 0 {
-			e := env.via(h.Name())
+			e := env.via(w, h.Name())
 			if o.addr.IsValid() {
 				e.setClient(o.addr)
 			}
@@ -253,7 +277,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 			return
 		}
 		if r.Permanent() {
-			w.bounce(env.via(h.Name()), h.Name(), r)
+			w.bounce(env.via(w, h.Name()), h.Name(), r)
 			return
 		}
 		last = r

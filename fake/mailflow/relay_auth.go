@@ -39,7 +39,7 @@ func (r *authRelay) receive(env *envelope) Reply {
 	if !r.allows(env.hdr.client) {
 		return relayDenied(env.hdr.client)
 	}
-	e := env.via("relay:" + r.host)
+	e := env.via(r.w, "relay:"+r.host)
 	e.setFrom(r.account)
 	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepAuthRelaySubmit, target: r})
 	return OK

@@ -289,12 +289,12 @@ func (s *Session) Data(body []byte) Reply {
 	}
 	m := s.w.smtpMessage(hdr, s.from, s.rcpts, len(body))
 	for _, a := range s.rcpts {
-		env := newEnvelope(m, a, s.from, m.FromName, s.ci.Addr)
+		env := newEnvelope(s.w, m, a, s.from, m.FromName, s.ci.Addr)
 		if s.tenant != nil {
 			s.w.exo.submit(s.tenant, env)
 			continue
 		}
-		e := env.via(s.h.Name())
+		e := env.via(s.w, s.h.Name())
 		if rr := s.h.receive(e); !rr.Positive() {
 			// Accepted at RCPT, refused now: the host owns the message
 			// and bounces it.

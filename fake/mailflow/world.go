@@ -108,6 +108,9 @@ type World struct {
 	// hopNames and hostInfos are names worked out once (hopnames.go).
 	hopNames  map[hopKey]string
 	hostInfos map[string]hostInfo
+	// envPool holds the storage of copies whose last event has run
+	// (envpool.go).
+	envPool []*envelope
 }
 
 type deviceKey struct {
@@ -257,7 +260,7 @@ func (w *World) SendFromInternet(from mailops.Address, name string, to ...mailop
 		w.senders[from.Domain()] = out
 	}
 	for _, rcpt := range to {
-		env := newEnvelope(m, rcpt, from, name, netip.Addr{})
+		env := newEnvelope(w, m, rcpt, from, name, netip.Addr{})
 		out.send(env, out.mxRoute(rcpt.Domain()), 0)
 	}
 	return m
@@ -272,7 +275,7 @@ func (w *World) SendFromTenant(t *fake.Tenant, from mailops.Address, name string
 	}
 	m := w.newMessage(origin, from, name, to)
 	for _, rcpt := range to {
-		env := newEnvelope(m, rcpt, from, name, netip.Addr{})
+		env := newEnvelope(w, m, rcpt, from, name, netip.Addr{})
 		// The user's session is authenticated to t from the start (the
 		// header is not shared yet): exo.submit then has nothing to change.
 		env.hdr.auth = t
@@ -350,7 +353,7 @@ func (r *relay) receive(env *envelope) Reply {
 	if !ok {
 		return Reply{554, "5.7.1", "Relay access denied: " + env.hdr.client.String() + " is not an allowed network"}
 	}
-	e := env.via("relay:" + r.host)
+	e := env.via(r.w, "relay:"+r.host)
 	e.setFrom(r.account)
 	e.schedule(r.w, r.w.cfg.HopDelay, "relay submit", pending{step: stepRelaySubmit, target: r})
 	return OK
@@ -374,7 +377,7 @@ func (w *World) SendFromDevice(relayHost string, client netip.Addr, from mailops
 		w.devices[deviceKey{client, relayHost}] = d
 	}
 	for _, rcpt := range to {
-		env := newEnvelope(m, rcpt, from, "", client)
+		env := newEnvelope(w, m, rcpt, from, "", client)
 		d.out.send(env, d.route, 0)
 	}
 	return m
