@@ -20,6 +20,14 @@ func (w *World) newEnv() *envelope {
 	return new(envelope)
 }
 
+// done takes back a copy that was handled inline (its hop's work done in the
+// same event) unless that work scheduled it.
+func (w *World) done(e *envelope) {
+	if e.pending.step == 0 {
+		w.freeEnv(e)
+	}
+}
+
 // freeEnv takes back a copy whose event has run and that no event carries.
 // It is zeroed at once, so that a use after this (a bug) fails on the nil
 // message rather than reading another copy's state.

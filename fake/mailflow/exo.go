@@ -12,6 +12,8 @@ import (
 type exo struct {
 	w   *World
 	out *outbound
+	// smart are the connectors' smart-host routes (smartHostRoute).
+	smart map[string]smartRoute
 }
 
 func (x *exo) Name() string { return "exo" }
@@ -72,6 +74,7 @@ func (x *exo) submit(t *fake.Tenant, env *envelope) {
 	e := env.via(x.w, x.w.exoHop(t))
 	e.setAuth(t)
 	x.transport(t, e)
+	x.w.done(e)
 }
 
 // transport routes one copy inside tenant t.
@@ -104,6 +107,7 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 			c := env.child(x.w, m, w.hopName("group", string(g.PrimaryAddress)))
 			c.hops++
 			x.transport(t, c)
+			w.done(c)
 		}
 		return
 	}
@@ -144,6 +148,7 @@ func (x *exo) relay(t *fake.Tenant, v fake.MailView, env *envelope) {
 	c.hops++
 	if conn, ok := selectConnector(v, env.rcpt.Domain(), true); ok {
 		x.viaConnector(conn, c)
+		x.w.done(c)
 		return
 	}
 	x.out.send(c, x.out.mxRoute(env.rcpt.Domain()), 0)
@@ -155,7 +160,30 @@ func (x *exo) viaConnector(conn mailops.OutboundConnector, env *envelope) {
 		x.out.send(c, x.out.mxRoute(env.rcpt.Domain()), 0)
 		return
 	}
-	x.out.send(c, fixedRoute(conn.SmartHosts...), 0)
+	x.out.send(c, x.smartHostRoute(conn), 0)
+}
+
+// smartHostRoute returns the route to a connector's smart hosts, made once
+// per version of the connector (the read-only mail view hands out the
+// stored version's slice, which a change replaces).
+func (x *exo) smartHostRoute(conn mailops.OutboundConnector) func() ([]string, Reply) {
+	hs := conn.SmartHosts
+	if r, ok := x.smart[conn.Name]; ok && len(r.hosts) == len(hs) && (len(hs) == 0 || &r.hosts[0] == &hs[0]) {
+		return r.route
+	}
+	r := smartRoute{hosts: hs, route: fixedRoute(hs...)}
+	if x.smart == nil {
+		x.smart = map[string]smartRoute{}
+	}
+	x.smart[conn.Name] = r
+	return r.route
+}
+
+// smartRoute is a connector's smart-host route and the hosts it was made
+// from.
+type smartRoute struct {
+	hosts []string
+	route func() ([]string, Reply)
 }
 
 // selectConnector picks the most specific enabled connector for a domain:

@@ -41,6 +41,7 @@ func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mail
 		c := env.child(x.w, ext, kind+string(r.Address))
 		c.hops++
 		x.external(t, v, c)
+		w.done(c)
 		return
 	}
 	to := r.ForwardsTo()
@@ -57,9 +58,11 @@ func (x *exo) toRecipient(t *fake.Tenant, v fake.MailView, env *envelope, r mail
 	w.traceForwarded(t, c)
 	if forwardsExternally(v, to) && !v.OutboundSpamPolicy().AutoForwardingMode.AllowsExternal() {
 		w.bounce(c, w.exoHop(t), ReplyExternalForward)
+		w.done(c)
 		return
 	}
 	x.transport(t, c)
+	w.done(c)
 }
 
 // forwardsExternally reports whether forwarding to a leaves the tenant: a

@@ -105,7 +105,9 @@ func (l *Legacy) local(env *envelope, depth int) {
 	switch {
 	case targets != nil:
 		for _, t := range targets {
-			l.route(env.child(l.w, t, w.hopName("alias", string(env.rcpt))), depth+1)
+			c := env.child(l.w, t, w.hopName("alias", string(env.rcpt)))
+			l.route(c, depth+1)
+			w.done(c)
 		}
 	case isBox:
 		if !hasFwd || fwd.keep {
@@ -115,6 +117,7 @@ func (l *Legacy) local(env *envelope, depth int) {
 			c := env.child(l.w, fwd.to, w.hopName("forward", string(env.rcpt)))
 			c.hops++
 			l.route(c, depth+1)
+			w.done(c)
 		}
 	default:
 		w.bounce(env, l.host, ReplyUnknownUser)
