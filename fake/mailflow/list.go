@@ -112,9 +112,13 @@ func (l *ListServer) receive(env *envelope) Reply {
 	members := append([]mailops.Address(nil), l.lists[env.rcpt]...)
 	l.mu.Unlock()
 	list := env.rcpt
+	// The expansion keeps its own copy: the sender's copy goes back to the
+	// world's pool when the transaction ends (envpool.go).
+	src := new(envelope)
+	*src = *env
 	l.w.s.Schedule(0, "list "+string(list), func() {
 		for _, m := range members {
-			c := env.child(l.w, m, "list:"+string(list))
+			c := src.child(l.w, m, "list:"+string(list))
 			c.setFrom(mailops.Address(list.Local() + "-bounces@" + list.Domain()))
 			c.hops++
 			route := l.out.mxRoute(m.Domain())

@@ -265,6 +265,7 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 				e.setClient(o.addr)
 			}
 			r = h.receive(e)
+			w.done(e) // unless the host scheduled it, nothing keeps it (envpool.go)
 		}
 		if r.Positive() {
 			w.hop(env, o.from, h.Name())
