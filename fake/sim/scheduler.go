@@ -190,7 +190,11 @@ func (s *Scheduler) After(d time.Duration, name string, fn func()) *Timer {
 // the scheduler reuses the event's storage once it has run (a busy world
 // schedules millions). Ordering is After's.
 func (s *Scheduler) Schedule(d time.Duration, name string, fn func()) {
-	s.scheduleReused(d, Timer{kind: evFunc, fn: fn, name: name})
+	s.mu.Lock()
+	e := s.freeLocked()
+	e.kind, e.fn, e.name = evFunc, fn, name
+	s.pushLocked(e, d)
+	s.mu.Unlock()
 }
 
 // Runner is an event's work as a value: a type whose Run method does what
@@ -203,14 +207,16 @@ type Runner interface{ Run() }
 // state in the value it already has (a message copy, say) instead of a
 // closure. Ordering is After's.
 func (s *Scheduler) ScheduleRun(d time.Duration, name string, r Runner) {
-	s.scheduleReused(d, Timer{kind: evRun, r: r, name: name})
+	s.mu.Lock()
+	e := s.freeLocked()
+	e.kind, e.r, e.name = evRun, r, name
+	s.pushLocked(e, d)
+	s.mu.Unlock()
 }
 
-// scheduleReused schedules ev in storage taken from the free list, under
-// one lock: the event's storage is recycled once it has run.
-func (s *Scheduler) scheduleReused(d time.Duration, ev Timer) {
-	ev.s, ev.reuse = s, true
-	s.mu.Lock()
+// freeLocked returns zeroed event storage from the free list (or new),
+// marked to be recycled once it has run. The caller holds s.mu.
+func (s *Scheduler) freeLocked() *Timer {
 	var e *Timer
 	if n := len(s.free); n > 0 {
 		e = s.free[n-1]
@@ -218,7 +224,13 @@ func (s *Scheduler) scheduleReused(d time.Duration, ev Timer) {
 	} else {
 		e = new(Timer)
 	}
-	*e = ev
+	e.s, e.reuse = s, true
+	return e
+}
+
+// pushLocked gives e the next sequence number and puts it in the heap d from
+// now. The caller holds s.mu.
+func (s *Scheduler) pushLocked(e *Timer, d time.Duration) {
 	at := addSat(s.now.Load(), d)
 	if now := s.now.Load(); at < now {
 		at = now
@@ -226,7 +238,6 @@ func (s *Scheduler) scheduleReused(d time.Duration, ev Timer) {
 	s.seq++
 	e.at, e.seq = at, s.seq
 	s.events.push(e)
-	s.mu.Unlock()
 }
 
 // recycleLocked keeps a Schedule event's storage for the next one. The caller
