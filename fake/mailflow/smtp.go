@@ -1,12 +1,8 @@
 package mailflow
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"net/mail"
 	"net/netip"
-	"strings"
+	"strconv"
 
 	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/mailops"
@@ -309,7 +305,7 @@ func (s *Session) Data(body []byte) Reply {
 			return lost
 		}
 	}
-	return Reply{250, "2.0.0", fmt.Sprintf("OK queued as %d", m.ID)}
+	return Reply{250, "2.0.0", "OK queued as " + strconv.Itoa(m.ID)}
 }
 
 // ReplyLost reports whether the host took the message of the last Data but
@@ -324,39 +320,6 @@ func (s *Session) Reset() {
 
 // Close ends the session (QUIT).
 func (s *Session) Close() { s.closed = true }
-
-type header struct {
-	messageID string
-	fromName  string
-}
-
-// parseHeader reads the message header with net/mail. Raw 8-bit bytes in the
-// header need SMTPUTF8, which the hosts do not offer.
-func parseHeader(body []byte) (header, Reply) {
-	end := bytes.Index(body, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = bytes.Index(body, []byte("\n\n"))
-	}
-	if end < 0 {
-		end = len(body)
-	}
-	for _, c := range body[:end] {
-		if c >= 0x80 {
-			return header{}, ReplyEightBit
-		}
-	}
-	msg, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(body)))
-	if err != nil {
-		return header{}, ReplyBadMessage
-	}
-	h := header{messageID: strings.TrimSpace(msg.Header.Get("Message-Id"))}
-	if f := msg.Header.Get("From"); f != "" {
-		if a, err := (&mail.AddressParser{}).Parse(f); err == nil {
-			h.fromName = a.Name
-		}
-	}
-	return h, OK
-}
 
 // smtpMessage returns the message a DATA carries: the one with the same
 // Message-ID if the world has seen it (a retry), else a new submission.
