@@ -11,14 +11,16 @@
 //
 // It prints "ready HOST:PORT" on stdout once listening and serves until
 // stdin is closed or it gets SIGINT/SIGTERM. It binds 127.0.0.1 only.
+// With -cpuprofile FILE it writes a CPU profile of the whole run there.
 //
-//	go run ./bench/anchorsrv smtp-project
+//	go run ./bench/anchorsrv [-cpuprofile FILE] smtp-project
 package main
 
 import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -26,6 +28,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -50,11 +53,24 @@ const (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: anchorsrv smtp-project|smtp-bare|dns-project|dns-bare")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: anchorsrv [-cpuprofile FILE] smtp-project|smtp-bare|dns-project|dns-bare")
 		os.Exit(2)
 	}
-	stop, err := serve(os.Args[1])
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "anchorsrv:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
+	stop, err := serve(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "anchorsrv:", err)
 		os.Exit(1)

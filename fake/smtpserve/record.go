@@ -1,6 +1,7 @@
 package smtpserve
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 
@@ -46,7 +47,8 @@ type Hooks struct {
 	// Before runs before the command is applied: the lab brings the
 	// world up to the current virtual instant, as its replay will.
 	Before func()
-	// Record sees the command once applied, with the world's reply.
+	// Record sees the command once applied, with the world's reply. It
+	// may keep the Command: its Data is a copy of its own.
 	Record func(Command, mailflow.Reply)
 }
 
@@ -66,6 +68,9 @@ func (s *Server) apply(c Command, fn func() mailflow.Reply) mailflow.Reply {
 	}
 	r := fn()
 	if s.hooks.Record != nil {
+		if c.Data != nil {
+			c.Data = bytes.Clone(c.Data) // the server reuses its DATA buffers
+		}
 		s.hooks.Record(c, r)
 	}
 	return r

@@ -11,6 +11,7 @@
 package smtpserve
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,10 +82,33 @@ type Server struct {
 	closed   bool
 	hooks    Hooks
 	nextConn uint64 // under mu
+
+	dataBufs sync.Pool // *bytes.Buffer for DATA, reused across sessions
 }
 
 // New returns a Server for w.
 func New(w *mailflow.World) *Server { return &Server{w: w} }
+
+// maxPooledData is the largest DATA buffer kept for reuse: a rare large
+// message does not pin its memory.
+const maxPooledData = 256 << 10
+
+// dataBuf returns an empty buffer for a message.
+func (s *Server) dataBuf() *bytes.Buffer {
+	if b, ok := s.dataBufs.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// putDataBuf hands a message's buffer back once the world is done with it.
+func (s *Server) putDataBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledData {
+		return
+	}
+	b.Reset()
+	s.dataBufs.Put(b)
+}
 
 // Do runs fn with the world to itself: no SMTP command is handled meanwhile.
 // Run the world's scheduler and read its ledger inside Do.
@@ -254,11 +278,15 @@ func (c *conn) Read(b []byte) (int, error) {
 		return 0, c.timedOut
 	}
 	n, err := c.Conn.Read(b)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if err != nil && isTimeout(err) {
 		c.timedOut = err
 	}
 	return n, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Close releases the connection's slot before closing the socket: a client
