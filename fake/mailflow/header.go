@@ -53,7 +53,9 @@ func parseHeaderMail(body []byte) (header, Reply) {
 // values ("" when absent).
 func headerOf(messageID, from string) header {
 	h := header{messageID: strings.TrimSpace(messageID)}
-	if from != "" {
+	// A From that starts with an angle-addr ("<a@b>") has no display
+	// name: net/mail finds none there or refuses the field, "" either way.
+	if from != "" && from[0] != '<' {
 		if a, err := (&mail.AddressParser{}).Parse(from); err == nil {
 			h.fromName = a.Name
 		}

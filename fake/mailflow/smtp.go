@@ -68,6 +68,9 @@ type Session struct {
 	// session is a client submission by that user.
 	user   mailops.Address
 	tenant *fake.Tenant
+	// fromHop names the client in the hops it makes ("smtp:" and its
+	// address); made once, by client.
+	fromHop string
 }
 
 // Open connects to a host of the world. A non-positive reply (no such host,
@@ -170,7 +173,7 @@ func (s *Session) Rcpt(to string) Reply {
 	if s.closed || !s.mailOK {
 		return ReplyBadSequence
 	}
-	a, err := mailops.ParseAddress(to)
+	a, err := s.w.parseAddress(to)
 	if err != nil {
 		return ReplyBadAddress
 	}
@@ -188,7 +191,8 @@ func (s *Session) Rcpt(to string) Reply {
 }
 
 // parseAddress is mailops.ParseAddress, remembered for the addresses the
-// world's own senders use again and again (the device relay's account).
+// world's own senders and SMTP clients use again and again (the device
+// relay's account, a client's envelope sender and recipients).
 func (w *World) parseAddress(s string) (mailops.Address, error) {
 	if p, ok := w.parsed[s]; ok {
 		return p.a, p.err
@@ -297,7 +301,7 @@ func (s *Session) Data(body []byte) Reply {
 			s.w.bounce(e, s.h.Name(), rr)
 			continue
 		}
-		s.w.hop(env, "smtp:"+s.ci.Addr.String(), s.h.Name())
+		s.w.hop(env, s.client(), s.h.Name())
 	}
 	for _, a := range s.rcpts {
 		if lost := s.w.faults.apply(s.h.Name(), StageDataReply, a); lost.Code != 0 {
@@ -306,6 +310,14 @@ func (s *Session) Data(body []byte) Reply {
 		}
 	}
 	return Reply{250, "2.0.0", "OK queued as " + strconv.Itoa(m.ID)}
+}
+
+// client names the SMTP client as the sender of a hop.
+func (s *Session) client() string {
+	if s.fromHop == "" {
+		s.fromHop = "smtp:" + s.ci.Addr.String()
+	}
+	return s.fromHop
 }
 
 // ReplyLost reports whether the host took the message of the last Data but
