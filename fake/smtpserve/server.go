@@ -217,22 +217,23 @@ func (l *listener) Accept() (net.Conn, error) {
 			continue
 		}
 		var peer netip.Addr
-		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
-			peer = ap.Addr().Unmap()
+		if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+			peer = ta.AddrPort().Addr().Unmap()
 		}
 		var sess *mailflow.Session
+		open := Command{Op: CmdOpen, Host: l.cfg.Host, Client: peer, Port: l.cfg.Port,
+			MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)}
 		l.srv.mu.Lock()
 		l.srv.nextConn++
 		id := l.srv.nextConn
-		l.srv.mu.Unlock()
-		open := Command{Conn: id, Op: CmdOpen, Host: l.cfg.Host, Client: peer, Port: l.cfg.Port,
-			MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)}
-		r := l.srv.apply(open, func() mailflow.Reply {
+		open.Conn = id
+		r := l.srv.applyLocked(open, func() mailflow.Reply {
 			var r mailflow.Reply
 			sess, r = l.srv.w.Open(open.Host, mailflow.ClientInfo{Addr: open.Client, Port: open.Port},
 				mailflow.SessionLimits{MaxRecipients: open.MaxRecipients, MaxMessageBytes: open.MaxMessageBytes})
 			return r
 		})
+		l.srv.mu.Unlock()
 		if !r.Positive() {
 			l.release()
 			refuse(c, r)
