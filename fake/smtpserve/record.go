@@ -60,25 +60,27 @@ func (s *Server) SetHooks(h Hooks) {
 }
 
 // apply runs one command on the world under the lock, between the hooks.
-func (s *Server) apply(c Command, fn func() mailflow.Reply) mailflow.Reply {
+// fn may fill in c (an open's connection number) before Record sees it.
+func (s *Server) apply(c *Command, fn func() mailflow.Reply) mailflow.Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.applyLocked(c, fn)
-}
-
-// applyLocked is apply with the lock already held.
-func (s *Server) applyLocked(c Command, fn func() mailflow.Reply) mailflow.Reply {
 	if s.hooks.Before != nil {
 		s.hooks.Before()
 	}
 	r := fn()
 	if s.hooks.Record != nil {
-		if c.Data != nil {
-			c.Data = bytes.Clone(c.Data) // the server reuses its DATA buffers
-		}
-		s.hooks.Record(c, r)
+		s.record(c, r)
 	}
 	return r
+}
+
+// record hands the Record hook a copy of c that it may keep.
+func (s *Server) record(c *Command, r mailflow.Reply) {
+	rc := *c
+	if rc.Data != nil {
+		rc.Data = bytes.Clone(rc.Data) // the server reuses its DATA buffers
+	}
+	s.hooks.Record(rc, r)
 }
 
 // Player applies recorded Commands to a world, keeping each connection's

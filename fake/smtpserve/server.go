@@ -223,23 +223,20 @@ func (l *listener) Accept() (net.Conn, error) {
 		var sess *mailflow.Session
 		open := Command{Op: CmdOpen, Host: l.cfg.Host, Client: peer, Port: l.cfg.Port,
 			MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)}
-		l.srv.mu.Lock()
-		l.srv.nextConn++
-		id := l.srv.nextConn
-		open.Conn = id
-		r := l.srv.applyLocked(open, func() mailflow.Reply {
+		r := l.srv.apply(&open, func() mailflow.Reply {
+			l.srv.nextConn++ // numbered under the lock, in the order recorded
+			open.Conn = l.srv.nextConn
 			var r mailflow.Reply
 			sess, r = l.srv.w.Open(open.Host, mailflow.ClientInfo{Addr: open.Client, Port: open.Port},
 				mailflow.SessionLimits{MaxRecipients: open.MaxRecipients, MaxMessageBytes: open.MaxMessageBytes})
 			return r
 		})
-		l.srv.mu.Unlock()
 		if !r.Positive() {
 			l.release()
 			refuse(c, r)
 			continue
 		}
-		return &conn{Conn: c, l: l, sess: sess, id: id}, nil
+		return &conn{Conn: c, l: l, sess: sess, id: open.Conn}, nil
 	}
 }
 
@@ -294,7 +291,7 @@ func isTimeout(err error) bool {
 // that sees the close may connect again at once and must find the slot free.
 func (c *conn) Close() error {
 	c.once.Do(func() {
-		c.l.srv.apply(Command{Conn: c.id, Op: CmdClose}, func() mailflow.Reply { c.sess.Close(); return mailflow.OK })
+		c.l.srv.apply(&Command{Conn: c.id, Op: CmdClose}, func() mailflow.Reply { c.sess.Close(); return mailflow.OK })
 		c.l.release()
 	})
 	return c.Conn.Close()
