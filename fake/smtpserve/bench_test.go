@@ -1,6 +1,9 @@
 package smtpserve_test
 
 import (
+	"io"
+	"log"
+	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -69,6 +72,53 @@ func BenchmarkLoopbackTransactions(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }
+
+// BenchmarkLoopbackTransactionsBare is BenchmarkLoopbackTransactions
+// against a bare go-smtp server that discards DATA: the library's own cost,
+// the anchor the served world is compared with (docs/performance.md).
+func BenchmarkLoopbackTransactionsBare(b *testing.B) {
+	s := smtp.NewServer(bareBackend{})
+	s.Domain = "bare.test"
+	s.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = s.Serve(ln) }()
+	defer s.Close()
+	c, err := smtp.Dial(ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("bench.test"); err != nil {
+		b.Fatal(err)
+	}
+	var body []byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		body = benchBody(body, i)
+		benchTx(b, c, body)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+type bareBackend struct{}
+
+func (bareBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return bareSession{}, nil }
+
+type bareSession struct{}
+
+func (bareSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (bareSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (bareSession) Data(r io.Reader) error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}
+func (bareSession) Reset()        {}
+func (bareSession) Logout() error { return nil }
 
 // BenchmarkLoopbackConnections opens a connection per transaction
 // (connect, EHLO, MAIL, RCPT, DATA, QUIT).
