@@ -35,6 +35,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
 
+	"github.com/mailops-dev/mailops/bench/bare"
 	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/fake/dnsserver"
 	"github.com/mailops-dev/mailops/fake/mailflow"
@@ -134,7 +135,7 @@ func smtpProject() (func(), error) {
 // smtpBare is go-smtp with a backend that accepts everything and discards
 // DATA: what a server built on the library costs at the least.
 func smtpBare() (func(), error) {
-	s := smtp.NewServer(bareBackend{})
+	s := smtp.NewServer(bare.SMTPBackend{})
 	s.Domain = "bare.example"
 	s.AllowInsecureAuth = true
 	s.MaxRecipients = 1000
@@ -148,21 +149,6 @@ func smtpBare() (func(), error) {
 	ready(ln.Addr().String())
 	return func() { _ = s.Close() }, nil
 }
-
-type bareBackend struct{}
-
-func (bareBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return bareSession{}, nil }
-
-type bareSession struct{}
-
-func (bareSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (bareSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (bareSession) Data(r io.Reader) error {
-	_, err := io.Copy(io.Discard, r)
-	return err
-}
-func (bareSession) Reset()        {}
-func (bareSession) Logout() error { return nil }
 
 // dnsProject serves the zone through fake/dnsserver.
 func dnsProject() (func(), error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mailops-dev/mailops/bench/bare"
 	"github.com/mailops-dev/mailops/fake/smtpserve"
 )
 
@@ -42,15 +43,9 @@ func benchTx(b *testing.B, c *smtp.Client, body []byte) {
 	}
 }
 
-// BenchmarkLoopbackTransactions is one SMTP transaction (MAIL, RCPT, DATA)
-// over a kept-open loopback connection, through go-smtp into the world.
-func BenchmarkLoopbackTransactions(b *testing.B) {
-	w, srv := world(b)
-	defer srv.Close()
-	addr, err := srv.Listen(smtpserve.HostConfig{Host: legacyHost, MaxRecipients: 10})
-	if err != nil {
-		b.Fatal(err)
-	}
+// benchKept runs b.N transactions over one kept-open connection to addr,
+// calling tick (if any) after every 1024.
+func benchKept(b *testing.B, addr string, tick func()) {
 	c, err := smtp.Dial(addr)
 	if err != nil {
 		b.Fatal(err)
@@ -65,19 +60,31 @@ func BenchmarkLoopbackTransactions(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		body = benchBody(body, i)
 		benchTx(b, c, body)
-		if i%1024 == 1023 {
-			srv.Do(func() { _ = w.Scheduler().RunFor(time.Second) })
+		if tick != nil && i%1024 == 1023 {
+			tick()
 		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }
 
+// BenchmarkLoopbackTransactions is one SMTP transaction (MAIL, RCPT, DATA)
+// over a kept-open loopback connection, through go-smtp into the world.
+func BenchmarkLoopbackTransactions(b *testing.B) {
+	w, srv := world(b)
+	defer srv.Close()
+	addr, err := srv.Listen(smtpserve.HostConfig{Host: legacyHost, MaxRecipients: 10})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchKept(b, addr, func() { srv.Do(func() { _ = w.Scheduler().RunFor(time.Second) }) })
+}
+
 // BenchmarkLoopbackTransactionsBare is BenchmarkLoopbackTransactions
 // against a bare go-smtp server that discards DATA: the library's own cost,
 // the anchor the served world is compared with (docs/performance.md).
 func BenchmarkLoopbackTransactionsBare(b *testing.B) {
-	s := smtp.NewServer(bareBackend{})
+	s := smtp.NewServer(bare.SMTPBackend{})
 	s.Domain = "bare.test"
 	s.ErrorLog = log.New(io.Discard, "", 0)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -86,39 +93,8 @@ func BenchmarkLoopbackTransactionsBare(b *testing.B) {
 	}
 	go func() { _ = s.Serve(ln) }()
 	defer s.Close()
-	c, err := smtp.Dial(ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Hello("bench.test"); err != nil {
-		b.Fatal(err)
-	}
-	var body []byte
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		body = benchBody(body, i)
-		benchTx(b, c, body)
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+	benchKept(b, ln.Addr().String(), nil)
 }
-
-type bareBackend struct{}
-
-func (bareBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return bareSession{}, nil }
-
-type bareSession struct{}
-
-func (bareSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (bareSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (bareSession) Data(r io.Reader) error {
-	_, err := io.Copy(io.Discard, r)
-	return err
-}
-func (bareSession) Reset()        {}
-func (bareSession) Logout() error { return nil }
 
 // BenchmarkLoopbackConnections opens a connection per transaction
 // (connect, EHLO, MAIL, RCPT, DATA, QUIT).
