@@ -53,14 +53,24 @@ func parseHeaderMail(body []byte) (header, Reply) {
 // values ("" when absent).
 func headerOf(messageID, from string) header {
 	h := header{messageID: strings.TrimSpace(messageID)}
-	// A From that starts with an angle-addr ("<a@b>") has no display
-	// name: net/mail finds none there or refuses the field, "" either way.
-	if from != "" && from[0] != '<' {
-		if a, err := (&mail.AddressParser{}).Parse(from); err == nil {
-			h.fromName = a.Name
-		}
+	if hasDisplayName(from) {
+		h.fromName = displayName(from)
 	}
 	return h
+}
+
+// hasDisplayName reports whether a From value may carry a display name.
+// One that is empty or starts with an angle-addr ("<a@b>") has none:
+// net/mail finds none there or refuses the field, "" either way.
+func hasDisplayName[T string | []byte](from T) bool { return len(from) > 0 && from[0] != '<' }
+
+// displayName is the display name net/mail reads in a From value ("" if it
+// cannot parse it).
+func displayName(from string) string {
+	if a, err := (&mail.AddressParser{}).Parse(from); err == nil {
+		return a.Name
+	}
+	return ""
 }
 
 // scanHeader finds the first From and Message-ID fields of a plain header
@@ -118,7 +128,11 @@ func scanHeader(body []byte) (h header, ok bool) {
 		}
 	}
 	// string(...) copies: the body may be a reused buffer.
-	return headerOf(string(msgID), string(from)), true
+	h = header{messageID: strings.TrimSpace(string(msgID))}
+	if hasDisplayName(from) {
+		h.fromName = displayName(string(from))
+	}
+	return h, true
 }
 
 // trimBlanks removes leading and trailing spaces and tabs, as net/textproto
