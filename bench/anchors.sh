@@ -15,6 +15,8 @@
 # Figures: messages/s and the server's CPU time per message (utime+stime
 # from /proc), and the ratios project/bare.
 # DNS: dnsperf against project (fake/dnsserver), bare (miekg/dns) and NSD.
+# BASE=<dir of another checkout> also runs that checkout's smtp-project in
+# the same rounds (the "before" row) and prints its ratios to bare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -34,6 +36,11 @@ fi
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/anchorsrv" ./bench/anchorsrv
+smtpservers="project bare sink"
+if [ -n "${BASE:-}" ]; then
+	(cd "$BASE" && go build -o "$work/anchorsrv.base" ./bench/anchorsrv)
+	smtpservers="before project bare sink"
+fi
 
 # start MODE: starts a server, sets PID and ADDR.
 start() {
@@ -80,7 +87,9 @@ CONF
 			sleep 0.1
 		done ;;
 	*)
-		coproc SRV { exec "$work/anchorsrv" "$1"; }
+		local bin="$work/anchorsrv" arg=$1
+		[ "$1" = smtp-before ] && { bin="$work/anchorsrv.base"; arg=smtp-project; }
+		coproc SRV { exec "$bin" "$arg"; }
 		read -r word ADDR <&"${SRV[0]}"
 		[ "$word" = ready ] || { echo "anchors: $1 did not start" >&2; exit 1; }
 		PID=$SRV_PID ;;
@@ -112,20 +121,24 @@ echo "|---|---|---|---|"
 declare -A rate cpu
 for mode in "-s 1" "-s 20" "-s 20 -d"; do
 	n=$(awk -v s="$SCALE" "BEGIN{print int(10000*s)}"); [ "$mode" = "-s 1" ] && n=$(awk -v s="$SCALE" "BEGIN{print int(2000*s)}")
-	for srv in project bare sink; do : >"$work/r.$srv"; done
+	for srv in $smtpservers; do : >"$work/r.$srv"; done
 	for r in $(seq "$ROUNDS"); do
-		for srv in project bare sink; do
+		for srv in $smtpservers; do
 			s=$srv; [ "$srv" != sink ] && s="smtp-$srv"
 			smtp_round "$s" "$mode" "$n" >>"$work/r.$srv"
 		done
 	done
-	for srv in project bare sink; do
+	for srv in $smtpservers; do
 		rate[$srv]=$(awk '{print $1}' "$work/r.$srv" | median)
 		cpu[$srv]=$(awk '{print $2}' "$work/r.$srv" | median)
 		echo "| \`$mode\` | $srv | ${rate[$srv]} | ${cpu[$srv]} |"
 	done
 	awk -v pr="${rate[project]}" -v br="${rate[bare]}" -v pc="${cpu[project]}" -v bc="${cpu[bare]}" -v sr="${rate[sink]}" -v m="$mode" \
 		'BEGIN{printf "| `%s` | **project/bare** | **%.2fx** | **%.2fx** (bare/sink %.2fx) |\n", m, pr/br, pc/bc, br/sr}'
+	if [ -n "${BASE:-}" ]; then
+		awk -v pr="${rate[before]}" -v br="${rate[bare]}" -v pc="${cpu[before]}" -v bc="${cpu[bare]}" -v m="$mode" \
+			'BEGIN{printf "| `%s` | before/bare | %.2fx | %.2fx |\n", m, pr/br, pc/bc}'
+	fi
 done
 fi
 [ "$ONLY" = smtp ] && exit 0

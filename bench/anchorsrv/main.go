@@ -11,14 +11,16 @@
 //
 // It prints "ready HOST:PORT" on stdout once listening and serves until
 // stdin is closed or it gets SIGINT/SIGTERM. It binds 127.0.0.1 only.
+// With -cpuprofile FILE it writes a CPU profile of the whole run there.
 //
-//	go run ./bench/anchorsrv smtp-project
+//	go run ./bench/anchorsrv [-cpuprofile FILE] smtp-project
 package main
 
 import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -26,12 +28,14 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
 
+	"github.com/mailops-dev/mailops/bench/bare"
 	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/fake/dnsserver"
 	"github.com/mailops-dev/mailops/fake/mailflow"
@@ -50,11 +54,24 @@ const (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: anchorsrv smtp-project|smtp-bare|dns-project|dns-bare")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: anchorsrv [-cpuprofile FILE] smtp-project|smtp-bare|dns-project|dns-bare")
 		os.Exit(2)
 	}
-	stop, err := serve(os.Args[1])
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "anchorsrv:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
+	stop, err := serve(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "anchorsrv:", err)
 		os.Exit(1)
@@ -118,7 +135,7 @@ func smtpProject() (func(), error) {
 // smtpBare is go-smtp with a backend that accepts everything and discards
 // DATA: what a server built on the library costs at the least.
 func smtpBare() (func(), error) {
-	s := smtp.NewServer(bareBackend{})
+	s := smtp.NewServer(bare.SMTPBackend{})
 	s.Domain = "bare.example"
 	s.AllowInsecureAuth = true
 	s.MaxRecipients = 1000
@@ -132,21 +149,6 @@ func smtpBare() (func(), error) {
 	ready(ln.Addr().String())
 	return func() { _ = s.Close() }, nil
 }
-
-type bareBackend struct{}
-
-func (bareBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return bareSession{}, nil }
-
-type bareSession struct{}
-
-func (bareSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (bareSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (bareSession) Data(r io.Reader) error {
-	_, err := io.Copy(io.Discard, r)
-	return err
-}
-func (bareSession) Reset()        {}
-func (bareSession) Logout() error { return nil }
 
 // dnsProject serves the zone through fake/dnsserver.
 func dnsProject() (func(), error) {

@@ -1,12 +1,8 @@
 package mailflow
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"net/mail"
 	"net/netip"
-	"strings"
+	"strconv"
 
 	"github.com/mailops-dev/mailops/fake"
 	"github.com/mailops-dev/mailops/mailops"
@@ -72,6 +68,9 @@ type Session struct {
 	// session is a client submission by that user.
 	user   mailops.Address
 	tenant *fake.Tenant
+	// fromHop names the client in the hops it makes ("smtp:" and its
+	// address); made once, by client.
+	fromHop string
 }
 
 // Open connects to a host of the world. A non-positive reply (no such host,
@@ -174,7 +173,7 @@ func (s *Session) Rcpt(to string) Reply {
 	if s.closed || !s.mailOK {
 		return ReplyBadSequence
 	}
-	a, err := mailops.ParseAddress(to)
+	a, err := s.w.parseAddress(to)
 	if err != nil {
 		return ReplyBadAddress
 	}
@@ -192,7 +191,8 @@ func (s *Session) Rcpt(to string) Reply {
 }
 
 // parseAddress is mailops.ParseAddress, remembered for the addresses the
-// world's own senders use again and again (the device relay's account).
+// world's own senders and SMTP clients use again and again (the device
+// relay's account, a client's envelope sender and recipients).
 func (w *World) parseAddress(s string) (mailops.Address, error) {
 	if p, ok := w.parsed[s]; ok {
 		return p.a, p.err
@@ -301,7 +301,7 @@ func (s *Session) Data(body []byte) Reply {
 			s.w.bounce(e, s.h.Name(), rr)
 			continue
 		}
-		s.w.hop(env, "smtp:"+s.ci.Addr.String(), s.h.Name())
+		s.w.hop(env, s.client(), s.h.Name())
 	}
 	for _, a := range s.rcpts {
 		if lost := s.w.faults.apply(s.h.Name(), StageDataReply, a); lost.Code != 0 {
@@ -309,7 +309,15 @@ func (s *Session) Data(body []byte) Reply {
 			return lost
 		}
 	}
-	return Reply{250, "2.0.0", fmt.Sprintf("OK queued as %d", m.ID)}
+	return Reply{250, "2.0.0", "OK queued as " + strconv.Itoa(m.ID)}
+}
+
+// client names the SMTP client as the sender of a hop.
+func (s *Session) client() string {
+	if s.fromHop == "" {
+		s.fromHop = "smtp:" + s.ci.Addr.String()
+	}
+	return s.fromHop
 }
 
 // ReplyLost reports whether the host took the message of the last Data but
@@ -324,39 +332,6 @@ func (s *Session) Reset() {
 
 // Close ends the session (QUIT).
 func (s *Session) Close() { s.closed = true }
-
-type header struct {
-	messageID string
-	fromName  string
-}
-
-// parseHeader reads the message header with net/mail. Raw 8-bit bytes in the
-// header need SMTPUTF8, which the hosts do not offer.
-func parseHeader(body []byte) (header, Reply) {
-	end := bytes.Index(body, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = bytes.Index(body, []byte("\n\n"))
-	}
-	if end < 0 {
-		end = len(body)
-	}
-	for _, c := range body[:end] {
-		if c >= 0x80 {
-			return header{}, ReplyEightBit
-		}
-	}
-	msg, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(body)))
-	if err != nil {
-		return header{}, ReplyBadMessage
-	}
-	h := header{messageID: strings.TrimSpace(msg.Header.Get("Message-Id"))}
-	if f := msg.Header.Get("From"); f != "" {
-		if a, err := (&mail.AddressParser{}).Parse(f); err == nil {
-			h.fromName = a.Name
-		}
-	}
-	return h, OK
-}
 
 // smtpMessage returns the message a DATA carries: the one with the same
 // Message-ID if the world has seen it (a retry), else a new submission.

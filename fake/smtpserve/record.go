@@ -1,6 +1,7 @@
 package smtpserve
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 
@@ -46,7 +47,8 @@ type Hooks struct {
 	// Before runs before the command is applied: the lab brings the
 	// world up to the current virtual instant, as its replay will.
 	Before func()
-	// Record sees the command once applied, with the world's reply.
+	// Record sees the command once applied, with the world's reply. It
+	// may keep the Command: its Data is a copy of its own.
 	Record func(Command, mailflow.Reply)
 }
 
@@ -58,7 +60,8 @@ func (s *Server) SetHooks(h Hooks) {
 }
 
 // apply runs one command on the world under the lock, between the hooks.
-func (s *Server) apply(c Command, fn func() mailflow.Reply) mailflow.Reply {
+// fn may fill in c (an open's connection number) before Record sees it.
+func (s *Server) apply(c *Command, fn func() mailflow.Reply) mailflow.Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hooks.Before != nil {
@@ -66,9 +69,18 @@ func (s *Server) apply(c Command, fn func() mailflow.Reply) mailflow.Reply {
 	}
 	r := fn()
 	if s.hooks.Record != nil {
-		s.hooks.Record(c, r)
+		s.record(c, r)
 	}
 	return r
+}
+
+// record hands the Record hook a copy of c that it may keep.
+func (s *Server) record(c *Command, r mailflow.Reply) {
+	rc := *c
+	if rc.Data != nil {
+		rc.Data = bytes.Clone(rc.Data) // the server reuses its DATA buffers
+	}
+	s.hooks.Record(rc, r)
 }
 
 // Player applies recorded Commands to a world, keeping each connection's

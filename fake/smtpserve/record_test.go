@@ -2,9 +2,11 @@ package smtpserve_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -75,4 +77,55 @@ func ledgerText(w *mailflow.World) []string {
 		out = append(out, fmt.Sprintf("%s %s %d %s %s %s", e.At, e.Kind, e.Msg, e.Rcpt, e.Host, e.Reply))
 	}
 	return out
+}
+
+// TestRecordingKeepsEachMessage sends three messages and an aborted
+// transaction over one kept connection: each recorded DATA holds its own
+// message (the server reads DATA into reused buffers), and a reset is
+// recorded when it ends a transaction (RSET after MAIL), not after each
+// DATA, which has ended it already.
+func TestRecordingKeepsEachMessage(t *testing.T) {
+	_, srv := world(t)
+	var mu sync.Mutex
+	var rec []smtpserve.Command
+	srv.SetHooks(smtpserve.Hooks{Record: func(c smtpserve.Command, _ mailflow.Reply) {
+		mu.Lock()
+		defer mu.Unlock()
+		rec = append(rec, c)
+	}})
+	addr := listen(t, srv, smtpserve.HostConfig{Host: legacyHost})
+	c, err := smtp.Dial(addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Hello("client.test"))
+	var bodies []string
+	for i, more := range []int{0, 500, 1} {
+		body := message(string(carol), string(alice), fmt.Sprintf("%d@x", i), "s") + strings.Repeat("more text\r\n", more)
+		bodies = append(bodies, body)
+		require.NoError(t, c.Mail(string(carol), nil))
+		require.NoError(t, c.Rcpt(string(alice), nil))
+		wc, err := c.Data()
+		require.NoError(t, err)
+		_, err = wc.Write([]byte(body))
+		require.NoError(t, err)
+		require.NoError(t, wc.Close())
+	}
+	require.NoError(t, c.Mail(string(carol), nil))
+	require.NoError(t, c.Reset())
+	require.NoError(t, c.Noop()) // the RSET has been handled
+
+	mu.Lock()
+	defer mu.Unlock()
+	var ops []string
+	var data []string
+	for _, cmd := range rec {
+		ops = append(ops, cmd.Op)
+		if cmd.Op == smtpserve.CmdData {
+			data = append(data, string(cmd.Data))
+		}
+	}
+	tx := []string{smtpserve.CmdMail, smtpserve.CmdRcpt, smtpserve.CmdData}
+	want := append(append(append(append([]string{smtpserve.CmdOpen}, tx...), tx...), tx...), smtpserve.CmdMail, smtpserve.CmdReset)
+	assert.Equal(t, want, ops)
+	assert.Equal(t, bodies, data)
 }

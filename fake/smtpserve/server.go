@@ -11,6 +11,7 @@
 package smtpserve
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,10 +82,33 @@ type Server struct {
 	closed   bool
 	hooks    Hooks
 	nextConn uint64 // under mu
+
+	dataBufs sync.Pool // *bytes.Buffer for DATA, reused across sessions
 }
 
 // New returns a Server for w.
 func New(w *mailflow.World) *Server { return &Server{w: w} }
+
+// maxPooledData is the largest DATA buffer kept for reuse: a rare large
+// message does not pin its memory.
+const maxPooledData = 256 << 10
+
+// dataBuf returns an empty buffer for a message.
+func (s *Server) dataBuf() *bytes.Buffer {
+	if b, ok := s.dataBufs.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// putDataBuf hands a message's buffer back once the world is done with it.
+func (s *Server) putDataBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledData {
+		return
+	}
+	b.Reset()
+	s.dataBufs.Put(b)
+}
 
 // Do runs fn with the world to itself: no SMTP command is handled meanwhile.
 // Run the world's scheduler and read its ledger inside Do.
@@ -193,17 +217,15 @@ func (l *listener) Accept() (net.Conn, error) {
 			continue
 		}
 		var peer netip.Addr
-		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
-			peer = ap.Addr().Unmap()
+		if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+			peer = ta.AddrPort().Addr().Unmap()
 		}
 		var sess *mailflow.Session
-		l.srv.mu.Lock()
-		l.srv.nextConn++
-		id := l.srv.nextConn
-		l.srv.mu.Unlock()
-		open := Command{Conn: id, Op: CmdOpen, Host: l.cfg.Host, Client: peer, Port: l.cfg.Port,
+		open := Command{Op: CmdOpen, Host: l.cfg.Host, Client: peer, Port: l.cfg.Port,
 			MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)}
-		r := l.srv.apply(open, func() mailflow.Reply {
+		r := l.srv.apply(&open, func() mailflow.Reply {
+			l.srv.nextConn++ // numbered under the lock, in the order recorded
+			open.Conn = l.srv.nextConn
 			var r mailflow.Reply
 			sess, r = l.srv.w.Open(open.Host, mailflow.ClientInfo{Addr: open.Client, Port: open.Port},
 				mailflow.SessionLimits{MaxRecipients: open.MaxRecipients, MaxMessageBytes: open.MaxMessageBytes})
@@ -214,7 +236,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			refuse(c, r)
 			continue
 		}
-		return &conn{Conn: c, l: l, sess: sess, id: id}, nil
+		return &conn{Conn: c, l: l, sess: sess, id: open.Conn}, nil
 	}
 }
 
@@ -254,18 +276,22 @@ func (c *conn) Read(b []byte) (int, error) {
 		return 0, c.timedOut
 	}
 	n, err := c.Conn.Read(b)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if err != nil && isTimeout(err) {
 		c.timedOut = err
 	}
 	return n, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Close releases the connection's slot before closing the socket: a client
 // that sees the close may connect again at once and must find the slot free.
 func (c *conn) Close() error {
 	c.once.Do(func() {
-		c.l.srv.apply(Command{Conn: c.id, Op: CmdClose}, func() mailflow.Reply { c.sess.Close(); return mailflow.OK })
+		c.l.srv.apply(&Command{Conn: c.id, Op: CmdClose}, func() mailflow.Reply { c.sess.Close(); return mailflow.OK })
 		c.l.release()
 	})
 	return c.Conn.Close()

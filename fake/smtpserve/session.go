@@ -33,41 +33,60 @@ type session struct {
 	sess   *mailflow.Session
 	id     uint64
 	authed bool
+	// tx mirrors whether the world's session has a transaction (an
+	// accepted MAIL not yet ended by DATA or RSET): without one a reset
+	// changes nothing in the world, and is neither applied nor recorded.
+	// go-smtp resets after every DATA, which the world's Data has done.
+	tx bool
 }
 
 var _ smtp.AuthSession = (*session)(nil)
 
-// do applies one command to the world (see Server.apply).
-func (s *session) do(c Command, fn func() mailflow.Reply) error {
-	c.Conn = s.id
-	return replyErr(s.b.srv.apply(c, fn))
+// do applies one command (op with its argument) to the world (see
+// Server.apply).
+func (s *session) do(op, arg string, fn func() mailflow.Reply) error {
+	return replyErr(s.b.srv.apply(&Command{Conn: s.id, Op: op, Arg: arg}, fn))
 }
 
 func (s *session) reset() {
-	_ = s.do(Command{Op: CmdReset}, func() mailflow.Reply { s.sess.Reset(); return mailflow.OK })
+	if !s.tx {
+		return
+	}
+	s.tx = false
+	_ = s.do(CmdReset, "", func() mailflow.Reply { s.sess.Reset(); return mailflow.OK })
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.b.cfg.RequireAuth && !s.authed {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
-	return s.do(Command{Op: CmdMail, Arg: from}, func() mailflow.Reply { return s.sess.Mail(from) })
+	err := s.do(CmdMail, from, func() mailflow.Reply { return s.sess.Mail(from) })
+	if err == nil {
+		s.tx = true // a refused MAIL leaves the world's session as it was
+	}
+	return err
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	return s.do(Command{Op: CmdRcpt, Arg: to}, func() mailflow.Reply { return s.sess.Rcpt(to) })
+	return s.do(CmdRcpt, to, func() mailflow.Reply { return s.sess.Rcpt(to) })
 }
 
+// Data reads the message into one of the Server's reused buffers: the world
+// keeps only what it parses from the header and the size, and a recording
+// hook gets its own copy (see Server.apply).
 func (s *session) Data(r io.Reader) error {
-	body, err := io.ReadAll(r)
-	if err != nil {
+	buf := s.b.srv.dataBuf()
+	defer s.b.srv.putDataBuf(buf)
+	if _, err := buf.ReadFrom(r); err != nil {
 		// Too large (go-smtp's 552) or the client went away: the
 		// transaction is void.
 		s.reset()
 		return err
 	}
+	body := buf.Bytes()
+	s.tx = false // the world's Data ends the transaction whatever it says
 	var lost bool
-	rep := s.b.srv.apply(Command{Conn: s.id, Op: CmdData, Data: body}, func() mailflow.Reply {
+	rep := s.b.srv.apply(&Command{Conn: s.id, Op: CmdData, Data: body}, func() mailflow.Reply {
 		r := s.sess.Data(body)
 		lost = s.sess.ReplyLost()
 		return r
@@ -100,7 +119,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 			return smtp.ErrAuthFailed
 		}
 		// On Exchange Online the session becomes the user's submission.
-		if err := s.do(Command{Op: CmdAuth, Arg: user}, func() mailflow.Reply { return s.sess.Authenticate(user) }); err != nil {
+		if err := s.do(CmdAuth, user, func() mailflow.Reply { return s.sess.Authenticate(user) }); err != nil {
 			return err
 		}
 		s.authed = true
