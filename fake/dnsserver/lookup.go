@@ -89,9 +89,7 @@ func (r *Resolver) queryWith(ctx context.Context, name string, qtype uint16, see
 			return nil, fail(dns.RcodeSuccess, ErrCNAMELoop)
 		}
 		seen[n] = true
-		q := new(dns.Msg)
-		q.SetQuestion(n, qtype)
-		m, until, err := r.exchange(ctx, q)
+		m, until, err := r.answer(ctx, n, qtype)
 		seenUntil(until)
 		if err != nil {
 			var ne net.Error

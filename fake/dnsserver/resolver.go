@@ -182,6 +182,23 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 	return m, time.Time{}, nil
 }
 
+// answer is exchange for the resolver's own lookups, which only read the
+// answer: a cached one is handed out as it is stored (no question message,
+// no copy, TTLs not counted down), else the question goes upstream through
+// exchange.
+func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.Msg, time.Time, error) {
+	now := r.clk.Now()
+	r.mu.Lock()
+	c, ok := r.cache[cacheKey{name, qtype}]
+	r.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.msg, c.expires, nil
+	}
+	q := new(dns.Msg)
+	q.SetQuestion(name, qtype)
+	return r.exchange(ctx, q)
+}
+
 // memoized returns a remembered lookup result that has not expired.
 func (r *Resolver) memoized(k memoKey) (memoEntry, bool) {
 	m := r.memo.Load()
