@@ -6,7 +6,8 @@
 #   bash bench/perf.sh [rounds] > perf.txt
 # BASE=<dir of another checkout> also runs that checkout's world benchmarks
 # in every round (before/after figures). BIG=1 adds the full university
-# (100 departments x 1,000 addresses, one run, about 2.5 minutes here).
+# (100 departments x 1,000 addresses, one run; with BASE, the other
+# checkout's too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -50,5 +51,9 @@ if [ -n "${BIG:-}" ]; then
 	echo "## university load $(cut -d' ' -f1-3 /proc/loadavg)"
 	/usr/bin/time -f "university 100x1000: user %U s, system %S s, wall %e s, max RSS %M KB" \
 		bash -c "cd fake/mailflow && '$BIN/mailflow.test' -test.run '^\$' -test.bench '^BenchmarkUniversity\$/^100x1000\$' -test.benchtime 1x 2>&1 | grep -E '^Benchmark' | sed 's|^|mailflow |'"
+	if [ -n "${BASE:-}" ]; then
+		/usr/bin/time -f "base university 100x1000: user %U s, system %S s, wall %e s, max RSS %M KB" \
+			bash -c "cd fake/mailflow && '$BIN/base-mailflow.test' -test.run '^\$' -test.bench '^BenchmarkUniversity\$/^100x1000\$' -test.benchtime 1x 2>&1 | grep -E '^Benchmark' | sed 's|^|base-mailflow |'"
+	fi
 fi
 rm -rf "$BIN"

@@ -128,9 +128,10 @@ type specWorld interface {
 	Differential() []mailflow.Mismatch
 }
 
-// build makes the seed's world and starts its migrations.
-func build(f *spec.File, seed uint64) (specWorld, time.Time, []*mailflow.Migration, time.Duration, error) {
-	cfg := mailflow.Config{Seed: seed, KeepEvents: true}
+// build makes the seed's world and starts its migrations; keepEvents keeps
+// hops and deferrals in its ledger too (for a run's report).
+func build(f *spec.File, seed uint64, keepEvents bool) (specWorld, time.Time, []*mailflow.Migration, time.Duration, error) {
+	cfg := mailflow.Config{Seed: seed, KeepEvents: keepEvents}
 	if f.Kind == spec.Cutover {
 		c, err := mailflow.NewCutoverFromSpec(cfg, f)
 		if err != nil {
@@ -159,9 +160,30 @@ func One(f *spec.File, seed uint64, opts Options) (SeedResult, error) {
 	return one(f, seed, horizon, opts.KeepAll)
 }
 
-// one runs one seed.
+// one runs one seed. A seed's world keeps every hop and deferral only when
+// its run is wanted (keep): a seed that turns out unsafe is run again from
+// its seed with everything kept, for its report, and the two runs must
+// agree (a world is a function of its seed; KeepEvents changes only what
+// the ledger keeps).
 func one(f *spec.File, seed uint64, horizon time.Duration, keep bool) (SeedResult, error) {
-	w, start, ms, extra, err := build(f, seed)
+	res, err := oneRun(f, seed, horizon, keep)
+	if err != nil || keep || res.Safe() {
+		return res, err
+	}
+	again, err := oneRun(f, seed, horizon, true)
+	if err != nil {
+		return SeedResult{}, err
+	}
+	if again.Counts != res.Counts || len(again.Diff) != len(res.Diff) || len(again.Errors) != len(res.Errors) {
+		return SeedResult{}, fmt.Errorf("campaign: seed %d is not deterministic: %+v, then %+v when run again for its report", seed, res.Counts, again.Counts)
+	}
+	return again, nil
+}
+
+// oneRun runs one seed once; keep keeps the whole ledger and makes the
+// run's report.
+func oneRun(f *spec.File, seed uint64, horizon time.Duration, keep bool) (SeedResult, error) {
+	w, start, ms, extra, err := build(f, seed, keep)
 	if err != nil {
 		return SeedResult{}, err
 	}
@@ -198,7 +220,7 @@ func one(f *spec.File, seed uint64, horizon time.Duration, keep bool) (SeedResul
 	res.Counts = Counts{Sent: rep.Sent, Delivered: rep.Delivered, Bounced: rep.Bounced, GapBounced: rep.GapBounced, Lost: rep.Lost,
 		Duplicated: rep.Duplicated, Misdelivered: rep.Misdelivered, Looped: rep.Looped}
 	res.Diff = w.Differential()
-	if keep || !res.Safe() {
+	if keep {
 		run := report.Run{Title: fmt.Sprintf("%s migration", f.Kind), Seed: seed, Events: w.Ledger().Events(), Report: rep,
 			Start: start, End: w.Scheduler().Now(), Finished: finished, Steps: steps}
 		for _, m := range res.Diff {

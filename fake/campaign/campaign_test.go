@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailops-dev/mailops/fake/campaign"
+	"github.com/mailops-dev/mailops/fake/mailflow"
 	"github.com/mailops-dev/mailops/mailops/spec"
 )
 
@@ -57,6 +58,15 @@ func TestCampaignCatchesADifference(t *testing.T) {
 	require.False(t, res[0].Safe())
 	require.NotNil(t, res[0].Run)
 	assert.Contains(t, res[0].Run.Notes[0], "lab@depta.example.ac.jp")
+	// The report comes from a second run of the seed that kept every hop
+	// (the first kept only outcomes).
+	hops := 0
+	for _, e := range res[0].Run.Events {
+		if e.Kind == mailflow.EvHop {
+			hops++
+		}
+	}
+	assert.Positive(t, hops, "the unsafe seed's report has its hops")
 }
 
 // The user's own cutover (the manufacturer example imported from Sendmail's

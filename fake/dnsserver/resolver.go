@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -37,15 +36,10 @@ type Resolver struct {
 	// expires: a lookup the cache would answer again gives the same result,
 	// so it is not worked out again (no query messages, no copies). Flush
 	// and FlushName forget it. Lookups read it without the lock (a caching
-	// resolver's hot path); a change stores a new map (copy on write, under
-	// mu), and at most maxMemo results are kept.
-	memo atomic.Pointer[map[memoKey]memoEntry]
+	// resolver's hot path): memoKey to *memoEntry, an entry dropped when it
+	// is found expired.
+	memo sync.Map
 }
-
-// maxMemo bounds the remembered lookup results of one resolver: the memo is
-// copied on every change, and it only saves work, so past the bound new
-// results are simply not remembered.
-const maxMemo = 1024
 
 type memoKey struct {
 	name  string // as the caller gave it
@@ -98,7 +92,7 @@ func (r *Resolver) Flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.cache)
-	r.memo.Store(nil)
+	r.memo.Clear()
 }
 
 // FlushName forgets the cached answers for name (every type), like
@@ -110,7 +104,7 @@ func (r *Resolver) FlushName(name string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.memo.Store(nil)
+	r.memo.Clear()
 	for k := range r.cache {
 		if k.name == n {
 			delete(r.cache, k)
@@ -201,15 +195,16 @@ func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.
 
 // memoized returns a remembered lookup result that has not expired.
 func (r *Resolver) memoized(k memoKey) (memoEntry, bool) {
-	m := r.memo.Load()
-	if m == nil {
+	v, ok := r.memo.Load(k)
+	if !ok {
 		return memoEntry{}, false
 	}
-	e, ok := (*m)[k]
-	if !ok || !r.clk.Now().Before(e.expires) {
-		return memoEntry{}, false // an expired result is replaced by the next remember
+	e := v.(*memoEntry)
+	if !r.clk.Now().Before(e.expires) {
+		r.memo.CompareAndDelete(k, v)
+		return memoEntry{}, false
 	}
-	return e, true
+	return *e, true
 }
 
 // remember keeps a lookup result until expires (zero: not at all).
@@ -217,25 +212,7 @@ func (r *Resolver) remember(k memoKey, e memoEntry) {
 	if e.expires.IsZero() {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var next map[memoKey]memoEntry
-	if old := r.memo.Load(); old != nil {
-		if _, ok := (*old)[k]; !ok && len(*old) >= maxMemo {
-			return
-		}
-		next = make(map[memoKey]memoEntry, len(*old)+1)
-		now := r.clk.Now()
-		for ok, oe := range *old {
-			if now.Before(oe.expires) {
-				next[ok] = oe
-			}
-		}
-	} else {
-		next = map[memoKey]memoEntry{}
-	}
-	next[k] = e
-	r.memo.Store(&next)
+	r.memo.Store(k, &e)
 }
 
 // lookupErr returns a copy of a remembered error (a caller may keep or
