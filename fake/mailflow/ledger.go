@@ -168,7 +168,7 @@ type Ledger struct {
 	// events are the kept events under RetainAll; flat is the part of them
 	// Events has handed out, with trails spelt out. ring and ringNext are
 	// RetainLast's last events.
-	events   chunked[Event]
+	events   chunked[kept]
 	flat     []Event
 	ring     []Event
 	ringNext int
@@ -321,7 +321,7 @@ func (l *Ledger) keepEvent(e Event) int {
 		l.ringNext = (l.ringNext + 1) % len(l.ring)
 		return -1
 	}
-	return l.events.add(e)
+	return l.events.add(keep(&e))
 }
 
 func (l *Ledger) record(e Event) {
@@ -382,7 +382,8 @@ func (l *Ledger) outcomes(st *pairState) *outcomes {
 		} else {
 			i = st.extra.more[j-len(st.idx)]
 		}
-		add(l.events.at(int(i)))
+		e := l.events.at(int(i)).event()
+		add(&e)
 	}
 	if st.extra != nil {
 		for i := range st.extra.own {
@@ -411,7 +412,7 @@ func (l *Ledger) Events() []Event {
 		return out
 	}
 	for i := len(l.flat); i < l.events.n; i++ {
-		e := *l.events.at(i)
+		e := l.events.at(i).event()
 		e.Trail = e.hops.strings()
 		l.flat = append(l.flat, e)
 	}
