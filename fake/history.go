@@ -51,20 +51,30 @@ func (h *history[T]) asOf(t time.Time) (T, bool) {
 // (mail flow goes from the older state straight to the newer one).
 func (h *history[T]) mail(now time.Time) (T, bool) {
 	var zero T
-	if h == nil {
+	v := h.mailVersion(now)
+	if v == nil {
 		return zero, false
 	}
+	return v.val, !v.deleted
+}
+
+// mailVersion is mail without a copy: the version mail flow sees at now (a
+// deletion included), or nil. Callers only read it.
+func (h *history[T]) mailVersion(now time.Time) *version[T] {
+	if h == nil {
+		return nil
+	}
 	for i := len(h.vs) - 1; i >= 0; i-- {
-		v := h.vs[i]
+		v := &h.vs[i]
 		if v.visible.After(now) {
 			continue
 		}
 		if i+1 < len(h.vs) && h.vs[i+1].written.Before(v.visible) {
 			continue // superseded in flight
 		}
-		return v.val, !v.deleted
+		return v
 	}
-	return zero, false
+	return nil
 }
 
 // store is a keyed set of histories.

@@ -119,11 +119,11 @@ func (v readOnlyView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
 func acceptedDomain(t *Tenant, at time.Time, name string, clone func(mailops.Domain) mailops.Domain) (mailops.Domain, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	d, ok := t.domains.get(name).mail(at)
-	if !ok || !d.Verified || !d.Accepted() {
+	v := t.domains.get(name).mailVersion(at)
+	if v == nil || v.deleted || !v.val.Verified || !v.val.Accepted() {
 		return mailops.Domain{}, false
 	}
-	return clone(d), true
+	return clone(v.val), true
 }
 
 func acceptedDomains(t *Tenant, at time.Time, clone func(mailops.Domain) mailops.Domain) []mailops.Domain {
@@ -141,21 +141,21 @@ func acceptedDomains(t *Tenant, at time.Time, clone func(mailops.Domain) mailops
 func recipient(t *Tenant, at time.Time, a mailops.Address, clone func(mailops.Recipient) mailops.Recipient) (mailops.Recipient, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r, ok := t.findRecipient(a, func(h *history[mailops.Recipient]) (mailops.Recipient, bool) { return h.mail(at) })
-	if !ok {
+	r := t.findMailRecipient(a, at)
+	if r == nil {
 		return mailops.Recipient{}, false
 	}
-	return clone(r), true
+	return clone(*r), true
 }
 
 func group(t *Tenant, at time.Time, a mailops.Address, clone func(mailops.Group) mailops.Group) (mailops.Group, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	g, ok := t.groups.get(a).mail(at)
-	if !ok {
+	v := t.groups.get(a).mailVersion(at)
+	if v == nil || v.deleted {
 		return mailops.Group{}, false
 	}
-	return clone(g), true
+	return clone(v.val), true
 }
 
 func mailList[K ~string, T any](t *Tenant, at time.Time, s *store[K, T], clone func(T) T) []T {

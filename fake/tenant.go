@@ -167,4 +167,17 @@ func (t *Tenant) findRecipient(a mailops.Address, pick func(*history[mailops.Rec
 	return mailops.Recipient{}, false
 }
 
+// findMailRecipient is findRecipient for mail flow at time at, without
+// copies: the stored version, which callers only read. Called with t.mu held.
+func (t *Tenant) findMailRecipient(a mailops.Address, at time.Time) *mailops.Recipient {
+	ps := t.alias[a]
+	for i := len(ps) - 1; i >= 0; i-- {
+		v := t.recipients.get(ps[i]).mailVersion(at)
+		if v != nil && !v.deleted && (v.val.Address == a || slices.Contains(v.val.ProxyAddresses, a)) {
+			return &v.val
+		}
+	}
+	return nil
+}
+
 func latestOf[T any](h *history[T]) (T, bool) { return h.latest() }
