@@ -16,6 +16,11 @@ func canonical(name string) (string, error) {
 	if isCanonical(name) {
 		return name, nil
 	}
+	if name != "" && name[len(name)-1] != '.' && len(name) <= 253 {
+		if fq := name + "."; isCanonical(fq) {
+			return fq, nil // the usual host name, without its final dot
+		}
+	}
 	return canonicalFull(name)
 }
 
