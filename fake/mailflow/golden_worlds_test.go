@@ -27,9 +27,6 @@ var updateGolden = flag.Bool("update", false, "rewrite testdata/golden/seeded-wo
 // deliberate change of the model rewrites it with -update, and the diff of
 // the record is part of the review.
 func TestSeededWorldsUnchanged(t *testing.T) {
-	if testing.Short() {
-		t.Skip("56 whole worlds; the determinism and property tests cover -short")
-	}
 	var b bytes.Buffer
 	seededConsolidations(t, &b)
 	seededListsAndCutovers(t, &b)
