@@ -35,8 +35,9 @@ type envelope struct {
 	hdr  *copyHeader
 	rcpt mailops.Address // the current envelope recipient
 	// trail is the copy's hops (shared, immutable: see trail.go). The
-	// ledger keeps trails, not copies: a copy is garbage once its event
-	// has run, and only its small trail node lives on.
+	// ledger keeps trails, not copies: once a copy's last event has run its
+	// storage is reused (envpool.go), and only its small trail node lives
+	// on.
 	trail *trail
 	// pending is what the copy's scheduled event does (see Run): a copy is
 	// in at most one event at a time, so it carries the event's state and
