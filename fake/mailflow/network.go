@@ -66,35 +66,31 @@ func newEnvelope(w *World, m *Message, rcpt, from mailops.Address, fromDisplay s
 
 // setAuth, setFrom, setFromDisplay and setClient change the copy's header.
 func (e *envelope) setAuth(t *fake.Tenant) {
-	if e.hdr.auth != t {
-		h := *e.hdr
-		h.auth = t
-		e.hdr = &h
-	}
+	setHeader(e, func(h *copyHeader) **fake.Tenant { return &h.auth }, t)
 }
 
 func (e *envelope) setFrom(a mailops.Address) {
-	if e.hdr.from != a {
-		h := *e.hdr
-		h.from = a
-		e.hdr = &h
-	}
+	setHeader(e, func(h *copyHeader) *mailops.Address { return &h.from }, a)
 }
 
 func (e *envelope) setFromDisplay(s string) {
-	if e.hdr.fromDisplay != s {
-		h := *e.hdr
-		h.fromDisplay = s
-		e.hdr = &h
-	}
+	setHeader(e, func(h *copyHeader) *string { return &h.fromDisplay }, s)
 }
 
 func (e *envelope) setClient(a netip.Addr) {
-	if e.hdr.client != a {
-		h := *e.hdr
-		h.client = a
-		e.hdr = &h
+	setHeader(e, func(h *copyHeader) *netip.Addr { return &h.client }, a)
+}
+
+// setHeader gives the copy a header whose field (chosen by field) is v:
+// the same header when it already is, else a changed copy (headers are
+// shared and never changed in place).
+func setHeader[T comparable](e *envelope, field func(*copyHeader) *T, v T) {
+	if *field(e.hdr) == v {
+		return
 	}
+	h := *e.hdr
+	*field(&h) = v
+	e.hdr = &h
 }
 
 // step names what an envelope's pending event does.
