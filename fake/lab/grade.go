@@ -81,9 +81,11 @@ func (e *engine) grade(reqs []request) Grade {
 }
 
 // oracleNow is the oracle's report so far, with the (message, recipient)
-// pairs still in flight (no outcome yet, their senders not given up) taken
-// out of the lost and counted apart. A message the ledger has settled is
-// older than the senders' horizon: its pairs are in the counts as they are.
+// pairs still in flight (no outcome yet, a copy of their message still on
+// its way and its senders not given up) taken out of the lost and counted
+// apart. A message the ledger has settled has
+// no copy left anywhere (or is older than the senders' horizon): its pairs
+// are in the counts as they are.
 func (e *engine) oracleNow() (mailflow.Report, int) {
 	now := e.now()
 	rep := e.w.Check()
@@ -91,7 +93,7 @@ func (e *engine) oracleNow() (mailflow.Report, int) {
 	inFlight := 0
 	kept := rep.Violations[:0:0]
 	for _, v := range rep.Violations {
-		if m, held := led.Message(v.Msg); v.Class == mailflow.Lost && held && now.Sub(m.Submitted) < giveUp {
+		if m, held := led.Message(v.Msg); v.Class == mailflow.Lost && held && m.InFlight() && now.Sub(m.Submitted) < giveUp {
 			inFlight++
 			rep.Lost--
 			rep.Sent--

@@ -81,15 +81,28 @@ func labTenant() fake.TenantConfig {
 // default, in about a megabyte.
 const labEvents = 4096
 
-// labRetention is the lab's ledger: pairs settle as they age (the world's
-// default, after every sender has delivered, bounced or given up) and only
-// their counts and violations remain, plus the last labEvents events; hops
+// labRetention is the lab's ledger: a message settles an hour after it was
+// submitted once all its copies have ended, or at the latest when every
+// sender has delivered, bounced or given up (the world's default), and only
+// the counts and violations of settled pairs remain, plus the last
+// labEvents events; hops
 // and deferrals are kept (Config.KeepEvents) so that the last messages show
 // them. The lab keeps its own running view (watch.go), so a lab runs for
 // days in flat memory.
 func labRetention() mailflow.Retention {
-	return mailflow.Retention{Keep: mailflow.RetainLast, Last: labEvents}
+	return mailflow.Retention{Keep: mailflow.RetainLast, Last: labEvents, SettleDoneAfter: labSettle, TraceFor: labTrace}
 }
+
+// labSettle is how long the lab's ledger keeps a message after it was
+// submitted once every copy of it has ended (delivered, bounced, dropped or
+// looped; a copy still queued keeps it until the senders' 50-hour horizon):
+// GET /api/ledger lists the last hour's messages and those still in flight.
+// labTrace is how long message trace answers for a copy (Exchange Online's
+// covers 90 days; a lab's exercises trace mail sent minutes before).
+const (
+	labSettle = time.Hour
+	labTrace  = 4 * time.Hour
+)
 
 // buildWorld builds the scenario's world from seed, its ledger under
 // retention r, and schedules its script; the world is at the start of

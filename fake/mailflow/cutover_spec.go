@@ -69,9 +69,9 @@ func (c *Cutover) Probe(at time.Time) {
 		slices.Sort(addrs)
 		for _, a := range addrs {
 			if c.external[a] || len(c.Users) == 0 {
-				c.probes[a] = c.SendFromInternet("alice@gmail.example", "Probe", a)
+				c.probes[a] = c.probe(c.SendFromInternet("alice@gmail.example", "Probe", a))
 			} else {
-				c.probes[a] = c.SendFromTenant(c.tenant, c.Users[0], "Probe", a)
+				c.probes[a] = c.probe(c.SendFromTenant(c.tenant, c.Users[0], "Probe", a))
 			}
 		}
 	})

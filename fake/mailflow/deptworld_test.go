@@ -380,6 +380,8 @@ func (h *hwWorld) migrate(v variant) *migration {
 			}
 			// (2) the domain: a subdomain of a verified domain needs no proof.
 			gapFrom := w.Scheduler().Now()
+			release := w.HoldSettling() // the gap is declared when it closes
+			defer release()
 			if err := hwProvision(ctx, w, c, hwDept, nil); err != nil {
 				return err
 			}
@@ -394,6 +396,7 @@ func (h *hwWorld) migrate(v variant) *migration {
 				return err
 			}
 			w.Expect().Gap(hwDept, gapFrom, w.Scheduler().Now())
+			release()
 			// (4) the connector to the legacy server, by smart host.
 			conn := mailops.OutboundConnector{Name: "To dept legacy", Type: mailops.OnPremises, RecipientDomains: []string{hwDept},
 				SmartHosts: []string{hwLegacy}, Enabled: true}

@@ -32,6 +32,7 @@ func (w *World) done(e *envelope) {
 // It is zeroed at once, so that a use after this (a bug) fails on the nil
 // message rather than reading another copy's state.
 func (w *World) freeEnv(e *envelope) {
+	w.ledger.copyEnded(e.msg)
 	*e = envelope{}
 	if len(w.envPool) < maxEnvPool {
 		w.envPool = append(w.envPool, e)

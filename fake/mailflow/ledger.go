@@ -104,6 +104,22 @@ type Retention struct {
 	// declared before it settles; an event for a settled pair is counted by
 	// Ledger.Late and otherwise ignored.
 	SettleAfter time.Duration
+	// SettleDoneAfter, when positive, also settles a message as soon as it
+	// is that old and every copy of it has ended: delivered, bounced,
+	// dropped, looped or given up, none in flight or in any queue, so no
+	// event can come for it any more (settle.go). Messages submitted over
+	// an SMTP session (a client may send the same Message-ID again) and the
+	// probes of a differential check wait for SettleAfter. Expectations
+	// about a message must then be declared within SettleDoneAfter of its
+	// copies ending; the world's own late declaration, a migration's
+	// verification gap, holds settling until it is made (World.HoldSettling
+	// does the same for a caller's own late declarations). Zero leaves
+	// settling to SettleAfter.
+	SettleDoneAfter time.Duration
+	// TraceFor is, under a bounded retention, how long message trace
+	// answers for a copy after Exchange Online received it (default
+	// SettleAfter; Exchange Online's own message trace covers 90 days).
+	TraceFor time.Duration
 }
 
 // RetentionKind is what a ledger keeps.
@@ -182,6 +198,8 @@ type Ledger struct {
 	gather outcomes
 	// observer sees every event kept (observe.go).
 	observer func(Event)
+	// Settling messages whose copies have ended (settle.go).
+	early early
 }
 
 // NewLedger returns an empty ledger that keeps every event. With keepEvents
@@ -195,6 +213,7 @@ func newBoundedLedger(keepEvents bool, r Retention, e *Expectations) *Ledger {
 	l := NewLedger(keepEvents)
 	l.ret, l.expect = r, e
 	l.bounded = r.Keep != RetainAll
+	l.early.on = l.bounded && r.SettleDoneAfter > 0
 	if r.Keep == RetainLast && l.ret.Last <= 0 {
 		l.ret.Last = 1000
 	}
@@ -210,9 +229,7 @@ func (l *Ledger) Late() int { return l.late }
 // open: all of them under RetainAll, the young ones under a bounded retention.
 func (l *Ledger) Unsettled() int {
 	n := 0
-	for _, m := range l.msgs {
-		n += len(m.pairs)
-	}
+	l.eachOpen(func(m *Message) { n += len(m.pairs) })
 	return n
 }
 
@@ -261,46 +278,6 @@ func (l *Ledger) submit(m *Message) {
 			l.keepEvent(Event{At: m.Submitted, Kind: EvSubmit, Msg: m.ID, Orig: to, Host: m.Origin})
 		}
 	}
-}
-
-// settle settles the messages, and their pairs, that are at least
-// SettleAfter old at now, and forgets them.
-func (l *Ledger) settle(now time.Time) {
-	d := 0
-	for d < len(l.msgs) && !l.msgs[d].Submitted.Add(l.ret.SettleAfter).After(now) {
-		m := l.msgs[d]
-		for i := range m.pairs {
-			st := &m.pairs[i]
-			cls, cause, tr := classify(l.outcomes(st), l.expect, st.orig)
-			if count(&l.settled, cls) {
-				l.viols = append(l.viols, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: cause, Trail: tr.strings()})
-			}
-		}
-		m.pairs = nil
-		d++
-	}
-	if d > 0 {
-		l.msgBase += d
-		l.msgs = compact(l.msgs, d)
-	}
-}
-
-// compact drops the first n elements, copying the rest down once the dead
-// part is large, so that the array does not grow for ever.
-func compact[T any](xs []T, n int) []T {
-	xs = xs[n:]
-	if cap(xs) < len(xs)*2 || cap(xs) < 64 {
-		return xs
-	}
-	return append(make([]T, 0, len(xs)*2), xs...)
-}
-
-// message returns message id, or nil once it is forgotten.
-func (l *Ledger) message(id int) *Message {
-	if id <= l.msgBase || id-l.msgBase > len(l.msgs) {
-		return nil
-	}
-	return l.msgs[id-l.msgBase-1]
 }
 
 // keepEvent keeps an event for Events, as the retention says, and returns
@@ -392,10 +369,6 @@ func (l *Ledger) outcomes(st *pairState) *outcomes {
 	}
 	return o
 }
-
-// Messages returns the submitted messages (under a bounded retention, those
-// not settled yet).
-func (l *Ledger) Messages() []*Message { return l.msgs }
 
 // Events returns the recorded events in the order they happened (deliveries,
 // bounces, loops and drops always; submissions, hops and deferrals when the

@@ -116,7 +116,9 @@ func (l *ListServer) receive(env *envelope) Reply {
 	// world's pool when the transaction ends (envpool.go).
 	src := new(envelope)
 	*src = *env
+	l.w.ledger.copyMade(src.msg)
 	l.w.s.Schedule(0, "list "+string(list), func() {
+		defer l.w.ledger.copyEnded(src.msg)
 		for _, m := range members {
 			c := src.child(l.w, m, "list:"+string(list))
 			c.setFrom(mailops.Address(list.Local() + "-bounces@" + list.Domain()))

@@ -21,12 +21,24 @@ type Message struct {
 	// rows its message trace rows (indexes into the world's trace log).
 	pairs []pairState
 	rows  []int
+	// live counts the copies alive (InFlight); settled says the ledger has settled the message; keepOpen keeps it
+	// from settling before SettleAfter (settle.go).
+	live     int32
+	settled  bool
+	keepOpen bool
 	// The usual message has one recipient: its To, pair and first trace
 	// rows live in the message (one allocation).
 	toInline    [1]mailops.Address
 	pairsInline [1]pairState
 	rowsInline  [2]int
 }
+
+// InFlight reports whether a copy of the message is still on its way: in
+// transit, queued or deferred by a sender, held by a list server. Once no
+// copy is, nothing more can happen to the message (unless its SMTP client
+// sends it again), and a recipient without a delivery or bounce has lost it.
+// Read it on the world's loop.
+func (m *Message) InFlight() bool { return m.live > 0 }
 
 // Reply is an SMTP reply.
 type Reply struct {

@@ -140,6 +140,10 @@ func runWithCrash(ctx context.Context, w *World, m *Migration, plan *mailops.Pla
 	defer crash()
 	n := 0
 	var gapFrom time.Time
+	// The gap is declared when it closes: the ledger holds the messages
+	// whose copies end meanwhile from settling early until then.
+	release := func() {}
+	defer func() { release() }()
 	r := &mailops.Runner{Driver: cl, Clock: w.s, DNS: w.dns, Logger: logger, Journal: journal,
 		Progress: func(p mailops.Progress) {
 			m.Progress = append(m.Progress, p)
@@ -147,9 +151,11 @@ func runWithCrash(ctx context.Context, w *World, m *Migration, plan *mailops.Pla
 			// the runbook's wait for InternalRelay to reach mail flow ends.
 			if p.Step == "add-domain" && gapFrom.IsZero() {
 				gapFrom = p.At
+				release = w.ledger.hold()
 			}
 			if p.Step == "relay" && p.Kind == "wait" && p.Event == "done" && !gapFrom.IsZero() {
 				w.expect.Gap(domain, gapFrom, p.At)
+				release()
 			}
 			if onProgress != nil {
 				onProgress(p)

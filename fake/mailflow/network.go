@@ -61,6 +61,7 @@ type copyHeader struct {
 func newEnvelope(w *World, m *Message, rcpt, from mailops.Address, fromDisplay string, client netip.Addr) *envelope {
 	e := w.newEnv()
 	e.msg, e.rcpt, e.hdr = m, rcpt, &copyHeader{orig: rcpt, from: from, fromDisplay: fromDisplay, client: client}
+	w.ledger.copyMade(m)
 	return e
 }
 
@@ -193,6 +194,7 @@ func (e *envelope) via(w *World, h string) *envelope {
 	*c = *e
 	c.trail = e.trail.push(h)
 	c.pending = pending{}
+	w.ledger.copyMade(c.msg)
 	return c
 }
 
@@ -275,7 +277,9 @@ func (o *outbound) try(env *envelope, route func() ([]string, Reply), attempt in
 			return
 		}
 		if r.Permanent() {
-			w.bounce(env.via(w, h.Name()), h.Name(), r)
+			c := env.via(w, h.Name())
+			w.bounce(c, h.Name(), r)
+			w.freeEnv(c)
 			return
 		}
 		last = r

@@ -217,7 +217,7 @@ func Check(l *Ledger, e *Expectations, seed uint64) Report {
 	rep.Seed = seed
 	rep.Violations = nil
 	rep.Violations = append(rep.Violations, l.viols...)
-	for _, m := range l.msgs {
+	l.eachOpen(func(m *Message) {
 		for i := range m.pairs {
 			st := &m.pairs[i]
 			cls, cause, trail := classify(l.outcomes(st), e, st.orig)
@@ -225,7 +225,7 @@ func Check(l *Ledger, e *Expectations, seed uint64) Report {
 				rep.Violations = append(rep.Violations, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: cause, Trail: trail.strings()})
 			}
 		}
-	}
+	})
 	sort.SliceStable(rep.Violations, func(i, j int) bool { return rep.Violations[i].Msg < rep.Violations[j].Msg })
 	return rep
 }

@@ -14,11 +14,14 @@ import (
 )
 
 // retentions are the ledger's settings: every event, violations only, and
-// counts plus the last few events.
+// counts plus the last few events; the last two also settle messages as
+// soon as their copies have ended (a minute after, or at once).
 var retentions = []mailflow.Retention{
 	{},
 	{Keep: mailflow.RetainViolations},
 	{Keep: mailflow.RetainLast, Last: 10},
+	{Keep: mailflow.RetainViolations, SettleDoneAfter: time.Minute},
+	{Keep: mailflow.RetainLast, Last: 10, SettleDoneAfter: time.Nanosecond},
 }
 
 // TestRetentionKeepsEveryVerdict runs the same seeded worlds, correct and
@@ -31,6 +34,7 @@ func TestRetentionKeepsEveryVerdict(t *testing.T) {
 		seed := uint64(i + 1)
 		t.Run(fmt.Sprintf("seed=%d/%s", seed, v), func(t *testing.T) {
 			var reports []mailflow.Report
+			open := map[bool]int{} // pairs held at the end, by SettleDoneAfter > 0
 			for _, r := range retentions {
 				p := hwParams{seed: seed, people: 8, addrs: 16, perHour: 30, hours: 120, mxTTL: time.Hour,
 					domainMax: 5 * time.Minute, recipMax: time.Hour, groupMax: time.Hour, connMax: time.Hour, loops: 1,
@@ -42,12 +46,20 @@ func TestRetentionKeepsEveryVerdict(t *testing.T) {
 				assert.Zero(t, h.w.Ledger().Late(), "retention %+v: events after their pair settled", r)
 				if r.Keep != mailflow.RetainAll {
 					assert.Less(t, h.w.Ledger().Unsettled(), rep.Sent/2, "retention %+v settles pairs as they age", r)
+					open[r.SettleDoneAfter > 0] = h.w.Ledger().Unsettled()
 				}
 				if r.Keep == mailflow.RetainLast {
 					assert.Len(t, h.w.Ledger().Events(), 10)
 				}
 				reports = append(reports, rep)
 			}
+			// Settling messages whose copies have ended holds far fewer
+			// pairs than waiting for the senders' horizon (about 50 hours
+			// of traffic here).
+			assert.Less(t, open[true]*4, open[false], "pairs held at the end: %v", open)
+			// Every copy is freed when it ends: at 30 messages an hour
+			// only the last minute's few messages are still held.
+			assert.Less(t, open[true], 10, "pairs held at the end: %v", open)
 			require.NotZero(t, reports[0].Sent)
 			t.Logf("sent %d, %d violations, causes %v", reports[0].Sent, len(reports[0].Violations), reports[0].Causes())
 			for i := 1; i < len(reports); i++ {

@@ -292,6 +292,7 @@ func (s *Session) Data(body []byte) Reply {
 		env := newEnvelope(s.w, m, a, s.from, m.FromName, s.ci.Addr)
 		if s.tenant != nil {
 			s.w.exo.submit(s.tenant, env)
+			s.w.freeEnv(env)
 			continue
 		}
 		e := env.via(s.w, s.h.Name())
@@ -299,9 +300,11 @@ func (s *Session) Data(body []byte) Reply {
 			// Accepted at RCPT, refused now: the host owns the message
 			// and bounces it.
 			s.w.bounce(e, s.h.Name(), rr)
-			continue
+		} else {
+			s.w.hop(env, s.client(), s.h.Name())
 		}
-		s.w.hop(env, s.client(), s.h.Name())
+		s.w.done(e) // unless the host scheduled it (envpool.go)
+		s.w.freeEnv(env)
 	}
 	for _, a := range s.rcpts {
 		if lost := s.w.faults.apply(s.h.Name(), StageDataReply, a); lost.Code != 0 {

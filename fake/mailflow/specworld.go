@@ -383,9 +383,9 @@ func (w *SpecWorld) Probe(at time.Time) {
 		slices.Sort(addrs)
 		for _, a := range addrs {
 			if external[a] || insider == "" {
-				w.probes[a] = w.SendFromInternet("someone@outside.example", "Probe", a)
+				w.probes[a] = w.probe(w.SendFromInternet("someone@outside.example", "Probe", a))
 			} else {
-				w.probes[a] = w.SendFromTenant(w.tenant, insider, "Probe", a)
+				w.probes[a] = w.probe(w.SendFromTenant(w.tenant, insider, "Probe", a))
 			}
 		}
 	})

@@ -50,6 +50,28 @@ type traceRow struct {
 	// refused is the edge's refusal, when it refused the copy (few rows
 	// have one: it is kept apart so that a row stays small).
 	refused *Reply
+	// settled is the row's answer once the ledger has settled its message
+	// and forgotten its pairs (bounded retention).
+	settled *settledRow
+}
+
+// settledRow is what a row answers with once its message is settled.
+type settledRow struct {
+	sender mailops.Address
+	status mailops.TraceStatus
+	detail string
+}
+
+// settleTrace fixes the answers of a message's rows as the ledger settles
+// it (nothing can change them any more) and forgets its Message-ID.
+func (w *World) settleTrace(m *Message) {
+	for _, i := range m.rows {
+		if i >= w.trace.rows.first {
+			row := w.trace.rows.at(i)
+			st, detail := w.traceStatus(row)
+			row.settled = &settledRow{sender: m.From, status: st, detail: detail}
+		}
+	}
 }
 
 // traceLog keeps the rows in the order received.
@@ -87,19 +109,18 @@ func (w *World) traceRow(m *Message, k traceKey) *traceRow {
 	return w.trace.rows.at(i)
 }
 
-// forget drops, under a bounded retention, the message trace rows and
-// Message-IDs of messages the ledger has settled: message trace then covers
-// the messages not settled yet.
+// forget drops, under a bounded retention, the message trace rows older
+// than Retention.TraceFor and the Message-IDs of messages the ledger has
+// settled.
 func (w *World) forget() {
 	rows := &w.trace.rows
 	i := rows.first
-	for i < rows.n && rows.at(i).key.msg <= w.ledger.msgBase &&
-		!rows.at(i).received.Add(w.cfg.Retention.SettleAfter).After(w.s.Now()) {
+	for i < rows.n && !rows.at(i).received.Add(w.cfg.Retention.TraceFor).After(w.s.Now()) {
 		i++
 	}
 	rows.drop(i)
 	n := 0
-	for n < len(w.msgIDOrder) && w.msgIDs[w.msgIDOrder[n]].ID <= w.ledger.msgBase {
+	for n < len(w.msgIDOrder) && w.msgIDs[w.msgIDOrder[n]].settled {
 		delete(w.msgIDs, w.msgIDOrder[n])
 		n++
 	}
@@ -129,13 +150,15 @@ func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
 			if row.received.Before(q.Start) || !row.received.Before(q.End) {
 				continue
 			}
-			m := w.ledger.message(k.msg)
-			if m == nil {
-				continue // settled and forgotten (bounded retention)
+			e := mailops.TraceEntry{Received: row.received, MessageID: fmt.Sprintf("<%d@mailflow.invalid>", k.msg), Recipient: k.rcpt}
+			if s := row.settled; s != nil {
+				e.Sender, e.Status, e.Detail = s.sender, s.status, s.detail
+			} else if m := w.ledger.message(k.msg); m != nil {
+				e.Sender = m.From
+				e.Status, e.Detail = w.traceStatus(row)
+			} else {
+				continue // settled before this row was made: cannot happen
 			}
-			e := mailops.TraceEntry{Received: row.received, MessageID: fmt.Sprintf("<%d@mailflow.invalid>", m.ID),
-				Sender: m.From, Recipient: k.rcpt}
-			e.Status, e.Detail = w.traceStatus(row)
 			if matchesTrace(q, e) {
 				out = append(out, e)
 			}

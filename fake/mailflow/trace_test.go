@@ -2,6 +2,7 @@ package mailflow_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,17 @@ import (
 // A department added to the tenant is Authoritative until InternalRelay
 // reaches mail flow: internal mail to its addresses bounces with 5.1.10 in
 // that gap. The message trace lists those bounces, and the delivery after.
+// Under a bounded retention whose ledger settles each message as soon as
+// its copies have ended, the trace answers the same from what it fixed as
+// they settled.
 func TestMessageTraceListsTheBouncesOfTheVerificationGap(t *testing.T) {
-	w, taro := exoWorld(t, mailflow.Config{Seed: 2})
+	for _, r := range []mailflow.Retention{{}, {Keep: mailflow.RetainViolations, SettleDoneAfter: time.Nanosecond}} {
+		t.Run(fmt.Sprint(r.Keep), func(t *testing.T) { traceGapBounces(t, r) })
+	}
+}
+
+func traceGapBounces(t *testing.T, r mailflow.Retention) {
+	w, taro := exoWorld(t, mailflow.Config{Seed: 2, Retention: r})
 	const dept = "dept.uni.example"
 	ann := mailops.Address("ann@" + dept)
 	w.AddLegacy("mx."+dept, time.Hour, dept).AddMailbox(ann)
@@ -37,6 +47,13 @@ func TestMessageTraceListsTheBouncesOfTheVerificationGap(t *testing.T) {
 	mustRun(t, w, time.Hour)
 	after := w.SendFromTenant(w.Tenant(), taro, "Taro", ann)
 	mustRun(t, w, time.Hour)
+	if r.SettleDoneAfter > 0 {
+		w.SendFromInternet("x@gmail.example", "X", ann) // the ledger settles when a message is submitted
+		for _, m := range []*mailflow.Message{gap, edge, after} {
+			_, held := w.Ledger().Message(m.ID)
+			assert.False(t, held, "message %d settled once its copies ended", m.ID)
+		}
+	}
 
 	trace := func(q mailops.TraceQuery) []mailops.TraceEntry {
 		var rows []mailops.TraceEntry
@@ -90,4 +107,37 @@ func TestMessageTraceShowsPendingCopies(t *testing.T) {
 	})
 	require.Len(t, rows, 1)
 	assert.Equal(t, mailops.TracePending, rows[0].Status)
+}
+
+// Under a bounded retention, message trace answers for Retention.TraceFor
+// after Exchange Online received a copy, then forgets it.
+func TestMessageTraceForgetsAfterTraceFor(t *testing.T) {
+	w, taro := exoWorld(t, mailflow.Config{Seed: 2, Retention: mailflow.Retention{Keep: mailflow.RetainViolations,
+		SettleDoneAfter: time.Minute, TraceFor: 2 * time.Hour}})
+	start := w.Scheduler().Now()
+	first := w.SendFromTenant(w.Tenant(), taro, "Taro", taro)
+	mustRun(t, w, time.Hour)
+	trace := func() []mailops.TraceEntry {
+		var rows []mailops.TraceEntry
+		admin(t, w, w.Tenant(), func(ctx context.Context, c *mailops.Client) error {
+			var err error
+			rows, err = c.MessageTrace(ctx, mailops.TraceQuery{Start: start, End: w.Scheduler().Now().Add(time.Minute)})
+			return err
+		})
+		return rows
+	}
+	w.SendFromTenant(w.Tenant(), taro, "Taro", taro)
+	_, held := w.Ledger().Message(first.ID)
+	require.False(t, held, "settled a minute after its copy was delivered")
+	rows := trace()
+	require.Len(t, rows, 1, "the first message, settled, still traced")
+	assert.Equal(t, mailops.TraceDelivered, rows[0].Status)
+	assert.Equal(t, taro, rows[0].Sender)
+	mustRun(t, w, 90*time.Minute)
+	w.SendFromTenant(w.Tenant(), taro, "Taro", taro) // forgetting happens as messages are submitted
+	mustRun(t, w, time.Minute)
+	rows = trace()
+	require.Len(t, rows, 2, "the first message's row is 2.5 hours old: forgotten")
+	assert.True(t, rows[0].Received.After(first.Submitted.Add(time.Hour)), "the second message's row first")
+	assert.Equal(t, "<3@mailflow.invalid>", rows[1].MessageID)
 }

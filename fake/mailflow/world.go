@@ -64,6 +64,9 @@ func (c Config) withDefaults() Config {
 	if c.Retention.SettleAfter == 0 {
 		c.Retention.SettleAfter = c.GiveUp + c.RetryMax + time.Hour
 	}
+	if c.Retention.TraceFor == 0 {
+		c.Retention.TraceFor = c.Retention.SettleAfter
+	}
 	return c
 }
 
@@ -159,6 +162,7 @@ func NewWorld(cfg Config) *World {
 	s := sim.NewAt(cfg.Seed, cfg.Start)
 	w := &World{cfg: cfg, s: s, expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
 	w.ledger = newBoundedLedger(cfg.KeepEvents, cfg.Retention, w.expect)
+	w.ledger.early.onSettle = w.settleTrace
 	w.dns = newWireDNS(s)
 	w.dns.beforeQuery = w.beforeDNSQuery
 	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
@@ -229,6 +233,21 @@ func (w *World) AddInternetDomain(domain string) {
 	}
 	h.domains[domain] = true
 	w.dns.SetMX(domain, time.Hour, MX{Host: host, Pref: 10})
+}
+
+// HoldSettling keeps messages whose copies end from now on from settling
+// early (Retention.SettleDoneAfter) until release is called (once; later
+// calls do nothing). Call it where an expectation will be declared after
+// the fact: at the start of a verification gap that is declared with
+// Expectations.Gap when it closes, for example. Without SettleDoneAfter it
+// does nothing.
+func (w *World) HoldSettling() (release func()) { return w.ledger.hold() }
+
+// probe keeps m open in the ledger until Retention.SettleAfter: a
+// differential check reads where it landed after the run.
+func (w *World) probe(m *Message) *Message {
+	m.keepOpen = true
+	return m
 }
 
 func (w *World) newMessage(origin string, from mailops.Address, name string, to []mailops.Address) *Message {
