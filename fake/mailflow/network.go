@@ -60,7 +60,9 @@ type copyHeader struct {
 // newEnvelope is a message's first copy for one recipient.
 func newEnvelope(w *World, m *Message, rcpt, from mailops.Address, fromDisplay string, client netip.Addr) *envelope {
 	e := w.newEnv()
-	e.msg, e.rcpt, e.hdr = m, rcpt, &copyHeader{orig: rcpt, from: from, fromDisplay: fromDisplay, client: client}
+	h := w.headers.get()
+	*h = copyHeader{orig: rcpt, from: from, fromDisplay: fromDisplay, client: client}
+	e.msg, e.rcpt, e.hdr = m, rcpt, h
 	w.ledger.copyMade(m)
 	return e
 }
@@ -192,7 +194,7 @@ func (e *envelope) child(w *World, rcpt mailops.Address, via string) *envelope {
 func (e *envelope) via(w *World, h string) *envelope {
 	c := w.newEnv()
 	*c = *e
-	c.trail = e.trail.push(h)
+	c.trail = w.pushHop(e.trail, h)
 	c.pending = pending{}
 	w.ledger.copyMade(c.msg)
 	return c

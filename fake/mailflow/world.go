@@ -114,6 +114,18 @@ type World struct {
 	// envPool holds the storage of copies whose last event has run
 	// (envpool.go).
 	envPool []*envelope
+	// trails, headers and msgs hand out trail nodes, copy headers and
+	// messages (slab.go).
+	trails  slab[trail]
+	headers slab[copyHeader]
+	msgs    slab[Message]
+}
+
+// pushHop is t.push(hop) with the node from the world's slab.
+func (w *World) pushHop(t *trail, hop string) *trail {
+	n := w.trails.get()
+	*n = trail{prev: t, hop: hop, n: t.len() + 1}
+	return n
 }
 
 type deviceKey struct {
@@ -252,7 +264,8 @@ func (w *World) probe(m *Message) *Message {
 
 func (w *World) newMessage(origin string, from mailops.Address, name string, to []mailops.Address) *Message {
 	w.nextID++
-	m := &Message{ID: w.nextID, From: from, FromName: name, Origin: origin, Submitted: w.s.Now(), Size: 4096}
+	m := w.msgs.get()
+	*m = Message{ID: w.nextID, From: from, FromName: name, Origin: origin, Submitted: w.s.Now(), Size: 4096}
 	if len(to) == 1 {
 		m.toInline[0] = to[0]
 		m.To = m.toInline[:1:1]
