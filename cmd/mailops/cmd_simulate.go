@@ -64,6 +64,7 @@ func runSimulate(ctx context.Context, a *app, path string, fl simulateFlags) err
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	defer campaign.TuneGC()()
 	if fl.queue != "" && fl.snapshot != "" {
 		return fmt.Errorf("simulate: --snapshot and --queue together are not supported: workers read the spec alone from the queue")
 	}

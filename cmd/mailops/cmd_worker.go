@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailops-dev/mailops/fake/campaign"
 	"github.com/mailops-dev/mailops/fake/campaign/campaignq"
 )
 
@@ -29,6 +30,7 @@ func newWorkerCmd(a *app) *cobra.Command {
 			if url == "" {
 				return fmt.Errorf("worker: --queue is required")
 			}
+			defer campaign.TuneGC()()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			pool, err := openQueue(ctx, url)
