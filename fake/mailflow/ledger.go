@@ -67,7 +67,7 @@ type pairState struct {
 // that the usual pair (and the message that holds it) stays small.
 type pairExtra struct {
 	more []int32 // outcome indexes after the first two
-	own  []Event
+	own  []kept
 }
 
 // ext returns the pair's extra state, made on first use.
@@ -323,7 +323,7 @@ func (l *Ledger) record(e Event) {
 	case !outcome:
 	case i < 0:
 		x := st.ext()
-		x.own = append(x.own, e)
+		x.own = append(x.own, keep(&e))
 	case int(st.n) < len(st.idx):
 		st.idx[st.n] = int32(i)
 		st.n++
@@ -364,7 +364,8 @@ func (l *Ledger) outcomes(st *pairState) *outcomes {
 	}
 	if st.extra != nil {
 		for i := range st.extra.own {
-			add(&st.extra.own[i])
+			e := st.extra.own[i].event()
+			add(&e)
 		}
 	}
 	return o
