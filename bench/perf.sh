@@ -44,7 +44,7 @@ for r in $(seq "$ROUNDS"); do
 	run fake/dnsserver dnsserver 'ExchangeInProcess$|UDP|ResolverCached'
 	run dnscheck dnscheck 'CheckInProcess'
 	run fake/smtpserve smtpserve 'Loopback'
-	run fake/campaign campaign 'CampaignWorkers' 2x
+	run fake/campaign campaign 'CampaignWorkers' 4x
 	run fake/lab lab '^BenchmarkLab(Day|Days)$' 1x
 done
 if [ -n "${BIG:-}" ]; then
