@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -29,28 +30,17 @@ type Resolver struct {
 	minTTL   time.Duration
 	maxTTL   time.Duration
 
+	ids atomic.Uint32 // the Ids of the resolver's own queries count up
+
 	mu    sync.Mutex
 	cache map[cacheKey]cached
-	// memo keeps the results of LookupMX and LookupHost whose every answer
-	// came from (or went into) the cache, until the first of those answers
-	// expires: a lookup the cache would answer again gives the same result,
-	// so it is not worked out again (no query messages, no copies). Flush
-	// and FlushName forget it. Lookups read it without the lock (a caching
-	// resolver's hot path): memoKey to *memoEntry, an entry dropped when it
-	// is found expired.
+	// memo keeps the results of LookupMX and LookupHost (memo.go): memoKey
+	// to *memoEntry. Lookups read it without the lock (a caching
+	// resolver's hot path).
 	memo sync.Map
-}
-
-type memoKey struct {
-	name  string // as the caller gave it
-	qtype uint16 // dns.TypeMX, or dns.TypeA for LookupHost
-}
-
-type memoEntry struct {
-	mx      []MX
-	hosts   []string
-	err     error
-	expires time.Time
+	// start is when the resolver was made: memo entries count their
+	// expiry from it.
+	start time.Time
 }
 
 type cacheKey struct {
@@ -77,7 +67,7 @@ func WithTTLClamp(min, max time.Duration) ResolverOption {
 // NewResolver returns a resolver named name (for reports) asking upstream,
 // with an empty cache.
 func NewResolver(name string, upstream Exchanger, clk mailops.Clock, opts ...ResolverOption) *Resolver {
-	r := &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}}
+	r := &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}, start: clk.Now()}
 	for _, o := range opts {
 		o(r)
 	}
@@ -115,13 +105,16 @@ func (r *Resolver) FlushName(name string) {
 // Exchange answers from the cache or asks upstream and caches the answer.
 // The message returned is the caller's to change.
 func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
-	m, _, err := r.exchange(ctx, q)
+	m, _, err := r.exchange(ctx, q, false)
 	return m, err
 }
 
 // exchange is Exchange that also says until when the answer stays in the
-// cache (zero: it was not cached).
-func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Time, error) {
+// cache (zero: it was not cached). readOnly is for the resolver's own
+// lookups, which only read the answer: a cached one is handed out as it is
+// stored (no copy, TTLs not counted down), the upstream is told so
+// (withReadOnly), and its answer is cached as it is, without a copy.
+func (r *Resolver) exchange(ctx context.Context, q *dns.Msg, readOnly bool) (*dns.Msg, time.Time, error) {
 	if q == nil || len(q.Question) != 1 {
 		return nil, time.Time{}, errors.New("dnsserver: a query needs exactly one question")
 	}
@@ -138,6 +131,9 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 		ok = false
 	}
 	r.mu.Unlock()
+	if ok && readOnly {
+		return c.msg, c.expires, nil
+	}
 	if ok {
 		m := c.msg.Copy()
 		m.Id = q.Id
@@ -152,7 +148,11 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 		}
 		return m, c.expires, nil
 	}
-	m, err := r.upstream.Exchange(ctx, q)
+	up := ctx
+	if readOnly {
+		up = withReadOnly(ctx)
+	}
+	m, err := r.upstream.Exchange(up, q)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -167,8 +167,12 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 			ttl = min(ttl, r.maxTTL)
 		}
 		if ttl > 0 {
+			keep := m
+			if !readOnly {
+				keep = m.Copy() // the caller may change m
+			}
 			r.mu.Lock()
-			r.cache[k] = cached{msg: m.Copy(), expires: now.Add(ttl)}
+			r.cache[k] = cached{msg: keep, expires: now.Add(ttl)}
 			r.mu.Unlock()
 			return m, now.Add(ttl), nil
 		}
@@ -176,10 +180,9 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 	return m, time.Time{}, nil
 }
 
-// answer is exchange for the resolver's own lookups, which only read the
-// answer: a cached one is handed out as it is stored (no question message,
-// no copy, TTLs not counted down), else the question goes upstream through
-// exchange.
+// answer is exchange for the resolver's own lookups of a canonical name,
+// which only read the answer: a cached one is handed out as it is stored,
+// else the question goes upstream through exchange.
 func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.Msg, time.Time, error) {
 	now := r.clk.Now()
 	r.mu.Lock()
@@ -188,41 +191,23 @@ func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.
 	if ok && now.Before(c.expires) {
 		return c.msg, c.expires, nil
 	}
-	q := new(dns.Msg)
-	q.SetQuestion(name, qtype)
-	return r.exchange(ctx, q)
+	return r.exchange(ctx, r.question(name, qtype), true)
 }
 
-// memoized returns a remembered lookup result that has not expired.
-func (r *Resolver) memoized(k memoKey) (memoEntry, bool) {
-	v, ok := r.memo.Load(k)
-	if !ok {
-		return memoEntry{}, false
-	}
-	e := v.(*memoEntry)
-	if !r.clk.Now().Before(e.expires) {
-		r.memo.CompareAndDelete(k, v)
-		return memoEntry{}, false
-	}
-	return *e, true
-}
-
-// remember keeps a lookup result until expires (zero: not at all).
-func (r *Resolver) remember(k memoKey, e memoEntry) {
-	if e.expires.IsZero() {
-		return
-	}
-	r.memo.Store(k, &e)
-}
-
-// lookupErr returns a copy of a remembered error (a caller may keep or
-// change what it is given).
-func lookupErr(err error) error {
-	if le, ok := err.(*LookupError); ok {
-		c := *le
-		return &c
-	}
-	return err
+// question is the query the resolver sends for name and qtype: recursion
+// desired, as SetQuestion makes it, in one allocation, with an Id of the
+// resolver's count (its upstreams are in-process or on loopback: there is
+// no spoofing to make random Ids worth a read of crypto/rand).
+func (r *Resolver) question(name string, qtype uint16) *dns.Msg {
+	q := &struct {
+		msg dns.Msg
+		q   [1]dns.Question
+	}{}
+	q.q[0] = dns.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}
+	q.msg.Id = uint16(r.ids.Add(1))
+	q.msg.RecursionDesired = true
+	q.msg.Question = q.q[:]
+	return &q.msg
 }
 
 // cacheTTL is how long an answer may be kept: the smallest TTL in the
