@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -30,7 +29,9 @@ type Resolver struct {
 	minTTL   time.Duration
 	maxTTL   time.Duration
 
-	ids atomic.Uint32 // the Ids of the resolver's own queries count up
+	// readOnlyBackground is withReadOnly(context.Background()), made once:
+	// the context of most lookups.
+	readOnlyBackground context.Context
 
 	mu    sync.Mutex
 	cache map[cacheKey]cached
@@ -67,7 +68,8 @@ func WithTTLClamp(min, max time.Duration) ResolverOption {
 // NewResolver returns a resolver named name (for reports) asking upstream,
 // with an empty cache.
 func NewResolver(name string, upstream Exchanger, clk mailops.Clock, opts ...ResolverOption) *Resolver {
-	r := &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}, start: clk.Now()}
+	r := &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}, start: clk.Now(),
+		readOnlyBackground: withReadOnly(context.Background())}
 	for _, o := range opts {
 		o(r)
 	}
@@ -149,7 +151,10 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg, readOnly bool) (*dn
 		return m, c.expires, nil
 	}
 	up := ctx
-	if readOnly {
+	switch {
+	case readOnly && ctx == context.Background():
+		up = r.readOnlyBackground
+	case readOnly:
 		up = withReadOnly(ctx)
 	}
 	m, err := r.upstream.Exchange(up, q)
@@ -195,19 +200,32 @@ func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.
 }
 
 // question is the query the resolver sends for name and qtype: recursion
-// desired, as SetQuestion makes it, in one allocation, with an Id of the
-// resolver's count (its upstreams are in-process or on loopback: there is
-// no spoofing to make random Ids worth a read of crypto/rand).
+// desired, as SetQuestion makes it, in one allocation. Its Id is a hash of
+// the question rather than a random number (the resolver's upstreams are
+// in-process or on loopback: there is no spoofing to make random Ids worth
+// a read of crypto/rand), so that every resolver asks the same question the
+// same way and an in-process Authority hands out its stored answer as it is.
 func (r *Resolver) question(name string, qtype uint16) *dns.Msg {
 	q := &struct {
 		msg dns.Msg
 		q   [1]dns.Question
 	}{}
 	q.q[0] = dns.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}
-	q.msg.Id = uint16(r.ids.Add(1))
+	q.msg.Id = questionID(name, qtype)
 	q.msg.RecursionDesired = true
 	q.msg.Question = q.q[:]
 	return &q.msg
+}
+
+// questionID hashes a question (FNV-1a, folded to 16 bits).
+func questionID(name string, qtype uint16) uint16 {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	h = (h ^ uint32(qtype>>8)) * 16777619
+	h = (h ^ uint32(qtype&0xff)) * 16777619
+	return uint16(h>>16) ^ uint16(h)
 }
 
 // cacheTTL is how long an answer may be kept: the smallest TTL in the

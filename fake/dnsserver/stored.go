@@ -51,8 +51,9 @@ func plainKey(r *dns.Msg) (storedKey, bool) {
 
 // storedAnswer answers a plain query for a read-only caller from the
 // answers stored since the zones last changed, storing it first if it is
-// not there: a header of the caller's own (its Id) over sections shared
-// with the Authority and other callers, never changed. It returns nil for
+// not there: the stored message itself when its Id is the query's, else a
+// header of the caller's own (its Id) over sections shared with the
+// Authority and other callers; never changed. It returns nil for
 // any other query, and for a name set to FaultSilent: those go the usual
 // way. Every change to the zones or faults drops the stored answers
 // (lockForChange), so an answer never outlives the zones it came from.
@@ -81,6 +82,9 @@ func (a *Authority) storedAnswer(r *dns.Msg) *dns.Msg {
 		}
 		a.stored[k] = m
 		a.storedMu.Unlock()
+	}
+	if m.Id == r.Id {
+		return m // the same question again (a Resolver's Ids are hashes of it)
 	}
 	c := *m
 	c.Id = r.Id
