@@ -6,8 +6,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// maxStoredAnswers bounds the answers an Authority keeps for read-only
-// callers; when full, they are all dropped and stored again as asked.
+// maxStoredAnswers bounds the questions an Authority keeps answers to for
+// read-only callers; when full, they are all dropped and stored again as
+// asked.
 const maxStoredAnswers = 1 << 14
 
 // readOnlyKey marks a context whose query's answer the caller only reads
@@ -49,14 +50,21 @@ func plainKey(r *dns.Msg) (storedKey, bool) {
 	return storedKey{name: q.Name, qtype: q.Qtype, rd: r.RecursionDesired, cd: r.CheckingDisabled}, true
 }
 
+// storedReply is an answer stored for read-only callers, and the version
+// of the zones it was made from.
+type storedReply struct {
+	m       *dns.Msg
+	version uint64
+}
+
 // storedAnswer answers a plain query for a read-only caller from the
-// answers stored since the zones last changed, storing it first if it is
+// answers stored for the zones' current version, storing it first if it is
 // not there: the stored message itself when its Id is the query's, else a
 // header of the caller's own (its Id) over sections shared with the
-// Authority and other callers; never changed. It returns nil for
-// any other query, and for a name set to FaultSilent: those go the usual
-// way. Every change to the zones or faults drops the stored answers
-// (lockForChange), so an answer never outlives the zones it came from.
+// Authority and other callers; never changed. It returns nil for any other
+// query, and for a name set to FaultSilent: those go the usual way. Every
+// change to the zones or faults makes a new version (lockForChange), so an
+// answer never outlives the zones it came from.
 func (a *Authority) storedAnswer(r *dns.Msg) *dns.Msg {
 	k, ok := plainKey(r)
 	if !ok {
@@ -65,9 +73,10 @@ func (a *Authority) storedAnswer(r *dns.Msg) *dns.Msg {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	a.storedMu.Lock()
-	m := a.stored[k]
+	s := a.stored[k]
 	a.storedMu.Unlock()
-	if m == nil {
+	m := s.m
+	if m == nil || s.version != a.version {
 		reply, name, done := prepare(r)
 		if !done {
 			var silent bool
@@ -80,7 +89,7 @@ func (a *Authority) storedAnswer(r *dns.Msg) *dns.Msg {
 		if len(a.stored) >= maxStoredAnswers {
 			clear(a.stored)
 		}
-		a.stored[k] = m
+		a.stored[k] = storedReply{m, a.version}
 		a.storedMu.Unlock()
 	}
 	if m.Id == r.Id {
@@ -91,9 +100,10 @@ func (a *Authority) storedAnswer(r *dns.Msg) *dns.Msg {
 	return &c
 }
 
-// lockForChange takes the lock for a change to the zones or faults, and
-// drops the stored answers, which are of the zones before it.
+// lockForChange takes the lock for a change to the zones or faults, which
+// makes a new version of them: the answers stored for the last one are
+// stale.
 func (a *Authority) lockForChange() {
 	a.mu.Lock()
-	clear(a.stored)
+	a.version++
 }

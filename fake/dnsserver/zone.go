@@ -23,11 +23,13 @@ type Authority struct {
 	faults map[string]FaultMode
 	clk    mailops.Clock // for FaultSilent waits in-process; may be nil
 
-	// stored holds the answers given to read-only callers since the zones
-	// last changed (stored.go); storedMu guards it under a.mu held for
-	// reading, a change (a.mu held for writing) empties it.
+	// version counts the changes to the zones and faults (a.mu held for
+	// writing). stored holds the answers given to read-only callers, each
+	// with the version it is of (stored.go); storedMu guards it under a.mu
+	// held for reading.
+	version  uint64
 	storedMu sync.Mutex
-	stored   map[storedKey]*dns.Msg
+	stored   map[storedKey]storedReply
 }
 
 // node is one owner name: its record sets, and how many names below it hold
@@ -60,7 +62,7 @@ func (nd *node) setWire(name string) {
 // regexp.MustCompile: zones are written in the test or lab that builds them.
 func NewAuthority(zones ...string) *Authority {
 	a := &Authority{zones: map[string]bool{}, nodes: map[string]*node{}, faults: map[string]FaultMode{},
-		stored: map[storedKey]*dns.Msg{}}
+		stored: map[storedKey]storedReply{}}
 	for _, z := range zones {
 		if err := a.AddZone(z); err != nil {
 			panic(err)
