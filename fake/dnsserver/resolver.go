@@ -12,7 +12,8 @@ import (
 )
 
 // Exchanger answers DNS queries: an Authority in-process, a Resolver, or a
-// network client. (dnscheck.Exchanger is the same shape.)
+// network client. (dnscheck.Exchanger is the same shape.) It only reads the
+// query: a Resolver sends the same question message again.
 type Exchanger interface {
 	Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error)
 }
@@ -52,6 +53,9 @@ type cacheKey struct {
 type cached struct {
 	msg     *dns.Msg
 	expires time.Time
+	// question is the resolver's own query that got msg (nil: a caller's),
+	// sent again once msg expires.
+	question *dns.Msg
 }
 
 // ResolverOption configures a Resolver.
@@ -176,8 +180,12 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg, readOnly bool) (*dn
 			if !readOnly {
 				keep = m.Copy() // the caller may change m
 			}
+			var own *dns.Msg
+			if readOnly {
+				own = q
+			}
 			r.mu.Lock()
-			r.cache[k] = cached{msg: keep, expires: now.Add(ttl)}
+			r.cache[k] = cached{msg: keep, expires: now.Add(ttl), question: own}
 			r.mu.Unlock()
 			return m, now.Add(ttl), nil
 		}
@@ -196,11 +204,16 @@ func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.
 	if ok && now.Before(c.expires) {
 		return c.msg, c.expires, nil
 	}
-	return r.exchange(ctx, r.question(name, qtype), true)
+	q := c.question // the same question again, as it was sent
+	if q == nil {
+		q = r.question(name, qtype)
+	}
+	return r.exchange(ctx, q, true)
 }
 
 // question is the query the resolver sends for name and qtype: recursion
-// desired, as SetQuestion makes it, in one allocation. Its Id is a hash of
+// desired, as SetQuestion makes it, in one allocation, and sent again each
+// time the answer expires (upstreams only read queries). Its Id is a hash of
 // the question rather than a random number (the resolver's upstreams are
 // in-process or on loopback: there is no spoofing to make random Ids worth
 // a read of crypto/rand), so that every resolver asks the same question the
