@@ -1,6 +1,7 @@
 package dnsserver
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,7 +42,7 @@ type memoEntry struct {
 // memoized returns the remembered result of a lookup, if any (nil: none),
 // and whether it still holds.
 func (r *Resolver) memoized(k memoKey) (*memoEntry, bool) {
-	v, ok := r.memo.Load(k)
+	v, ok := r.memoOf(k).Load(k.name)
 	if !ok {
 		return nil, false
 	}
@@ -54,22 +55,31 @@ func (r *Resolver) memoized(k memoKey) (*memoEntry, bool) {
 func (r *Resolver) remember(k memoKey, old, e *memoEntry, expires time.Time) {
 	if expires.IsZero() {
 		if old != nil {
-			r.memo.CompareAndDelete(k, old)
+			r.memoOf(k).CompareAndDelete(k.name, old)
 		}
 		return
 	}
 	e.until.Store(int64(expires.Sub(r.start)))
-	r.memo.Store(k, e)
+	r.memoOf(k).Store(k.name, e)
 }
 
 // renew keeps old, an expired entry whose lookup found the same result
 // again, until expires (zero: not at all).
 func (r *Resolver) renew(k memoKey, old *memoEntry, expires time.Time) {
 	if expires.IsZero() {
-		r.memo.CompareAndDelete(k, old)
+		r.memoOf(k).CompareAndDelete(k.name, old)
 		return
 	}
 	old.until.Store(int64(expires.Sub(r.start)))
+}
+
+// memoOf returns the memo of k's kind of lookup (keyed by name: a string
+// key hashes faster than a struct in a sync.Map).
+func (r *Resolver) memoOf(k memoKey) *sync.Map {
+	if k.qtype == dns.TypeMX {
+		return &r.memoMX
+	}
+	return &r.memoHost
 }
 
 // canonical returns the canonical form of name, the name of the lookup e

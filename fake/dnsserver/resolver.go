@@ -36,10 +36,10 @@ type Resolver struct {
 
 	mu    sync.Mutex
 	cache map[cacheKey]cached
-	// memo keeps the results of LookupMX and LookupHost (memo.go): memoKey
-	// to *memoEntry. Lookups read it without the lock (a caching
-	// resolver's hot path).
-	memo sync.Map
+	// memoMX and memoHost keep the results of LookupMX and LookupHost
+	// (memo.go): the name asked to *memoEntry. Lookups read them without
+	// the lock (a caching resolver's hot path).
+	memoMX, memoHost sync.Map
 	// start is when the resolver was made: memo entries count their
 	// expiry from it.
 	start time.Time
@@ -88,7 +88,8 @@ func (r *Resolver) Flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.cache)
-	r.memo.Clear()
+	r.memoMX.Clear()
+	r.memoHost.Clear()
 }
 
 // FlushName forgets the cached answers for name (every type), like
@@ -100,7 +101,8 @@ func (r *Resolver) FlushName(name string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.memo.Clear()
+	r.memoMX.Clear()
+	r.memoHost.Clear()
 	for k := range r.cache {
 		if k.name == n {
 			delete(r.cache, k)
