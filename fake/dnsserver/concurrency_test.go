@@ -58,6 +58,24 @@ func TestConcurrentChangesAndQueries(t *testing.T) {
 			}
 		})
 	}
+	// Resolvers' lookups share the answers the authority stores between
+	// changes: each sees one whole set or the other.
+	for i := range 2 {
+		wg.Go(func() {
+			r := dnsserver.NewResolver(fmt.Sprint("reader-", i), a, sim.New(1))
+			for range 100 {
+				mx, err := r.LookupMXShared(bg, dom)
+				if assert.NoError(t, err) {
+					assert.Contains(t, []int{1, 2}, len(mx), "one whole set or the other")
+				}
+				hosts, err := r.LookupHostShared(bg, "mail."+dom)
+				if assert.NoError(t, err) {
+					assert.Equal(t, []string{"192.0.2.10", "2001:db8::10"}, hosts)
+				}
+				r.Flush()
+			}
+		})
+	}
 	wg.Go(func() {
 		c := &dns.Client{Net: "udp", Timeout: netTimeout}
 		for range 50 {

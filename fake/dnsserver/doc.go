@@ -20,9 +20,14 @@
 // network client) answers, measured on the Clock: virtual time under
 // fake/sim. Its lookups tell failures apart (*LookupError matching ErrNXDomain,
 // ErrNoRecords, ErrServFail, ErrRefused, ErrTimeout or ErrCNAMELoop), so a
-// failure is never taken for "no such record".
+// failure is never taken for "no such record". The lookups only read
+// answers, so they share them: an in-process Authority hands a resolver's
+// lookups the answers it stores until its zones next change (stored.go),
+// the resolver caches them as they are, and an expired lookup that finds the
+// same records again keeps its result (memo.go). Exchange, of an Authority
+// or a Resolver, hands out answers of the caller's own.
 //
 // miekg/dns stays in the wire files (wire.go, handler.go, server.go,
-// resolver.go, lookup.go); the zones keep records in the package's own types
-// (records.go, zone.go).
+// stored.go, resolver.go, lookup.go, memo.go); the zones keep records in the
+// package's own types (records.go, zone.go).
 package dnsserver

@@ -32,7 +32,7 @@ func (a *Authority) FailWith(name string, mode FaultMode) error {
 	default:
 		return &mailops.ValidationError{Field: "mode", Value: string(mode), Reason: `want "", "servfail" or "silent"`}
 	}
-	a.mu.Lock()
+	a.lockForChange()
 	defer a.mu.Unlock()
 	if mode == FaultNone {
 		delete(a.faults, n)

@@ -44,13 +44,21 @@ func (a *Authority) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 
 // Exchange answers in-process, without sockets or truncation: the same
 // answers ServeDNS gives over TCP. A name set to FaultSilent blocks until
-// ctx ends (see UseClock). It implements dnscheck.Exchanger.
+// ctx ends (see UseClock). It implements dnscheck.Exchanger. The message
+// returned is the caller's to change, except for the package's own
+// Resolver lookups, which only read answers: they get answers stored until
+// the zones next change (storedAnswer).
 func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) {
 	if r == nil {
 		return nil, errors.New("dnsserver: nil query")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if isReadOnly(ctx) {
+		if m := a.storedAnswer(r); m != nil {
+			return m, nil
+		}
 	}
 	m, silent, _ := a.answer(r, false)
 	if silent {
@@ -64,13 +72,26 @@ func (a *Authority) Exchange(ctx context.Context, r *dns.Msg) (*dns.Msg, error) 
 // stored wire RRs (for a reply that is packed and dropped); otherwise
 // the caller gets RRs of its own.
 func (a *Authority) answer(r *dns.Msg, shared bool) (m *dns.Msg, silent, broken bool) {
+	m, name, done := prepare(r)
+	if done {
+		return m, false, false
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.fill(m, r.Question[0].Qtype, name, shared)
+}
+
+// prepare starts the reply to r: the header and question, and the whole
+// reply (done) when r is no query the zones answer. name is the question's
+// name, canonical.
+func prepare(r *dns.Msg) (m *dns.Msg, name string, done bool) {
 	m = new(dns.Msg)
 	if r.Response || len(r.Question) != 1 {
-		return formErr(r), false, false
+		return formErr(r), "", true
 	}
 	if r.Opcode != dns.OpcodeQuery {
 		m.SetRcode(r, dns.RcodeNotImplemented)
-		return m, false, broken
+		return m, "", true
 	}
 	m.SetReply(r)
 	opt := r.IsEdns0()
@@ -78,29 +99,32 @@ func (a *Authority) answer(r *dns.Msg, shared bool) (m *dns.Msg, silent, broken 
 		m.SetEdns0(advertisedUDPSize, false)
 		if opt.Version() != 0 {
 			m.Rcode = dns.RcodeBadVers // RFC 6891 section 6.1.3
-			return m, false, broken
+			return m, "", true
 		}
 	}
 	q := r.Question[0]
 	name, err := canonical(q.Name)
 	if err != nil {
 		m.Rcode = dns.RcodeFormatError
-		return m, false, broken
+		return m, "", true
 	}
 	switch {
 	case q.Qtype == dns.TypeOPT || q.Qtype == dns.TypeTSIG || q.Qtype == dns.TypeTKEY || q.Qtype == dns.TypeNone:
 		m.Rcode = dns.RcodeFormatError
-		return m, false, broken
+		return m, "", true
 	case q.Qclass != dns.ClassINET && q.Qclass != dns.ClassANY:
 		m.Rcode = dns.RcodeRefused // only the Internet class is served
-		return m, false, broken
+		return m, "", true
 	case q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR || q.Qtype == dns.TypeMAILA || q.Qtype == dns.TypeMAILB:
 		m.Rcode = dns.RcodeNotImplemented // no zone transfers
-		return m, false, broken
+		return m, "", true
 	}
+	return m, name, false
+}
 
-	a.mu.RLock()
-	defer a.mu.RUnlock()
+// fill completes the reply m to a question for name (canonical) and qtype
+// from the zones. Called with a.mu held.
+func (a *Authority) fill(m *dns.Msg, qtype uint16, name string, shared bool) (_ *dns.Msg, silent, broken bool) {
 	if a.zoneOf(name) == "" && a.faults[name] == FaultNone {
 		m.Rcode = dns.RcodeRefused
 		return m, false, broken
@@ -134,18 +158,18 @@ func (a *Authority) answer(r *dns.Msg, shared bool) (m *dns.Msg, silent, broken 
 			return m, false, broken
 		}
 		seen = append(seen, name)
-		if q.Qtype == dns.TypeANY {
+		if qtype == dns.TypeANY {
 			if nd := a.nodes[name]; nd != nil && len(nd.sets) > 0 {
 				for _, t := range sortedTypes(nd.sets) {
 					set(name, t, nd.sets[t])
 				}
 				return m, false, broken
 			}
-		} else if recs := a.rrset(name, q.Qtype); len(recs) > 0 {
-			set(name, q.Qtype, recs)
+		} else if recs := a.rrset(name, qtype); len(recs) > 0 {
+			set(name, qtype, recs)
 			return m, false, broken
 		}
-		if cn := a.rrset(name, dns.TypeCNAME); len(cn) > 0 && q.Qtype != dns.TypeCNAME {
+		if cn := a.rrset(name, dns.TypeCNAME); len(cn) > 0 && qtype != dns.TypeCNAME {
 			set(name, dns.TypeCNAME, cn)
 			name = cn[0].host
 			continue

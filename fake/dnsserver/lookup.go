@@ -48,70 +48,92 @@ func (e *LookupError) Error() string {
 // Unwrap returns the kind of failure.
 func (e *LookupError) Unwrap() error { return e.Err }
 
+// failure is why a query found no records of its type: the kind of failure
+// (ErrNXDomain...; nil: none) and the answer's rcode (-1 without an
+// answer). A lookup makes it a *LookupError only when it reports it.
+type failure struct {
+	err   error
+	rcode int
+}
+
+// lookupError reports a failed lookup of name (as the caller gave it).
+func (r *Resolver) lookupError(name string, qtype uint16, f failure) error {
+	return &LookupError{Resolver: r.name, Name: name, Type: typeName(qtype), Rcode: f.rcode, Err: f.err}
+}
+
+// validity tracks until when every answer a lookup used stays in the cache.
+type validity struct {
+	until          time.Time
+	used, uncached bool
+}
+
+// see counts an answer cached until t (zero: not cached).
+func (v *validity) see(t time.Time) {
+	v.used = true
+	switch {
+	case t.IsZero():
+		v.uncached = true
+	case v.until.IsZero() || t.Before(v.until):
+		v.until = t
+	}
+}
+
+// expires is until when the lookup's result holds (zero: an answer it used
+// was not cached).
+func (v *validity) expires() time.Time {
+	if !v.used || v.uncached {
+		return time.Time{}
+	}
+	return v.until
+}
+
 // query asks for name/qtype, following CNAMEs (at most maxChain, loops
 // stop), and returns the records of qtype.
 func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
-	rrs, _, err := r.queryUntil(ctx, name, qtype)
-	return rrs, err
-}
-
-// queryUntil is query that also says until when every answer it used stays
-// in the cache (zero: one of them was not cached).
-func (r *Resolver) queryUntil(ctx context.Context, name string, qtype uint16) ([]dns.RR, time.Time, error) {
-	var until time.Time
-	used, uncached := false, false
-	rrs, err := r.queryWith(ctx, name, qtype, func(t time.Time) {
-		used = true
-		switch {
-		case t.IsZero():
-			uncached = true
-		case until.IsZero() || t.Before(until):
-			until = t
-		}
-	})
-	if !used || uncached {
-		until = time.Time{}
-	}
-	return rrs, until, err
-}
-
-func (r *Resolver) queryWith(ctx context.Context, name string, qtype uint16, seenUntil func(time.Time)) ([]dns.RR, error) {
-	fail := func(rcode int, err error) error {
-		return &LookupError{Resolver: r.name, Name: name, Type: typeName(qtype), Rcode: rcode, Err: err}
-	}
 	n, err := canonical(name)
 	if err != nil {
-		return nil, fail(-1, err)
+		return nil, r.lookupError(name, qtype, failure{err, -1})
 	}
+	rrs, f := r.queryWith(ctx, n, qtype, &validity{})
+	if f.err != nil {
+		return nil, r.lookupError(name, qtype, f)
+	}
+	return rrs, nil
+}
+
+// queryWith is query for a canonical name n, counting every answer it uses
+// in v. The records returned may share the answer's array: they are only
+// read.
+func (r *Resolver) queryWith(ctx context.Context, n string, qtype uint16, v *validity) ([]dns.RR, failure) {
 	seen := map[string]bool{}
 	for range maxChain + 1 {
 		if seen[n] {
-			return nil, fail(dns.RcodeSuccess, ErrCNAMELoop)
+			return nil, failure{ErrCNAMELoop, dns.RcodeSuccess}
 		}
 		seen[n] = true
 		m, until, err := r.answer(ctx, n, qtype)
-		seenUntil(until)
+		v.see(until)
 		if err != nil {
 			var ne net.Error
 			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-				return nil, fail(-1, fmt.Errorf("%w: %w", ErrTimeout, err))
+				return nil, failure{fmt.Errorf("%w: %w", ErrTimeout, err), -1}
 			}
-			return nil, fail(-1, err)
+			return nil, failure{err, -1}
 		}
 		switch m.Rcode {
 		case dns.RcodeSuccess, dns.RcodeNameError:
 		case dns.RcodeServerFailure:
-			return nil, fail(m.Rcode, ErrServFail)
+			return nil, failure{ErrServFail, m.Rcode}
 		case dns.RcodeRefused:
-			return nil, fail(m.Rcode, ErrRefused)
+			return nil, failure{ErrRefused, m.Rcode}
 		default:
-			return nil, fail(m.Rcode, fmt.Errorf("dnsserver: answer %s", dns.RcodeToString[m.Rcode]))
+			return nil, failure{fmt.Errorf("dnsserver: answer %s", dns.RcodeToString[m.Rcode]), m.Rcode}
 		}
 		// Walk the answer's chain from n: a CNAME for the current name
-		// moves on; records of qtype at the current name are the answer.
-		var out []dns.RR
-		cur := n
-		for moved := true; moved; {
+		// moves on (unless a record of qtype there came first); records
+		// of qtype at the current name are the answer.
+		cur, found := n, false
+		for moved := true; moved && !found; {
 			moved = false
 			for _, rr := range m.Answer {
 				h := rr.Header()
@@ -119,14 +141,14 @@ func (r *Resolver) queryWith(ctx context.Context, name string, qtype uint16, see
 					continue
 				}
 				if h.Rrtype == qtype {
-					out = append(out, rr)
-				} else if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME && len(out) == 0 {
+					found = true
+				} else if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME && !found {
 					next := strings.ToLower(dns.Fqdn(cn.Target))
 					if seen[next] {
-						return nil, fail(m.Rcode, ErrCNAMELoop)
+						return nil, failure{ErrCNAMELoop, m.Rcode}
 					}
 					if len(seen) > maxChain {
-						return nil, fail(m.Rcode, ErrCNAMELoop)
+						return nil, failure{ErrCNAMELoop, m.Rcode}
 					}
 					seen[next] = true
 					cur, moved = next, true
@@ -134,20 +156,48 @@ func (r *Resolver) queryWith(ctx context.Context, name string, qtype uint16, see
 				}
 			}
 		}
-		if len(out) > 0 {
-			return out, nil
+		if found {
+			return recordsAt(m.Answer, cur, qtype), failure{}
 		}
 		if m.Rcode == dns.RcodeNameError {
-			return nil, fail(m.Rcode, ErrNXDomain)
+			return nil, failure{ErrNXDomain, m.Rcode}
 		}
 		if cur == n || answered(m, cur) {
-			return nil, fail(m.Rcode, ErrNoRecords)
+			return nil, failure{ErrNoRecords, m.Rcode}
 		}
 		// The chain leaves what the upstream answered: ask for its end.
 		delete(seen, cur)
 		n = cur
 	}
-	return nil, fail(dns.RcodeSuccess, ErrCNAMELoop)
+	return nil, failure{ErrCNAMELoop, dns.RcodeSuccess}
+}
+
+// recordsAt returns the records of qtype at name in answer, in order: a
+// slice of answer itself when they stand together (the usual answer),
+// capped so that appending copies.
+func recordsAt(answer []dns.RR, name string, qtype uint16) []dns.RR {
+	first, last, n := -1, -1, 0
+	for i, rr := range answer {
+		if h := rr.Header(); h.Rrtype == qtype && strings.EqualFold(h.Name, name) {
+			if first < 0 {
+				first = i
+			}
+			last, n = i, n+1
+		}
+	}
+	if n == 0 || last-first+1 == n {
+		if n == 0 {
+			return nil
+		}
+		return answer[first : last+1 : last+1]
+	}
+	out := make([]dns.RR, 0, n)
+	for _, rr := range answer[first : last+1] {
+		if h := rr.Header(); h.Rrtype == qtype && strings.EqualFold(h.Name, name) {
+			out = append(out, rr)
+		}
+	}
+	return out
 }
 
 // answered reports whether m speaks for name: a negative answer whose chain
@@ -171,19 +221,36 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
 // LookupMXShared is LookupMX for callers that only read the result, again
 // and again (a simulated world's senders): while the answer stays cached it
 // returns the same slice, shared with the resolver and with other callers,
-// which must not be modified.
+// which must not be modified. A lookup made again after the answer expired
+// returns the same slice too when the records it is made from are the same.
 func (r *Resolver) LookupMXShared(ctx context.Context, domain string) ([]MX, error) {
 	k := memoKey{domain, dns.TypeMX}
-	if e, ok := r.memoized(k); ok {
-		if e.err != nil {
-			return nil, lookupErr(e.err)
+	old, fresh := r.memoized(k)
+	if fresh {
+		if old.fail.err != nil {
+			return nil, r.lookupError(domain, old.ftype, old.fail)
 		}
-		return e.mx, nil
+		return old.mx, nil
 	}
-	rrs, until, err := r.queryUntil(ctx, domain, dns.TypeMX)
-	if err != nil {
-		r.remember(k, memoEntry{err: err, expires: until})
-		return nil, lookupErr(err)
+	var v validity
+	var rrs []dns.RR
+	n, err := old.canonical(domain)
+	f := failure{err, -1}
+	if err == nil {
+		rrs, f = r.queryWith(ctx, n, dns.TypeMX, &v)
+	}
+	if f.err != nil {
+		if old.sameFailure(f, dns.TypeMX) {
+			r.renew(k, old, v.expires())
+		} else {
+			r.remember(k, old, &memoEntry{fail: f, ftype: dns.TypeMX, name: n}, v.expires())
+		}
+		return nil, r.lookupError(domain, dns.TypeMX, f)
+	}
+	src := [2][]dns.RR{rrs}
+	if old.sameResult(src) {
+		r.renew(k, old, v.expires())
+		return old.mx, nil
 	}
 	out := make([]MX, 0, len(rrs))
 	for _, rr := range rrs {
@@ -191,7 +258,7 @@ func (r *Resolver) LookupMXShared(ctx context.Context, domain string) ([]MX, err
 		out = append(out, MX{Host: strings.TrimSuffix(strings.ToLower(mx.Mx), "."), Pref: mx.Preference})
 	}
 	slices.SortStableFunc(out, func(a, b MX) int { return int(a.Pref) - int(b.Pref) })
-	r.remember(k, memoEntry{mx: out, expires: until})
+	r.remember(k, old, &memoEntry{mx: out, src: src, name: n}, v.expires())
 	return out, nil
 }
 
@@ -218,72 +285,86 @@ func (r *Resolver) LookupHost(ctx context.Context, name string) ([]string, error
 
 // LookupHostShared is LookupHost for callers that only read the result: while
 // the answers stay cached it returns the same slice, shared with the
-// resolver and with other callers, which must not be modified.
+// resolver and with other callers, which must not be modified (and after
+// they expire, as LookupMXShared, while the records stay the same).
 func (r *Resolver) LookupHostShared(ctx context.Context, name string) ([]string, error) {
 	k := memoKey{name, dns.TypeA}
-	if e, ok := r.memoized(k); ok {
-		if e.err != nil {
-			return nil, lookupErr(e.err)
+	old, fresh := r.memoized(k)
+	if fresh {
+		if old.fail.err != nil {
+			return nil, r.lookupError(name, old.ftype, old.fail)
 		}
-		return e.hosts, nil
+		return old.hosts, nil
 	}
-	var until time.Time
-	cached := true
-	hosts, err := r.lookupHost(ctx, name, func(t time.Time) {
-		switch {
-		case t.IsZero():
-			cached = false
-		case until.IsZero() || t.Before(until):
-			until = t
-		}
-	})
-	if !cached {
-		until = time.Time{}
-	}
-	r.remember(k, memoEntry{hosts: hosts, err: err, expires: until})
+	var v validity
+	n, err := old.canonical(name)
 	if err != nil {
-		return nil, lookupErr(err)
+		// Both queries would fail so: the first failure, the A query's
+		// (not remembered).
+		return nil, r.lookupError(name, dns.TypeA, failure{err, -1})
 	}
-	return hosts, nil
-}
-
-func (r *Resolver) lookupHost(ctx context.Context, name string, seenUntil func(time.Time)) ([]string, error) {
-	var out []string
-	var failure, nodata error
-	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		rrs, until, err := r.queryUntil(ctx, name, t)
-		seenUntil(until)
-		switch {
-		case errors.Is(err, ErrNXDomain):
-			return nil, err
-		case errors.Is(err, ErrNoRecords):
-			nodata = err
-			continue
-		case err != nil:
-			failure = cmpOr(failure, err)
-			continue
+	src, f, ftype := r.hostRecords(ctx, n, &v)
+	if f.err != nil {
+		if old.sameFailure(f, ftype) {
+			r.renew(k, old, v.expires())
+		} else {
+			r.remember(k, old, &memoEntry{fail: f, ftype: ftype, name: n}, v.expires())
 		}
+		return nil, r.lookupError(name, ftype, f)
+	}
+	if old.sameResult(src) {
+		r.renew(k, old, v.expires())
+		return old.hosts, nil
+	}
+	hosts := make([]string, 0, len(src[0])+len(src[1]))
+	for _, rrs := range src {
 		for _, rr := range rrs {
 			switch v := rr.(type) {
 			case *dns.A:
-				out = append(out, v.A.String())
+				hosts = append(hosts, v.A.String())
 			case *dns.AAAA:
-				out = append(out, v.AAAA.String())
+				hosts = append(hosts, v.AAAA.String())
 			}
 		}
 	}
-	if len(out) == 0 {
-		if failure != nil {
-			return nil, failure
-		}
-		return nil, nodata
-	}
-	return out, nil
+	r.remember(k, old, &memoEntry{hosts: hosts, src: src, name: n}, v.expires())
+	return hosts, nil
 }
 
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
+// hostRecords returns the A and the AAAA records of a canonical name, or,
+// when neither holds an address, why (NXDOMAIN, the first failure, else no
+// records), with the type of the query that said so.
+func (r *Resolver) hostRecords(ctx context.Context, n string, v *validity) (src [2][]dns.RR, _ failure, ftype uint16) {
+	var fail, nodata failure
+	var failType, nodataType uint16
+	addrs := 0
+	for i, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		rrs, f := r.queryWith(ctx, n, t, v)
+		switch {
+		case errors.Is(f.err, ErrNXDomain):
+			return [2][]dns.RR{}, f, t
+		case errors.Is(f.err, ErrNoRecords):
+			nodata, nodataType = f, t
+			continue
+		case f.err != nil:
+			if fail.err == nil {
+				fail, failType = f, t
+			}
+			continue
+		}
+		src[i] = rrs
+		for _, rr := range rrs {
+			switch rr.(type) {
+			case *dns.A, *dns.AAAA:
+				addrs++
+			}
+		}
 	}
-	return b
+	if addrs == 0 {
+		if fail.err != nil {
+			return [2][]dns.RR{}, fail, failType
+		}
+		return [2][]dns.RR{}, nodata, nodataType
+	}
+	return src, failure{}, 0
 }

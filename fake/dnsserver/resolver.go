@@ -12,7 +12,8 @@ import (
 )
 
 // Exchanger answers DNS queries: an Authority in-process, a Resolver, or a
-// network client. (dnscheck.Exchanger is the same shape.)
+// network client. (dnscheck.Exchanger is the same shape.) It only reads the
+// query: a Resolver sends the same question message again.
 type Exchanger interface {
 	Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error)
 }
@@ -29,28 +30,19 @@ type Resolver struct {
 	minTTL   time.Duration
 	maxTTL   time.Duration
 
+	// readOnlyBackground is withReadOnly(context.Background()), made once:
+	// the context of most lookups.
+	readOnlyBackground context.Context
+
 	mu    sync.Mutex
 	cache map[cacheKey]cached
-	// memo keeps the results of LookupMX and LookupHost whose every answer
-	// came from (or went into) the cache, until the first of those answers
-	// expires: a lookup the cache would answer again gives the same result,
-	// so it is not worked out again (no query messages, no copies). Flush
-	// and FlushName forget it. Lookups read it without the lock (a caching
-	// resolver's hot path): memoKey to *memoEntry, an entry dropped when it
-	// is found expired.
-	memo sync.Map
-}
-
-type memoKey struct {
-	name  string // as the caller gave it
-	qtype uint16 // dns.TypeMX, or dns.TypeA for LookupHost
-}
-
-type memoEntry struct {
-	mx      []MX
-	hosts   []string
-	err     error
-	expires time.Time
+	// memoMX and memoHost keep the results of LookupMX and LookupHost
+	// (memo.go): the name asked to *memoEntry. Lookups read them without
+	// the lock (a caching resolver's hot path).
+	memoMX, memoHost sync.Map
+	// start is when the resolver was made: memo entries count their
+	// expiry from it.
+	start time.Time
 }
 
 type cacheKey struct {
@@ -61,6 +53,9 @@ type cacheKey struct {
 type cached struct {
 	msg     *dns.Msg
 	expires time.Time
+	// question is the resolver's own query that got msg (nil: a caller's),
+	// sent again once msg expires.
+	question *dns.Msg
 }
 
 // ResolverOption configures a Resolver.
@@ -77,7 +72,8 @@ func WithTTLClamp(min, max time.Duration) ResolverOption {
 // NewResolver returns a resolver named name (for reports) asking upstream,
 // with an empty cache.
 func NewResolver(name string, upstream Exchanger, clk mailops.Clock, opts ...ResolverOption) *Resolver {
-	r := &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}}
+	r := &Resolver{name: name, upstream: upstream, clk: clk, cache: map[cacheKey]cached{}, start: clk.Now(),
+		readOnlyBackground: withReadOnly(context.Background())}
 	for _, o := range opts {
 		o(r)
 	}
@@ -92,7 +88,8 @@ func (r *Resolver) Flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.cache)
-	r.memo.Clear()
+	r.memoMX.Clear()
+	r.memoHost.Clear()
 }
 
 // FlushName forgets the cached answers for name (every type), like
@@ -104,7 +101,8 @@ func (r *Resolver) FlushName(name string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.memo.Clear()
+	r.memoMX.Clear()
+	r.memoHost.Clear()
 	for k := range r.cache {
 		if k.name == n {
 			delete(r.cache, k)
@@ -115,13 +113,16 @@ func (r *Resolver) FlushName(name string) {
 // Exchange answers from the cache or asks upstream and caches the answer.
 // The message returned is the caller's to change.
 func (r *Resolver) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
-	m, _, err := r.exchange(ctx, q)
+	m, _, err := r.exchange(ctx, q, false)
 	return m, err
 }
 
 // exchange is Exchange that also says until when the answer stays in the
-// cache (zero: it was not cached).
-func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Time, error) {
+// cache (zero: it was not cached). readOnly is for the resolver's own
+// lookups, which only read the answer: a cached one is handed out as it is
+// stored (no copy, TTLs not counted down), the upstream is told so
+// (withReadOnly), and its answer is cached as it is, without a copy.
+func (r *Resolver) exchange(ctx context.Context, q *dns.Msg, readOnly bool) (*dns.Msg, time.Time, error) {
 	if q == nil || len(q.Question) != 1 {
 		return nil, time.Time{}, errors.New("dnsserver: a query needs exactly one question")
 	}
@@ -138,6 +139,9 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 		ok = false
 	}
 	r.mu.Unlock()
+	if ok && readOnly {
+		return c.msg, c.expires, nil
+	}
 	if ok {
 		m := c.msg.Copy()
 		m.Id = q.Id
@@ -152,7 +156,14 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 		}
 		return m, c.expires, nil
 	}
-	m, err := r.upstream.Exchange(ctx, q)
+	up := ctx
+	switch {
+	case readOnly && ctx == context.Background():
+		up = r.readOnlyBackground
+	case readOnly:
+		up = withReadOnly(ctx)
+	}
+	m, err := r.upstream.Exchange(up, q)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -167,8 +178,16 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 			ttl = min(ttl, r.maxTTL)
 		}
 		if ttl > 0 {
+			keep := m
+			if !readOnly {
+				keep = m.Copy() // the caller may change m
+			}
+			var own *dns.Msg
+			if readOnly {
+				own = q
+			}
 			r.mu.Lock()
-			r.cache[k] = cached{msg: m.Copy(), expires: now.Add(ttl)}
+			r.cache[k] = cached{msg: keep, expires: now.Add(ttl), question: own}
 			r.mu.Unlock()
 			return m, now.Add(ttl), nil
 		}
@@ -176,10 +195,9 @@ func (r *Resolver) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, time.Tim
 	return m, time.Time{}, nil
 }
 
-// answer is exchange for the resolver's own lookups, which only read the
-// answer: a cached one is handed out as it is stored (no question message,
-// no copy, TTLs not counted down), else the question goes upstream through
-// exchange.
+// answer is exchange for the resolver's own lookups of a canonical name,
+// which only read the answer: a cached one is handed out as it is stored,
+// else the question goes upstream through exchange.
 func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.Msg, time.Time, error) {
 	now := r.clk.Now()
 	r.mu.Lock()
@@ -188,41 +206,41 @@ func (r *Resolver) answer(ctx context.Context, name string, qtype uint16) (*dns.
 	if ok && now.Before(c.expires) {
 		return c.msg, c.expires, nil
 	}
-	q := new(dns.Msg)
-	q.SetQuestion(name, qtype)
-	return r.exchange(ctx, q)
+	q := c.question // the same question again, as it was sent
+	if q == nil {
+		q = r.question(name, qtype)
+	}
+	return r.exchange(ctx, q, true)
 }
 
-// memoized returns a remembered lookup result that has not expired.
-func (r *Resolver) memoized(k memoKey) (memoEntry, bool) {
-	v, ok := r.memo.Load(k)
-	if !ok {
-		return memoEntry{}, false
-	}
-	e := v.(*memoEntry)
-	if !r.clk.Now().Before(e.expires) {
-		r.memo.CompareAndDelete(k, v)
-		return memoEntry{}, false
-	}
-	return *e, true
+// question is the query the resolver sends for name and qtype: recursion
+// desired, as SetQuestion makes it, in one allocation, and sent again each
+// time the answer expires (upstreams only read queries). Its Id is a hash of
+// the question rather than a random number (the resolver's upstreams are
+// in-process or on loopback: there is no spoofing to make random Ids worth
+// a read of crypto/rand), so that every resolver asks the same question the
+// same way and an in-process Authority hands out its stored answer as it is.
+func (r *Resolver) question(name string, qtype uint16) *dns.Msg {
+	q := &struct {
+		msg dns.Msg
+		q   [1]dns.Question
+	}{}
+	q.q[0] = dns.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}
+	q.msg.Id = questionID(name, qtype)
+	q.msg.RecursionDesired = true
+	q.msg.Question = q.q[:]
+	return &q.msg
 }
 
-// remember keeps a lookup result until expires (zero: not at all).
-func (r *Resolver) remember(k memoKey, e memoEntry) {
-	if e.expires.IsZero() {
-		return
+// questionID hashes a question (FNV-1a, folded to 16 bits).
+func questionID(name string, qtype uint16) uint16 {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
 	}
-	r.memo.Store(k, &e)
-}
-
-// lookupErr returns a copy of a remembered error (a caller may keep or
-// change what it is given).
-func lookupErr(err error) error {
-	if le, ok := err.(*LookupError); ok {
-		c := *le
-		return &c
-	}
-	return err
+	h = (h ^ uint32(qtype>>8)) * 16777619
+	h = (h ^ uint32(qtype&0xff)) * 16777619
+	return uint16(h>>16) ^ uint16(h)
 }
 
 // cacheTTL is how long an answer may be kept: the smallest TTL in the

@@ -22,6 +22,14 @@ type Authority struct {
 	nodes  map[string]*node // owner name → records; also empty non-terminals
 	faults map[string]FaultMode
 	clk    mailops.Clock // for FaultSilent waits in-process; may be nil
+
+	// version counts the changes to the zones and faults (a.mu held for
+	// writing). stored holds the answers given to read-only callers, each
+	// with the version it is of (stored.go); storedMu guards it under a.mu
+	// held for reading.
+	version  uint64
+	storedMu sync.Mutex
+	stored   map[storedKey]storedReply
 }
 
 // node is one owner name: its record sets, and how many names below it hold
@@ -53,7 +61,8 @@ func (nd *node) setWire(name string) {
 // "example.ac.jp"); see AddZone. It panics on an invalid zone name, like
 // regexp.MustCompile: zones are written in the test or lab that builds them.
 func NewAuthority(zones ...string) *Authority {
-	a := &Authority{zones: map[string]bool{}, nodes: map[string]*node{}, faults: map[string]FaultMode{}}
+	a := &Authority{zones: map[string]bool{}, nodes: map[string]*node{}, faults: map[string]FaultMode{},
+		stored: map[storedKey]storedReply{}}
 	for _, z := range zones {
 		if err := a.AddZone(z); err != nil {
 			panic(err)
@@ -74,7 +83,7 @@ func (a *Authority) AddZone(origin string) error {
 	if o == "." {
 		return invalidName(origin, "the root cannot be a zone here")
 	}
-	a.mu.Lock()
+	a.lockForChange()
 	defer a.mu.Unlock()
 	if a.zones[o] {
 		return nil
@@ -96,7 +105,7 @@ func (a *Authority) RemoveZone(origin string) error {
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
+	a.lockForChange()
 	defer a.mu.Unlock()
 	if !a.zones[o] {
 		return fmt.Errorf("dnsserver: zone %s: %w", o, mailops.ErrNotFound)
@@ -280,7 +289,7 @@ type edit struct {
 
 // apply makes the edits atomically: all or nothing.
 func (a *Authority) apply(edits ...edit) error {
-	a.mu.Lock()
+	a.lockForChange()
 	defer a.mu.Unlock()
 	staged := map[string]map[uint16][]record{}
 	var order []string
