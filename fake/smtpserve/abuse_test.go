@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -360,6 +361,31 @@ func TestAcceptDoesNotWaitForTheWorld(t *testing.T) {
 	defer first.Close()
 	_ = first.SetReadDeadline(time.Now().Add(replyWait))
 	line, err := bufio.NewReader(first).ReadString('\n')
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(line, "220 "), line)
+}
+
+// A client that connects while the world is busy for longer than the idle
+// timeout is greeted once the world is free, not timed out for the world's
+// delay.
+func TestGreetingAfterTheWorldWasBusyLongerThanTheIdleTimeout(t *testing.T) {
+	_, srv := world(t)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: legacyHost, IdleTimeout: idleShort})
+	var nc net.Conn
+	srv.Do(func() {
+		var err error
+		nc, err = net.Dial("tcp", addr)
+		require.NoError(t, err)
+		// The world stays busy until the read gives up, twice the idle
+		// timeout: no greeting can arrive meanwhile.
+		_ = nc.SetReadDeadline(time.Now().Add(2 * idleShort))
+		_, err = nc.Read(make([]byte, 1))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "no greeting while the world is busy")
+	})
+	require.NotNil(t, nc)
+	defer nc.Close()
+	_ = nc.SetReadDeadline(time.Now().Add(replyWait))
+	line, err := bufio.NewReader(nc).ReadString('\n')
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(line, "220 "), line)
 }

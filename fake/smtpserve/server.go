@@ -300,6 +300,12 @@ func (c *conn) start() bool {
 		_ = c.Close()
 		return false
 	}
+	// go-smtp set the greeting's write deadline before the world was
+	// free to open the session: a world busy for longer than the idle
+	// timeout must not cost the client its greeting. The greeting fits
+	// the send buffer of a fresh connection (its write does not block);
+	// every later reply gets a fresh deadline from go-smtp.
+	_ = c.Conn.SetWriteDeadline(time.Time{})
 	return true
 }
 
