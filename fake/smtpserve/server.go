@@ -192,7 +192,7 @@ func (s *Server) Close() error {
 // listener admits connections up to the connection limit (421). It does
 // no more than that, as a bare go-smtp server's accept loop does nothing:
 // the world's connect stage runs in the connection's own goroutine (see
-// conn.open), so no connection waits behind the world's lock to be accepted.
+// conn.start), so no connection waits behind the world's lock to be accepted.
 type listener struct {
 	net.Listener
 	srv *Server
