@@ -17,6 +17,9 @@
 # DNS: dnsperf against project (fake/dnsserver), bare (miekg/dns) and NSD.
 # BASE=<dir of another checkout> also runs that checkout's smtp-project in
 # the same rounds (the "before" row) and prints its ratios to bare.
+# MODES="-s 20" (comma-separated) runs only those SMTP modes.
+# PERROUND=1 also prints each SMTP round's figures (messages/s and CPU per
+# message of every server, and the ratios to bare in that round).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -119,7 +122,8 @@ echo
 echo "| SMTP mode | server | messages/s | server CPU per message (µs) |"
 echo "|---|---|---|---|"
 declare -A rate cpu
-for mode in "-s 1" "-s 20" "-s 20 -d"; do
+IFS=, read -ra modes <<<"${MODES:--s 1,-s 20,-s 20 -d}"
+for mode in "${modes[@]}"; do
 	n=$(awk -v s="$SCALE" "BEGIN{print int(10000*s)}"); [ "$mode" = "-s 1" ] && n=$(awk -v s="$SCALE" "BEGIN{print int(2000*s)}")
 	for srv in $smtpservers; do : >"$work/r.$srv"; done
 	for r in $(seq "$ROUNDS"); do
@@ -138,6 +142,12 @@ for mode in "-s 1" "-s 20" "-s 20 -d"; do
 	if [ -n "${BASE:-}" ]; then
 		awk -v pr="${rate[before]}" -v br="${rate[bare]}" -v pc="${cpu[before]}" -v bc="${cpu[bare]}" -v m="$mode" \
 			'BEGIN{printf "| `%s` | before/bare | %.2fx | %.2fx |\n", m, pr/br, pc/bc}'
+	fi
+	if [ -n "${PERROUND:-}" ]; then
+		for srv in $smtpservers; do
+			paste -d' ' "$work/r.$srv" "$work/r.bare" | awk -v m="$mode" -v s="$srv" \
+				'{printf "%s round %d `%s` %s: %s msgs/s, %s µs/msg; /bare %.2fx, %.2fx\n", "#", NR, m, s, $1, $2, $1/$3, $2/$4}'
+		done
 	fi
 done
 fi

@@ -11,9 +11,11 @@
 //
 // It prints "ready HOST:PORT" on stdout once listening and serves until
 // stdin is closed or it gets SIGINT/SIGTERM. It binds 127.0.0.1 only.
-// With -cpuprofile FILE it writes a CPU profile of the whole run there.
+// With -cpuprofile FILE it writes a CPU profile of the whole run there, with
+// -mutexprofile FILE a profile of lock contention (the world's lock in
+// smtp-project).
 //
-//	go run ./bench/anchorsrv [-cpuprofile FILE] smtp-project
+//	go run ./bench/anchorsrv [-cpuprofile FILE] [-mutexprofile FILE] smtp-project
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -55,9 +58,10 @@ const (
 
 func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	mutexprofile := flag.String("mutexprofile", "", "write a mutex contention profile of the run to this file")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: anchorsrv [-cpuprofile FILE] smtp-project|smtp-bare|dns-project|dns-bare")
+		fmt.Fprintln(os.Stderr, "usage: anchorsrv [-cpuprofile FILE] [-mutexprofile FILE] smtp-project|smtp-bare|dns-project|dns-bare")
 		os.Exit(2)
 	}
 	if *cpuprofile != "" {
@@ -70,6 +74,15 @@ func main() {
 			os.Exit(1)
 		}
 		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
+	if *mutexprofile != "" {
+		runtime.SetMutexProfileFraction(1)
+		defer func() {
+			if f, err := os.Create(*mutexprofile); err == nil {
+				_ = pprof.Lookup("mutex").WriteTo(f, 0)
+				_ = f.Close()
+			}
+		}()
 	}
 	stop, err := serve(flag.Arg(0))
 	if err != nil {

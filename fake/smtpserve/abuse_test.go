@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -335,4 +336,56 @@ func TestDefaultListenIsLoopback(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, netip.MustParseAddr("127.0.0.1"), ap.Addr(), "default listen address")
 	assert.NotZero(t, ap.Port())
+}
+
+// The accept loop never waits for the world: while the world is busy (its
+// lock held), a connection over the limit is still refused at once, and the
+// admitted one is greeted as soon as the world is free.
+func TestAcceptDoesNotWaitForTheWorld(t *testing.T) {
+	_, srv := world(t)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: legacyHost, MaxConnections: 1})
+	var first net.Conn
+	srv.Do(func() {
+		var err error
+		first, err = net.Dial("tcp", addr)
+		require.NoError(t, err)
+		second, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer second.Close()
+		_ = second.SetReadDeadline(time.Now().Add(replyWait))
+		line, err := bufio.NewReader(second).ReadString('\n')
+		require.NoError(t, err, "refused while the world is busy")
+		assert.True(t, strings.HasPrefix(line, "421 4.7.0 "), line)
+	})
+	require.NotNil(t, first)
+	defer first.Close()
+	_ = first.SetReadDeadline(time.Now().Add(replyWait))
+	line, err := bufio.NewReader(first).ReadString('\n')
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(line, "220 "), line)
+}
+
+// A client that connects while the world is busy for longer than the idle
+// timeout is greeted once the world is free, not timed out for the world's
+// delay.
+func TestGreetingAfterTheWorldWasBusyLongerThanTheIdleTimeout(t *testing.T) {
+	_, srv := world(t)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: legacyHost, IdleTimeout: idleShort})
+	var nc net.Conn
+	srv.Do(func() {
+		var err error
+		nc, err = net.Dial("tcp", addr)
+		require.NoError(t, err)
+		// The world stays busy until the read gives up, twice the idle
+		// timeout: no greeting can arrive meanwhile.
+		_ = nc.SetReadDeadline(time.Now().Add(2 * idleShort))
+		_, err = nc.Read(make([]byte, 1))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "no greeting while the world is busy")
+	})
+	require.NotNil(t, nc)
+	defer nc.Close()
+	_ = nc.SetReadDeadline(time.Now().Add(replyWait))
+	line, err := bufio.NewReader(nc).ReadString('\n')
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(line, "220 "), line)
 }

@@ -64,6 +64,11 @@ func (s *Server) SetHooks(h Hooks) {
 func (s *Server) apply(c *Command, fn func() mailflow.Reply) mailflow.Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.applyLocked(c, fn)
+}
+
+// applyLocked is apply with the lock already held.
+func (s *Server) applyLocked(c *Command, fn func() mailflow.Reply) mailflow.Reply {
 	if s.hooks.Before != nil {
 		s.hooks.Before()
 	}

@@ -189,8 +189,10 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
-// listener admits connections: the connection limit (421) and the world's
-// connect stage (a stopped host, a connect fault) answer before any session.
+// listener admits connections up to the connection limit (421). It does
+// no more than that, as a bare go-smtp server's accept loop does nothing:
+// the world's connect stage runs in the connection's own goroutine (see
+// conn.start), so no connection waits behind the world's lock to be accepted.
 type listener struct {
 	net.Listener
 	srv *Server
@@ -216,27 +218,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			refuse(c, mailflow.Reply{Code: 421, Enhanced: "4.7.0", Text: l.cfg.Host + " too many connections, try again later"})
 			continue
 		}
-		var peer netip.Addr
-		if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-			peer = ta.AddrPort().Addr().Unmap()
-		}
-		var sess *mailflow.Session
-		open := Command{Op: CmdOpen, Host: l.cfg.Host, Client: peer, Port: l.cfg.Port,
-			MaxRecipients: l.cfg.MaxRecipients, MaxMessageBytes: int(l.cfg.MaxMessageBytes)}
-		r := l.srv.apply(&open, func() mailflow.Reply {
-			l.srv.nextConn++ // numbered under the lock, in the order recorded
-			open.Conn = l.srv.nextConn
-			var r mailflow.Reply
-			sess, r = l.srv.w.Open(open.Host, mailflow.ClientInfo{Addr: open.Client, Port: open.Port},
-				mailflow.SessionLimits{MaxRecipients: open.MaxRecipients, MaxMessageBytes: open.MaxMessageBytes})
-			return r
-		})
-		if !r.Positive() {
-			l.release()
-			refuse(c, r)
-			continue
-		}
-		return &conn{Conn: c, l: l, sess: sess, id: open.Conn}, nil
+		return &conn{Conn: c, l: l}, nil
 	}
 }
 
@@ -250,19 +232,81 @@ func (l *listener) release() {
 // fits the socket's send buffer of a fresh connection: the write does not
 // block.
 func refuse(c net.Conn, r mailflow.Reply) {
-	_, _ = fmt.Fprintf(c, "%d %s %s\r\n", r.Code, r.Enhanced, r.Text)
+	writeRefusal(c, r)
 	_ = c.Close()
 }
 
-// conn carries the world's session for the connection.
+func writeRefusal(c net.Conn, r mailflow.Reply) {
+	_, _ = fmt.Fprintf(c, "%d %s %s\r\n", r.Code, r.Enhanced, r.Text)
+}
+
+// conn carries the world's session for the connection, and the go-smtp
+// session that drives it (one allocation for both).
 type conn struct {
 	net.Conn
-	l    *listener
-	sess *mailflow.Session
-	id   uint64 // the connection's number (Command.Conn)
-	once sync.Once
+	l *listener
 
-	timedOut error // sticky read timeout; only go-smtp's goroutine reads
+	// Under the Server's lock: the world's session once open, the
+	// connection's number (Command.Conn), and whether Close has run.
+	sess   *mailflow.Session
+	id     uint64
+	closed bool
+
+	// Only go-smtp's goroutine for the connection uses these.
+	started  bool    // the world's connect stage has run (first Read or Write)
+	refused  bool    // ... and refused the connection
+	timedOut error   // sticky read timeout
+	smtp     session // what backend.NewSession hands go-smtp
+
+	once sync.Once
+}
+
+// start runs the world's connect stage at the connection's first read or
+// write (go-smtp's first is its greeting): the world opens a session, or
+// answers in place of the greeting with its refusal and the connection is
+// closed. It reports whether the connection is open.
+func (c *conn) start() bool {
+	if c.started {
+		return !c.refused
+	}
+	c.started = true
+	s, cfg := c.l.srv, c.l.cfg
+	var peer netip.Addr
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		peer = ta.AddrPort().Addr().Unmap()
+	}
+	open := Command{Op: CmdOpen, Host: cfg.Host, Client: peer, Port: cfg.Port,
+		MaxRecipients: cfg.MaxRecipients, MaxMessageBytes: int(cfg.MaxMessageBytes)}
+	s.mu.Lock()
+	var r mailflow.Reply
+	if c.closed {
+		// Closed (the Server is closing) before it was opened: there is
+		// nothing to open, and nothing reaches the world.
+		r = mailflow.ReplyUnavailable
+	} else {
+		r = s.applyLocked(&open, func() mailflow.Reply {
+			s.nextConn++ // numbered under the lock, in the order recorded
+			open.Conn = s.nextConn
+			sess, r := s.w.Open(open.Host, mailflow.ClientInfo{Addr: open.Client, Port: open.Port},
+				mailflow.SessionLimits{MaxRecipients: open.MaxRecipients, MaxMessageBytes: open.MaxMessageBytes})
+			c.sess, c.id = sess, open.Conn
+			return r
+		})
+	}
+	s.mu.Unlock()
+	if !r.Positive() {
+		c.refused = true
+		writeRefusal(c.Conn, r)
+		_ = c.Close()
+		return false
+	}
+	// go-smtp set the greeting's write deadline before the world was
+	// free to open the session: a world busy for longer than the idle
+	// timeout must not cost the client its greeting. The greeting fits
+	// the send buffer of a fresh connection (its write does not block);
+	// every later reply gets a fresh deadline from go-smtp.
+	_ = c.Conn.SetWriteDeadline(time.Time{})
+	return true
 }
 
 // Read makes a read timeout final. Go's bufio hands a partial line that was
@@ -272,6 +316,9 @@ type conn struct {
 // connection for many idle timeouts. With it, the next read fails at once
 // and go-smtp answers 421 4.4.2 and closes.
 func (c *conn) Read(b []byte) (int, error) {
+	if !c.start() {
+		return 0, net.ErrClosed
+	}
 	if c.timedOut != nil {
 		return 0, c.timedOut
 	}
@@ -280,6 +327,15 @@ func (c *conn) Read(b []byte) (int, error) {
 		c.timedOut = err
 	}
 	return n, err
+}
+
+// Write writes go-smtp's replies; the first (its greeting) only once the
+// world has opened the session.
+func (c *conn) Write(b []byte) (int, error) {
+	if !c.start() {
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(b)
 }
 
 func isTimeout(err error) bool {
@@ -291,7 +347,13 @@ func isTimeout(err error) bool {
 // that sees the close may connect again at once and must find the slot free.
 func (c *conn) Close() error {
 	c.once.Do(func() {
-		c.l.srv.apply(&Command{Conn: c.id, Op: CmdClose}, func() mailflow.Reply { c.sess.Close(); return mailflow.OK })
+		s := c.l.srv
+		s.mu.Lock()
+		c.closed = true
+		if c.sess != nil {
+			s.applyLocked(&Command{Conn: c.id, Op: CmdClose}, func() mailflow.Reply { c.sess.Close(); return mailflow.OK })
+		}
+		s.mu.Unlock()
 		c.l.release()
 	})
 	return c.Conn.Close()

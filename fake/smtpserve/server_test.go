@@ -299,6 +299,23 @@ func TestAuthPlain(t *testing.T) {
 	require.NoError(t, c.Rcpt(string(bob), nil))
 }
 
+// Authentication belongs to its connection: the next connection starts
+// unauthenticated, however the server keeps its per-connection state.
+func TestAuthDoesNotCarryToTheNextConnection(t *testing.T) {
+	_, srv := world(t)
+	addr := listen(t, srv, smtpserve.HostConfig{Host: legacyHost, Users: map[string]string{"alice": "s3cret"}, RequireAuth: true})
+	for i := range 3 {
+		c, err := smtp.Dial(addr)
+		require.NoError(t, err)
+		require.NoError(t, c.Hello("client.test"))
+		code, _ := smtpCode(t, c.Mail("alice@dept.example", nil))
+		assert.Equal(t, 530, code, "connection %d: MAIL before AUTH", i)
+		require.NoError(t, c.Auth(sasl.NewPlainClient("", "alice", "s3cret")))
+		require.NoError(t, c.Mail("alice@dept.example", nil), "connection %d", i)
+		require.NoError(t, c.Quit())
+	}
+}
+
 func TestDeviceRelayIsNeverAnOpenRelay(t *testing.T) {
 	w, srv := world(t)
 	w.AddRelay("relay.dept.example", "relay@dept.example", netip.MustParsePrefix("127.0.0.0/8"))

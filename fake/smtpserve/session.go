@@ -19,14 +19,17 @@ type backend struct {
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	cc, ok := c.Conn().(*conn)
-	if !ok {
+	if !ok || cc.sess == nil {
 		return nil, errors.New("smtpserve: connection not admitted by the listener")
 	}
-	return &session{b: b, c: c, sess: cc.sess, id: cc.id}, nil
+	// Fresh state each time: go-smtp asks again for a session after a
+	// HELO that follows its own Close of the last one.
+	cc.smtp = session{b: b, c: c, sess: cc.sess, id: cc.id}
+	return &cc.smtp, nil
 }
 
 // session turns SMTP commands into calls on the world's Session, under the
-// Server's lock.
+// Server's lock. It lives in its connection (conn.smtp).
 type session struct {
 	b      *backend
 	c      *smtp.Conn
