@@ -87,7 +87,34 @@ func (w *World) Open(host string, ci ClientInfo, lim SessionLimits) (*Session, R
 	if l, ok := h.(*Legacy); ok && !l.Running() {
 		return nil, ReplyUnavailable
 	}
-	return &Session{w: w, h: h, ci: ci, lim: lim}, Reply{220, "2.0.0", h.Name() + " ESMTP ready"}
+	return &Session{w: w, h: h, ci: ci, lim: lim}, Reply{220, "2.0.0", w.greeting(h.Name())}
+}
+
+// greeting is a host's 220 text, made once per host.
+func (w *World) greeting(host string) string {
+	g, ok := w.greetings[host]
+	if !ok {
+		g = host + " ESMTP ready"
+		if w.greetings == nil {
+			w.greetings = map[string]string{}
+		}
+		w.greetings[host] = g
+	}
+	return g
+}
+
+// clientHop names a client address in the hops its sessions make
+// ("smtp:" and the address), made once per address.
+func (w *World) clientHop(a netip.Addr) string {
+	h, ok := w.clientHops[a]
+	if !ok {
+		h = "smtp:" + a.String()
+		if w.clientHops == nil {
+			w.clientHops = map[netip.Addr]string{}
+		}
+		w.clientHops[a] = h
+	}
+	return h
 }
 
 // Host returns the name of the host the session is connected to.
@@ -318,7 +345,7 @@ func (s *Session) Data(body []byte) Reply {
 // client names the SMTP client as the sender of a hop.
 func (s *Session) client() string {
 	if s.fromHop == "" {
-		s.fromHop = "smtp:" + s.ci.Addr.String()
+		s.fromHop = s.w.clientHop(s.ci.Addr)
 	}
 	return s.fromHop
 }

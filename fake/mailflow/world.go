@@ -114,6 +114,10 @@ type World struct {
 	// envPool holds the storage of copies whose last event has run
 	// (envpool.go).
 	envPool []*envelope
+	// greetings and clientHops are SMTP sessions' greeting texts by host
+	// and hop names by client address (smtp.go).
+	greetings  map[string]string
+	clientHops map[netip.Addr]string
 	// trails, headers and msgs hand out trail nodes, copy headers and
 	// messages (slab.go).
 	trails  slab[trail]
