@@ -44,6 +44,8 @@ type early struct {
 	// onSettle is told of each message as it settles, before its pairs
 	// are forgotten (the world fixes its message trace rows).
 	onSettle func(*Message)
+	// causes are the settled violations' causes, each text once.
+	causes map[string]string
 }
 
 // settle settles the messages that are due at now, and forgets them.
@@ -118,7 +120,7 @@ func (l *Ledger) settleMessage(m *Message) {
 		st := &m.pairs[i]
 		cls, cause, tr := classify(l.outcomes(st), l.expect, st.orig)
 		if count(&l.settled, cls) {
-			l.viols = append(l.viols, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: cause, Trail: tr.strings()})
+			l.viols = append(l.viols, Violation{Msg: m.ID, To: st.orig, Class: cls, Cause: l.cause(cause), Trail: tr.strings()})
 		}
 	}
 	m.pairs, m.settled = nil, true
@@ -219,4 +221,17 @@ func (l *Ledger) hold() (release func()) {
 			l.early.held = l.early.held[:0]
 		}
 	}
+}
+
+// cause returns the settled violations' copy of a cause: a long run keeps
+// every violation, and their causes are few texts repeated.
+func (l *Ledger) cause(c string) string {
+	if k, ok := l.early.causes[c]; ok {
+		return k
+	}
+	if l.early.causes == nil {
+		l.early.causes = map[string]string{}
+	}
+	l.early.causes[c] = c
+	return c
 }
