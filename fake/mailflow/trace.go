@@ -157,7 +157,7 @@ func (w *World) traceSource(t *fake.Tenant) fake.TraceSource {
 				e.Sender = m.From
 				e.Status, e.Detail = w.traceStatus(row)
 			} else {
-				continue // settled before this row was made: cannot happen
+				continue // settled and forgotten (bounded retention)
 			}
 			if matchesTrace(q, e) {
 				out = append(out, e)

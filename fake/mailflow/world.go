@@ -178,7 +178,12 @@ func NewWorld(cfg Config) *World {
 	s := sim.NewAt(cfg.Seed, cfg.Start)
 	w := &World{cfg: cfg, s: s, expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
 	w.ledger = newBoundedLedger(cfg.KeepEvents, cfg.Retention, w.expect)
-	w.ledger.early.onSettle = w.settleTrace
+	if r := cfg.Retention; r.SettleDoneAfter > 0 || r.TraceFor > r.SettleAfter {
+		// Message trace answers for messages settled before their rows
+		// are forgotten (otherwise a row outlives its message by the
+		// seconds between submission and receipt only).
+		w.ledger.early.onSettle = w.settleTrace
+	}
 	w.dns = newWireDNS(s)
 	w.dns.beforeQuery = w.beforeDNSQuery
 	w.cloud = fake.NewCloud(s, s.Rand("cloud"), fake.DefaultCloudConfig())
