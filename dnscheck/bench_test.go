@@ -23,4 +23,5 @@ func BenchmarkCheckInProcess(b *testing.B) {
 		queries = r.Queries
 	}
 	b.ReportMetric(float64(queries), "queries/check")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
 }
