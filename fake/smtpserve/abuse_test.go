@@ -71,12 +71,20 @@ func dialGreeted(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	nc, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = nc.Close() })
-	require.NoError(t, nc.SetReadDeadline(time.Now().Add(replyWait)))
 	br := bufio.NewReader(nc)
-	greet, err := br.ReadString('\n')
-	require.NoError(t, err)
+	greet := firstLine(t, nc, br)
 	require.True(t, strings.HasPrefix(greet, "220 "), greet)
 	return nc, br
+}
+
+// firstLine reads one reply line from br (reading nc), waiting at most
+// replyWait.
+func firstLine(t *testing.T, nc net.Conn, br *bufio.Reader) string {
+	t.Helper()
+	require.NoError(t, nc.SetReadDeadline(time.Now().Add(replyWait)))
+	line, err := br.ReadString('\n')
+	require.NoError(t, err)
+	return line
 }
 
 func TestOverLongCommandLineIsRefusedAndClosed(t *testing.T) {
@@ -352,16 +360,12 @@ func TestAcceptDoesNotWaitForTheWorld(t *testing.T) {
 		second, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
 		defer second.Close()
-		_ = second.SetReadDeadline(time.Now().Add(replyWait))
-		line, err := bufio.NewReader(second).ReadString('\n')
-		require.NoError(t, err, "refused while the world is busy")
+		line := firstLine(t, second, bufio.NewReader(second)) // refused while the world is busy
 		assert.True(t, strings.HasPrefix(line, "421 4.7.0 "), line)
 	})
 	require.NotNil(t, first)
 	defer first.Close()
-	_ = first.SetReadDeadline(time.Now().Add(replyWait))
-	line, err := bufio.NewReader(first).ReadString('\n')
-	require.NoError(t, err)
+	line := firstLine(t, first, bufio.NewReader(first))
 	assert.True(t, strings.HasPrefix(line, "220 "), line)
 }
 
@@ -384,8 +388,6 @@ func TestGreetingAfterTheWorldWasBusyLongerThanTheIdleTimeout(t *testing.T) {
 	})
 	require.NotNil(t, nc)
 	defer nc.Close()
-	_ = nc.SetReadDeadline(time.Now().Add(replyWait))
-	line, err := bufio.NewReader(nc).ReadString('\n')
-	require.NoError(t, err)
+	line := firstLine(t, nc, bufio.NewReader(nc))
 	assert.True(t, strings.HasPrefix(line, "220 "), line)
 }
