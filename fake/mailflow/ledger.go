@@ -200,6 +200,8 @@ type Ledger struct {
 	observer func(Event)
 	// Settling messages whose copies have ended (settle.go).
 	early early
+	// causes are the settled violations' causes, each text once.
+	causes map[string]string
 }
 
 // NewLedger returns an empty ledger that keeps every event. With keepEvents

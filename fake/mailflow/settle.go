@@ -44,8 +44,6 @@ type early struct {
 	// onSettle is told of each message as it settles, before its pairs
 	// are forgotten (the world fixes its message trace rows).
 	onSettle func(*Message)
-	// causes are the settled violations' causes, each text once.
-	causes map[string]string
 }
 
 // settle settles the messages that are due at now, and forgets them.
@@ -226,12 +224,12 @@ func (l *Ledger) hold() (release func()) {
 // cause returns the settled violations' copy of a cause: a long run keeps
 // every violation, and their causes are few texts repeated.
 func (l *Ledger) cause(c string) string {
-	if k, ok := l.early.causes[c]; ok {
+	if k, ok := l.causes[c]; ok {
 		return k
 	}
-	if l.early.causes == nil {
-		l.early.causes = map[string]string{}
+	if l.causes == nil {
+		l.causes = map[string]string{}
 	}
-	l.early.causes[c] = c
+	l.causes[c] = c
 	return c
 }
