@@ -4,6 +4,10 @@
 # document takes the median of the rounds). Builds each package's test
 # binary once, then runs the rounds. Never touches ./mailops/graph.
 #   bash bench/perf.sh [rounds] > perf.txt
+# The world benchmarks run twice a round: at Go's default collector target
+# and at GOGC=400, the target `mailops simulate` and `mailops worker` run
+# worlds with (fake/campaign.TuneGC); lines of the second start with
+# "mailflow-gogc400".
 # BASE=<dir of another checkout> also runs that checkout's world benchmarks
 # in every round (before/after figures). BIG=1 adds the full university
 # (100 departments x 1,000 addresses, one run; with BASE, the other
@@ -37,6 +41,9 @@ for r in $(seq "$ROUNDS"); do
 	run mailops mailops 'ClientOps|ClientOverScriptDriver'
 	run fake/mailflow mailflow '^Benchmark(WorldTraffic|WorldEvents|Consolidation200|HandWrittenConsolidation200)$' 5x
 	if [ -n "${BASE:-}" ]; then run "$BASE/fake/mailflow" base-mailflow '^Benchmark(WorldTraffic|WorldEvents|Consolidation200)$' 5x; fi
+	# The same worlds at the collector target the mailops command runs them
+	# with (campaign.GCPercent), reported as "mailflow-gogc400".
+	GOGC=400 run fake/mailflow mailflow '^Benchmark(WorldTraffic|WorldEvents|Consolidation200)$' 5x | sed 's|^mailflow |mailflow-gogc400 |'
 	run fake/mailflow mailflow '^Benchmark(SmallConsolidation|SessionInProcess)$'
 	run fake/mailflow mailflow '^BenchmarkConsolidation1000$' 2x
 	run fake/mailflow mailflow '^BenchmarkBoundedLedger$' 1x
