@@ -6,22 +6,26 @@ import (
 	"github.com/mailops-dev/mailops/fake"
 )
 
-// hopKey names a trail hop by its kind and subject ("group", an address).
-type hopKey struct{ kind, subject string }
-
 // hop returns the trail hop kind+":"+subject, made once per hop name: a busy
-// world names the same few hops millions of times.
+// world names the same few hops millions of times. The table is by kind,
+// then by subject: a handful of kinds (a small map, compared without
+// hashing) over string-keyed maps, which hash faster than a struct key.
 func (w *World) hopName(kind, subject string) string {
-	k := hopKey{kind, subject}
-	if h, ok := w.hopNames[k]; ok {
+	byKind := w.hopNames[kind]
+	if h, ok := byKind[subject]; ok {
 		return h
 	}
 	h := kind + ":" + subject
-	if len(w.hopNames) < maxInterned {
-		if w.hopNames == nil {
-			w.hopNames = map[hopKey]string{}
+	if w.hopNamesN < maxInterned {
+		if byKind == nil {
+			if w.hopNames == nil {
+				w.hopNames = map[string]map[string]string{}
+			}
+			byKind = map[string]string{}
+			w.hopNames[kind] = byKind
 		}
-		w.hopNames[k] = h
+		byKind[subject] = h
+		w.hopNamesN++
 	}
 	return h
 }

@@ -107,9 +107,11 @@ type World struct {
 	// parsed remembers parsed addresses (smtp.go); mailboxes interns
 	// mailbox names.
 	parsed    map[string]parsedAddress
-	mailboxes map[mailboxKey]Mailbox
-	// hopNames and hostInfos are names worked out once (hopnames.go).
-	hopNames  map[hopKey]string
+	mailboxes map[string]map[string]map[mailops.Address]Mailbox
+	// hopNames (by kind, then subject; hopNamesN counts them) and
+	// hostInfos are names worked out once (hopnames.go).
+	hopNames  map[string]map[string]string
+	hopNamesN int
 	hostInfos map[string]hostInfo
 	// envPool holds the storage of copies whose last event has run
 	// (envpool.go).
@@ -142,16 +144,11 @@ type device struct {
 	route func() ([]string, Reply)
 }
 
-type mailboxKey struct {
-	kind, tenant string
-	addr         mailops.Address
-}
-
 // mailbox returns a mailbox name ("legacy", "exo" with a tenant, or
 // "internet"), made once per mailbox.
 func (w *World) mailbox(kind, tenant string, a mailops.Address) Mailbox {
-	k := mailboxKey{kind, tenant, a}
-	if mb, ok := w.mailboxes[k]; ok {
+	byAddr := w.mailboxes[kind][tenant]
+	if mb, ok := byAddr[a]; ok {
 		return mb
 	}
 	var mb Mailbox
@@ -163,10 +160,17 @@ func (w *World) mailbox(kind, tenant string, a mailops.Address) Mailbox {
 	default:
 		mb = InternetMailbox(a)
 	}
-	if w.mailboxes == nil {
-		w.mailboxes = map[mailboxKey]Mailbox{}
+	if byAddr == nil {
+		if w.mailboxes == nil {
+			w.mailboxes = map[string]map[string]map[mailops.Address]Mailbox{}
+		}
+		if w.mailboxes[kind] == nil {
+			w.mailboxes[kind] = map[string]map[mailops.Address]Mailbox{}
+		}
+		byAddr = map[mailops.Address]Mailbox{}
+		w.mailboxes[kind][tenant] = byAddr
 	}
-	w.mailboxes[k] = mb
+	byAddr[a] = mb
 	return mb
 }
 
