@@ -17,7 +17,7 @@ type kept struct {
 	orig, rcpt  mailops.Address
 	host        string
 	mailbox     Mailbox
-	route       string
+	origin      string // a delivery's message origin (Event.origin)
 	fromDisplay string
 	rare        *keptRare
 	hops        *trail
@@ -70,7 +70,7 @@ func codeOf(k EventKind) kindCode {
 // keep makes the stored form of e (its Trail is not kept: hops are).
 func keep(e *Event) kept {
 	k := kept{at: e.At, msg: e.Msg, kind: codeOf(e.Kind), orig: e.Orig, rcpt: e.Rcpt, host: e.Host,
-		mailbox: e.Mailbox, route: e.Route, fromDisplay: e.FromDisplay, hops: e.hops}
+		mailbox: e.Mailbox, origin: e.origin, fromDisplay: e.FromDisplay, hops: e.hops}
 	if e.Reply != (Reply{}) || e.Detail != "" || k.kind == kindOther {
 		k.rare = &keptRare{reply: e.Reply, detail: e.Detail}
 		if k.kind == kindOther {
@@ -83,7 +83,7 @@ func keep(e *Event) kept {
 // event is the Event k stores (Trail not spelt out).
 func (k *kept) event() Event {
 	e := Event{At: k.at, Kind: kindNames[k.kind], Msg: k.msg, Orig: k.orig, Rcpt: k.rcpt, Host: k.host,
-		Mailbox: k.mailbox, Route: k.route, FromDisplay: k.fromDisplay, hops: k.hops}
+		Mailbox: k.mailbox, origin: k.origin, FromDisplay: k.fromDisplay, hops: k.hops}
 	if r := k.rare; r != nil {
 		e.Reply, e.Detail = r.reply, r.detail
 		if k.kind == kindOther {

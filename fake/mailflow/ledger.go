@@ -47,6 +47,11 @@ type Event struct {
 	FromDisplay string
 
 	hops *trail
+	// origin is a delivery's message origin, from which the ledger names
+	// its Route when the event is read (Events, the observer): working the
+	// route out costs a walk of the trail, and most deliveries are only
+	// ever counted.
+	origin string
 }
 
 // pairState is what the ledger knows about one (message, intended
@@ -198,6 +203,9 @@ type Ledger struct {
 	gather outcomes
 	// observer sees every event kept (observe.go).
 	observer func(Event)
+	// routeOf names a delivery's route from its origin and trail (the
+	// world's routeOf; nil: deliveries have no Route).
+	routeOf func(origin string, t *trail) string
 	// Settling messages whose copies have ended (settle.go).
 	early early
 	// causes are the settled violations' causes, each text once.
@@ -383,16 +391,25 @@ func (l *Ledger) Events() []Event {
 	if l.ret.Keep == RetainLast {
 		out := append(append([]Event(nil), l.ring[l.ringNext:]...), l.ring[:l.ringNext]...)
 		for i := range out {
-			out[i].Trail = out[i].hops.strings()
+			l.spell(&out[i])
 		}
 		return out
 	}
 	for i := len(l.flat); i < l.events.n; i++ {
 		e := l.events.at(i).event()
-		e.Trail = e.hops.strings()
+		l.spell(&e)
 		l.flat = append(l.flat, e)
 	}
 	return l.flat
+}
+
+// spell spells out what a read event shows and the ledger keeps shared or
+// derives: its Trail, and a delivery's Route.
+func (l *Ledger) spell(e *Event) {
+	e.Trail = e.hops.strings()
+	if e.Route == "" && e.origin != "" && l.routeOf != nil {
+		e.Route = l.routeOf(e.origin, e.hops)
+	}
 }
 
 // RouteCounts buckets deliveries and bounces by route over time, for a

@@ -14,7 +14,7 @@ func (l *Ledger) Observe(fn func(Event)) { l.observer = fn }
 
 // notify hands e to the observer with its trail spelt out.
 func (l *Ledger) notify(e Event) {
-	e.Trail = e.hops.strings()
+	l.spell(&e)
 	l.observer(e)
 }
 

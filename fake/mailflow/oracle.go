@@ -13,9 +13,27 @@ import (
 // for every person which mailboxes they read when: the oracle's definition of
 // "delivered to a mailbox its owner reads at that time".
 type Expectations struct {
-	people map[mailops.Address][]string
-	reads  map[string][]readSpan
-	gaps   map[string][]readSpan // domain → verification-gap windows (mb unused)
+	people  map[mailops.Address][]*person
+	persons map[string]*person
+	gaps    map[string][]readSpan // domain → verification-gap windows (mb unused)
+}
+
+// person is one person of the expectations and what they read: addresses
+// hold their people by pointer, so the oracle reads a person's spans
+// without looking the name up for every delivery.
+type person struct {
+	name  string
+	reads []readSpan
+}
+
+// person returns the named person, made on first mention.
+func (e *Expectations) person(name string) *person {
+	p := e.persons[name]
+	if p == nil {
+		p = &person{name: name}
+		e.persons[name] = p
+	}
+	return p
 }
 
 type readSpan struct {
@@ -25,20 +43,25 @@ type readSpan struct {
 
 // NewExpectations returns empty expectations.
 func NewExpectations() *Expectations {
-	return &Expectations{people: map[mailops.Address][]string{}, reads: map[string][]readSpan{}, gaps: map[string][]readSpan{}}
+	return &Expectations{people: map[mailops.Address][]*person{}, persons: map[string]*person{}, gaps: map[string][]readSpan{}}
 }
 
 // Address declares a valid address and the people it reaches (a mailbox: its
 // owner; a group or alias: its members). An undeclared address is invalid:
 // mail to it is expected to bounce.
 func (e *Expectations) Address(a mailops.Address, people ...string) {
-	e.people[a] = append([]string(nil), people...)
+	ps := make([]*person, len(people))
+	for i, name := range people {
+		ps[i] = e.person(name)
+	}
+	e.people[a] = ps
 }
 
 // Reads declares that a person reads a mailbox from from until until (zero:
 // for ever).
 func (e *Expectations) Reads(person string, mb Mailbox, from, until time.Time) {
-	e.reads[person] = append(e.reads[person], readSpan{mb, from, until})
+	p := e.person(person)
+	p.reads = append(p.reads, readSpan{mb, from, until})
 }
 
 // Gap declares the documented verification gap of a domain: from when it is
@@ -68,15 +91,15 @@ func (e *Expectations) Valid(a mailops.Address) bool { _, ok := e.people[a]; ret
 // readers counts, in got, the people (of those given) who read mb at time
 // at, and reports whether any of them read it then (now) and whether any of
 // them ever reads it.
-func (e *Expectations) readers(people []string, got *readCounts, mb Mailbox, at time.Time) (now, ever bool) {
+func (e *Expectations) readers(people []*person, got *readCounts, mb Mailbox, at time.Time) (now, ever bool) {
 	for _, p := range people {
-		for _, s := range e.reads[p] {
+		for _, s := range p.reads {
 			if s.mb != mb {
 				continue
 			}
 			ever = true
 			if !at.Before(s.from) && (s.until.IsZero() || at.Before(s.until)) {
-				got.add(p)
+				got.add(p.name)
 				now = true
 				break
 			}
@@ -287,7 +310,7 @@ func classify(st *outcomes, e *Expectations, orig mailops.Address) (Class, strin
 	}
 	dup := false
 	for _, p := range people {
-		if got.get(p) == 0 {
+		if got.get(p.name) == 0 {
 			switch {
 			case len(st.bounces) > 0:
 				b := st.bounces[0]
@@ -311,7 +334,7 @@ func classify(st *outcomes, e *Expectations, orig mailops.Address) (Class, strin
 				return Lost, cause, nil
 			}
 		}
-		if got.get(p) > 1 {
+		if got.get(p.name) > 1 {
 			dup = true
 		}
 	}

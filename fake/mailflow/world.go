@@ -182,6 +182,7 @@ func NewWorld(cfg Config) *World {
 	s := sim.NewAt(cfg.Seed, cfg.Start)
 	w := &World{cfg: cfg, s: s, expect: NewExpectations(), hosts: map[string]Host{}, resolvr: map[string]Resolver{}}
 	w.ledger = newBoundedLedger(cfg.KeepEvents, cfg.Retention, w.expect)
+	w.ledger.routeOf = w.routeOf
 	if r := cfg.Retention; r.SettleDoneAfter > 0 || r.TraceFor > r.SettleAfter {
 		// Message trace answers for messages settled before their rows
 		// are forgotten (otherwise a row outlives its message by the
@@ -352,7 +353,7 @@ func (w *World) deliversInside(domain string) bool {
 
 func (w *World) deliver(env *envelope, mb Mailbox) {
 	w.ledger.record(Event{At: w.s.Now(), Kind: EvDeliver, Msg: env.msg.ID, Orig: env.hdr.orig, Mailbox: mb,
-		Route: w.routeOf(env.msg.Origin, env.path()), hops: env.path(), FromDisplay: env.hdr.fromDisplay})
+		origin: env.msg.Origin, hops: env.path(), FromDisplay: env.hdr.fromDisplay})
 }
 
 func (w *World) bounce(env *envelope, host string, r Reply) {
