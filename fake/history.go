@@ -2,6 +2,7 @@ package fake
 
 import (
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,6 +86,29 @@ type store[K ~string, T any] struct {
 	// gen counts writes; view is the read-only mail view's list (viewList).
 	gen  uint64
 	view viewCache[T]
+	// epoch is the tenant's mail epoch, which every write moves (MailSettled).
+	epoch *mailEpoch
+}
+
+// mailEpoch is what Tenant.MailSettled reads without the tenant's lock: gen
+// counts the writes to the stores mail flow reads, and settled is the latest
+// time one of them becomes visible (Unix nanoseconds). A write updates
+// settled before gen, so a reader that loads gen first and sees a new count
+// sees that write's settled time too.
+type mailEpoch struct {
+	gen     atomic.Uint64
+	settled atomic.Int64
+}
+
+// note records a write whose version becomes visible at visible. The
+// caller holds the tenant's lock (writes are serialised).
+func (e *mailEpoch) note(visible time.Time) {
+	if visible.Year() >= 1700 { // earlier: visible from the beginning (UnixNano would not hold it)
+		if n := visible.UnixNano(); n > e.settled.Load() {
+			e.settled.Store(n)
+		}
+	}
+	e.gen.Add(1)
 }
 
 // viewCache is a store's list as mail flow sees it, made at one time and
@@ -114,6 +138,9 @@ func (s *store[K, T]) put(k K, v version[T]) {
 	}
 	h.put(v)
 	s.gen++
+	if s.epoch != nil {
+		s.epoch.note(v.visible)
+	}
 }
 
 // viewList returns what mail flow sees of the store at at, in key order,

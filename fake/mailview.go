@@ -45,6 +45,17 @@ func (t *Tenant) MailViewAt(at time.Time) MailView { return mailView{t: t, at: a
 // each call. Everything else should use MailView.
 func (t *Tenant) ReadOnlyMailView() MailView { return readOnlyView{t} }
 
+// MailSettled reports the tenant's mail epoch, a count that every write mail
+// flow may see moves, and whether every write so far is visible to mail flow
+// at time at. While the epoch stays the same, the mail view answers the same
+// at every time at which settled is true: a caller on the mail-flow hot path
+// (fake/mailflow) may keep the answers it read at such a time until the
+// epoch moves. It takes no lock and is safe from any goroutine.
+func (t *Tenant) MailSettled(at time.Time) (epoch uint64, settled bool) {
+	epoch = t.epoch.gen.Load()
+	return epoch, at.UnixNano() >= t.epoch.settled.Load()
+}
+
 type mailView struct {
 	t  *Tenant
 	at time.Time

@@ -104,3 +104,35 @@ func TestReusedProxyAddressInMailFlow(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, mailops.Address("info@contoso.com"), r.Address)
 }
+
+// MailSettled: every write moves the epoch, and the view is settled only once
+// every write so far has reached mail flow.
+func TestMailSettledMovesWithEveryWriteAndSettlesAfterPropagation(t *testing.T) {
+	cfg := fake.InstantTenantConfig()
+	cfg.Propagation.Recipient = fake.Fixed(30 * time.Minute)
+	cfg.Propagation.Group = fake.Fixed(10 * time.Minute)
+	w := newWorld(t, cfg)
+	w.verified(t, "contoso.com")
+	e0, settled := w.t.MailSettled(w.s.Now())
+	require.True(t, settled, "nothing is propagating")
+
+	require.NoError(t, w.d.CreateRecipient(bg, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice"}))
+	e1, settled := w.t.MailSettled(w.s.Now())
+	assert.NotEqual(t, e0, e1, "a write moves the epoch")
+	assert.False(t, settled, "the new recipient has not reached mail flow")
+	require.NoError(t, w.s.RunFor(10*time.Minute))
+	require.NoError(t, w.d.CreateGroup(bg, mailops.Group{PrimaryAddress: "team@contoso.com", Name: "Team", Type: mailops.Distribution,
+		Members: []mailops.Address{"alice@contoso.com"}, Owners: []mailops.Address{"alice@contoso.com"}}))
+	e2, settled := w.t.MailSettled(w.s.Now())
+	assert.NotEqual(t, e1, e2)
+	assert.False(t, settled)
+	require.NoError(t, w.s.RunFor(19*time.Minute))
+	_, settled = w.t.MailSettled(w.s.Now())
+	assert.False(t, settled, "the group has propagated (10 min) but not the recipient (30 min)")
+	require.NoError(t, w.s.RunFor(time.Minute))
+	e3, settled := w.t.MailSettled(w.s.Now())
+	assert.True(t, settled, "both have propagated")
+	assert.Equal(t, e2, e3, "time alone does not move the epoch")
+	_, settled = w.t.MailSettled(w.s.Now().Add(-time.Second))
+	assert.False(t, settled, "a moment earlier the recipient was still propagating")
+}

@@ -24,7 +24,7 @@ func (x *exo) tenantFor(domain string) (*fake.Tenant, mailops.Domain, bool) {
 	if !ok {
 		return nil, mailops.Domain{}, false
 	}
-	d, ok := t.ReadOnlyMailView().AcceptedDomain(domain)
+	d, ok := x.w.view(t).AcceptedDomain(domain)
 	return t, d, ok
 }
 
@@ -44,7 +44,7 @@ func (x *exo) receive(env *envelope) Reply {
 		}
 		return x.relayRefusal(env)
 	}
-	v := t.ReadOnlyMailView()
+	v := x.w.view(t)
 	if r := partnerRestriction(v, env); r.Code != 0 {
 		x.w.traceRefused(t, env, r)
 		return r
@@ -84,7 +84,7 @@ func (x *exo) transport(t *fake.Tenant, env *envelope) {
 		w.loop(env, w.exoHop(t))
 		return
 	}
-	v := t.ReadOnlyMailView()
+	v := w.view(t)
 	dom, accepted := v.AcceptedDomain(env.rcpt.Domain())
 	if !accepted {
 		x.external(t, v, env)
@@ -233,7 +233,7 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 	// A domain verified in another tenant may be delivered inside Exchange
 	// Online without the internet (exo-facts 9.1).
 	if other, ok := w.cloud.TenantForDomain(domain); ok && other != t {
-		if _, acc := other.ReadOnlyMailView().AcceptedDomain(domain); acc && w.deliversInside(domain) {
+		if _, acc := w.view(other).AcceptedDomain(domain); acc && w.deliversInside(domain) {
 			c := env.via(x.w, w.exoHop(other))
 			c.hops++
 			c.setAuth(nil)

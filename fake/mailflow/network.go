@@ -148,7 +148,8 @@ func (e *envelope) Run() {
 		w.traceReceived(p.target.(*fake.Tenant), e)
 		w.exo.transport(p.target.(*fake.Tenant), e)
 	case stepExternal:
-		w.exo.external(p.target.(*fake.Tenant), p.target.(*fake.Tenant).ReadOnlyMailView(), e)
+		t := p.target.(*fake.Tenant)
+		w.exo.external(t, w.view(t), e)
 	case stepLegacyLocal:
 		p.target.(*Legacy).local(e, 0)
 	case stepInternetLocal:

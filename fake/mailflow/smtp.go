@@ -144,7 +144,7 @@ func (s *Session) Authenticate(user string) Reply {
 	if !ok {
 		return ReplyAuthFailed
 	}
-	r, ok := t.ReadOnlyMailView().Recipient(a)
+	r, ok := s.w.view(t).Recipient(a)
 	if !ok || r.Kind != mailops.Mailbox {
 		return ReplyAuthFailed
 	}
@@ -154,7 +154,7 @@ func (s *Session) Authenticate(user string) Reply {
 
 // mayUseSender reports whether the authenticated user may send as from.
 func (s *Session) mayUseSender(from mailops.Address) bool {
-	v := s.tenant.ReadOnlyMailView()
+	v := s.w.view(s.tenant)
 	if r, ok := v.Recipient(from); ok && r.Address == s.user {
 		return true
 	}
@@ -265,10 +265,10 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 			}
 			return h.relayRefusal(env)
 		}
-		if r := partnerRestriction(t.ReadOnlyMailView(), env); r.Code != 0 {
+		if r := partnerRestriction(h.w.view(t), env); r.Code != 0 {
 			return r
 		}
-		if dom.Type == mailops.Authoritative && !known(t.ReadOnlyMailView(), a) {
+		if dom.Type == mailops.Authoritative && !known(h.w.view(t), a) {
 			return ReplyDBEB
 		}
 	case *internet:

@@ -1,0 +1,115 @@
+package mailflow
+
+import (
+	"github.com/mailops-dev/mailops/fake"
+	"github.com/mailops-dev/mailops/mailops"
+)
+
+// memoView is a tenant's read-only mail view (fake.Tenant.ReadOnlyMailView)
+// that remembers the answers of the hot path's lookups (recipients, groups,
+// accepted domains) while they cannot change: from the moment every write so
+// far has reached mail flow until the next write (fake.Tenant.MailSettled).
+// A world in steady traffic asks the same few questions of a tenant at every
+// hop; each answer from the tenant costs its lock, its clock and its
+// indexes. While a write is still propagating, every lookup goes to the
+// tenant, which answers for the moment it is asked. Used on the world's
+// loop only, like the rest of the world.
+type memoView struct {
+	fake.MailView
+	t      *fake.Tenant
+	w      *World
+	epoch  uint64
+	hits   int // answers from memory (tests read it)
+	recips map[mailops.Address]memoAnswer[mailops.Recipient]
+	groups map[mailops.Address]memoAnswer[mailops.Group]
+	doms   map[string]memoAnswer[mailops.Domain]
+}
+
+// memoAnswer is one remembered lookup.
+type memoAnswer[T any] struct {
+	val T
+	ok  bool
+}
+
+// view returns tenant t's mail view for the hot path (one per tenant).
+func (w *World) view(t *fake.Tenant) fake.MailView {
+	switch t {
+	case w.tenant:
+		if w.tenantView == nil {
+			w.tenantView = newMemoView(w, t)
+		}
+		return w.tenantView
+	case w.partner:
+		if w.partnerView == nil {
+			w.partnerView = newMemoView(w, t)
+		}
+		return w.partnerView
+	}
+	return t.ReadOnlyMailView()
+}
+
+func newMemoView(w *World, t *fake.Tenant) *memoView {
+	return &memoView{MailView: t.ReadOnlyMailView(), t: t, w: w,
+		recips: map[mailops.Address]memoAnswer[mailops.Recipient]{},
+		groups: map[mailops.Address]memoAnswer[mailops.Group]{},
+		doms:   map[string]memoAnswer[mailops.Domain]{}}
+}
+
+// settled reports whether remembered answers hold now, forgetting them
+// when the tenant has been written since they were read.
+func (m *memoView) settled() bool {
+	epoch, settled := m.t.MailSettled(m.w.s.Now())
+	if epoch != m.epoch {
+		clear(m.recips)
+		clear(m.groups)
+		clear(m.doms)
+		m.epoch = epoch
+	}
+	return settled
+}
+
+// remember keeps an answer read while settled (up to maxInterned answers).
+func remember[K comparable, T any](memo map[K]memoAnswer[T], k K, v T, ok bool) {
+	if len(memo) < maxInterned {
+		memo[k] = memoAnswer[T]{v, ok}
+	}
+}
+
+func (m *memoView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
+	if !m.settled() {
+		return m.MailView.Recipient(a)
+	}
+	if x, ok := m.recips[a]; ok {
+		m.hits++
+		return x.val, x.ok
+	}
+	r, ok := m.MailView.Recipient(a)
+	remember(m.recips, a, r, ok)
+	return r, ok
+}
+
+func (m *memoView) Group(a mailops.Address) (mailops.Group, bool) {
+	if !m.settled() {
+		return m.MailView.Group(a)
+	}
+	if x, ok := m.groups[a]; ok {
+		m.hits++
+		return x.val, x.ok
+	}
+	g, ok := m.MailView.Group(a)
+	remember(m.groups, a, g, ok)
+	return g, ok
+}
+
+func (m *memoView) AcceptedDomain(name string) (mailops.Domain, bool) {
+	if !m.settled() {
+		return m.MailView.AcceptedDomain(name)
+	}
+	if x, ok := m.doms[name]; ok {
+		m.hits++
+		return x.val, x.ok
+	}
+	d, ok := m.MailView.AcceptedDomain(name)
+	remember(m.doms, name, d, ok)
+	return d, ok
+}
