@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailops-dev/mailops/mailops"
@@ -23,9 +24,11 @@ type Cloud struct {
 	rng *rand.Rand
 	cfg CloudConfig
 
-	mu       sync.Mutex
-	tenants  map[string]*Tenant
-	owner    map[string]*Tenant // verified domain → tenant; nil value = unmanaged
+	mu      sync.Mutex
+	tenants map[string]*Tenant
+	owner   map[string]*Tenant // verified domain → tenant; nil value = unmanaged
+	// owners counts changes to owner (OwnersEpoch); read without the lock.
+	owners   atomic.Uint64
 	released map[string]time.Time
 	// unmanagedUsers are the users an unmanaged tenant has on a domain it
 	// holds; they move with the domain on external takeover.
@@ -61,13 +64,30 @@ func (c *Cloud) TenantForDomain(domain string) (*Tenant, bool) {
 	return t, ok && t != nil
 }
 
+// OwnersEpoch counts the changes to which tenant holds which domain (the
+// answers of TenantForDomain): while it stays the same, TenantForDomain
+// answers the same, so fake/mailflow's hot path remembers its answers until
+// it moves. It takes no lock and is safe from any goroutine.
+func (c *Cloud) OwnersEpoch() uint64 { return c.owners.Load() }
+
+// setOwner and dropOwner change who holds a domain. The caller holds c.mu.
+func (c *Cloud) setOwner(domain string, t *Tenant) {
+	c.owner[domain] = t
+	c.owners.Add(1)
+}
+
+func (c *Cloud) dropOwner(domain string) {
+	delete(c.owner, domain)
+	c.owners.Add(1)
+}
+
 // HoldUnmanaged makes an unmanaged (self-service sign-up) tenant hold the
 // domain verified, with the given users (mailboxes) on it: no managed tenant
 // can verify it until it is released or taken over (TakeOverDomain).
 func (c *Cloud) HoldUnmanaged(domain string, users ...mailops.Recipient) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.owner[domain] = nil
+	c.setOwner(domain, nil)
 	c.unmanagedUsers[domain] = append(c.unmanagedUsers[domain], users...)
 }
 
@@ -85,7 +105,7 @@ func (c *Cloud) ReleaseUnmanaged(domain string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.owner[domain]; ok && t == nil {
-		delete(c.owner, domain)
+		c.dropOwner(domain)
 		delete(c.unmanagedUsers, domain)
 		c.released[domain] = c.clk.Now()
 	}
@@ -113,7 +133,7 @@ func (c *Cloud) claim(t *Tenant, domain string) error {
 		return wrapf(mailops.ErrDomainTaken, "%s was released %s ago; another tenant may verify it %s after release",
 			domain, c.clk.Now().Sub(at), c.cfg.ReleaseDelay)
 	}
-	c.owner[domain] = t
+	c.setOwner(domain, t)
 	return nil
 }
 
@@ -121,7 +141,7 @@ func (c *Cloud) release(t *Tenant, domain string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if o, ok := c.owner[domain]; ok && o == t {
-		delete(c.owner, domain)
+		c.dropOwner(domain)
 		c.released[domain] = c.clk.Now()
 	}
 }

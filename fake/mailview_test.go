@@ -136,3 +136,22 @@ func TestMailSettledMovesWithEveryWriteAndSettlesAfterPropagation(t *testing.T) 
 	_, settled = w.t.MailSettled(w.s.Now().Add(-time.Second))
 	assert.False(t, settled, "a moment earlier the recipient was still propagating")
 }
+
+// OwnersEpoch moves when a domain's holder changes, and only then.
+func TestOwnersEpochMovesWhenADomainChangesHands(t *testing.T) {
+	w := newWorld(t, fake.InstantTenantConfig())
+	e0 := w.cloud.OwnersEpoch()
+	_, err := w.d.AddDomain(bg, "contoso.com")
+	require.NoError(t, err)
+	assert.Equal(t, e0, w.cloud.OwnersEpoch(), "an unverified domain is held by nobody")
+	w.verified(t, "fabrikam.com")
+	e1 := w.cloud.OwnersEpoch()
+	assert.NotEqual(t, e0, e1, "verification claims the domain")
+	held, ok := w.cloud.TenantForDomain("fabrikam.com")
+	require.True(t, ok)
+	assert.Same(t, w.t, held)
+	require.NoError(t, w.s.RunFor(time.Hour))
+	assert.Equal(t, e1, w.cloud.OwnersEpoch(), "time alone does not move it")
+	w.cloud.HoldUnmanaged("unmanaged.example")
+	assert.NotEqual(t, e1, w.cloud.OwnersEpoch(), "an unmanaged tenant's hold moves it")
+}

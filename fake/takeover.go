@@ -88,7 +88,7 @@ func (c *Cloud) takeOver(t *Tenant, domain string) ([]mailops.Recipient, error) 
 	case ok && o != nil:
 		return nil, wrapf(mailops.ErrForbidden, "%s is held by a managed tenant: external takeover applies only to unmanaged ones", domain)
 	}
-	c.owner[domain] = t
+	c.setOwner(domain, t)
 	delete(c.released, domain)
 	users := c.unmanagedUsers[domain]
 	delete(c.unmanagedUsers, domain)

@@ -20,7 +20,7 @@ func (x *exo) Name() string { return "exo" }
 
 // tenantFor finds the tenant that accepts a domain in its propagated view.
 func (x *exo) tenantFor(domain string) (*fake.Tenant, mailops.Domain, bool) {
-	t, ok := x.w.cloud.TenantForDomain(domain)
+	t, ok := x.w.tenantOf(domain)
 	if !ok {
 		return nil, mailops.Domain{}, false
 	}
@@ -232,7 +232,7 @@ func (x *exo) external(t *fake.Tenant, v fake.MailView, env *envelope) {
 	}
 	// A domain verified in another tenant may be delivered inside Exchange
 	// Online without the internet (exo-facts 9.1).
-	if other, ok := w.cloud.TenantForDomain(domain); ok && other != t {
+	if other, ok := w.tenantOf(domain); ok && other != t {
 		if _, acc := w.view(other).AcceptedDomain(domain); acc && w.deliversInside(domain) {
 			c := env.via(x.w, w.exoHop(other))
 			c.hops++

@@ -7,7 +7,8 @@ import (
 
 // memoView is a tenant's read-only mail view (fake.Tenant.ReadOnlyMailView)
 // that remembers the answers of the hot path's lookups (recipients, groups,
-// accepted domains) while they cannot change: from the moment every write so
+// accepted domains, the connector and remote-domain lists, the outbound spam
+// policy) while they cannot change: from the moment every write so
 // far has reached mail flow until the next write (fake.Tenant.MailSettled).
 // A world in steady traffic asks the same few questions of a tenant at every
 // hop; each answer from the tenant costs its lock, its clock and its
@@ -23,7 +24,27 @@ type memoView struct {
 	recips map[mailops.Address]memoAnswer[mailops.Recipient]
 	groups map[mailops.Address]memoAnswer[mailops.Group]
 	doms   map[string]memoAnswer[mailops.Domain]
+	// lists are the connector and remote-domain lists read while settled.
+	lists memoLists
 }
+
+// memoLists are a tenant's lists as mail flow sees them, each read once
+// while settled (have says which).
+type memoLists struct {
+	have     [4]bool
+	outbound []mailops.OutboundConnector
+	inbound  []mailops.InboundConnector
+	remote   []mailops.RemoteDomain
+	spam     mailops.OutboundSpamPolicy
+}
+
+// The lists' places in memoLists.have.
+const (
+	listOutbound = iota
+	listInbound
+	listRemote
+	listSpam
+)
 
 // memoAnswer is one remembered lookup.
 type memoAnswer[T any] struct {
@@ -63,6 +84,7 @@ func (m *memoView) settled() bool {
 		clear(m.recips)
 		clear(m.groups)
 		clear(m.doms)
+		m.lists = memoLists{}
 		m.epoch = epoch
 	}
 	return settled
@@ -112,4 +134,70 @@ func (m *memoView) AcceptedDomain(name string) (mailops.Domain, bool) {
 	d, ok := m.MailView.AcceptedDomain(name)
 	remember(m.doms, name, d, ok)
 	return d, ok
+}
+
+func (m *memoView) OutboundConnectors() []mailops.OutboundConnector {
+	if !m.settled() {
+		return m.MailView.OutboundConnectors()
+	}
+	if !m.lists.have[listOutbound] {
+		m.lists.outbound, m.lists.have[listOutbound] = m.MailView.OutboundConnectors(), true
+	}
+	return m.lists.outbound
+}
+
+func (m *memoView) InboundConnectors() []mailops.InboundConnector {
+	if !m.settled() {
+		return m.MailView.InboundConnectors()
+	}
+	if !m.lists.have[listInbound] {
+		m.lists.inbound, m.lists.have[listInbound] = m.MailView.InboundConnectors(), true
+	}
+	return m.lists.inbound
+}
+
+func (m *memoView) RemoteDomains() []mailops.RemoteDomain {
+	if !m.settled() {
+		return m.MailView.RemoteDomains()
+	}
+	if !m.lists.have[listRemote] {
+		m.lists.remote, m.lists.have[listRemote] = m.MailView.RemoteDomains(), true
+	}
+	return m.lists.remote
+}
+
+func (m *memoView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
+	if !m.settled() {
+		return m.MailView.OutboundSpamPolicy()
+	}
+	if !m.lists.have[listSpam] {
+		m.lists.spam, m.lists.have[listSpam] = m.MailView.OutboundSpamPolicy(), true
+	}
+	return m.lists.spam
+}
+
+// ownersMemo is the cloud's TenantForDomain answers, kept while its
+// OwnersEpoch stays the same.
+type ownersMemo struct {
+	epoch uint64
+	m     map[string]*fake.Tenant // nil: no tenant holds the domain
+}
+
+// tenantOf is the cloud's TenantForDomain for the hot path.
+func (w *World) tenantOf(domain string) (*fake.Tenant, bool) {
+	o := &w.owners
+	if e := w.cloud.OwnersEpoch(); e != o.epoch || o.m == nil {
+		o.epoch, o.m = e, map[string]*fake.Tenant{}
+	}
+	if t, ok := o.m[domain]; ok {
+		return t, t != nil
+	}
+	t, ok := w.cloud.TenantForDomain(domain)
+	if !ok {
+		t = nil
+	}
+	if len(o.m) < maxInterned {
+		o.m[domain] = t
+	}
+	return t, ok
 }

@@ -80,14 +80,16 @@ type World struct {
 	// tenantView and partnerView are their mail views for the hot path
 	// (memoview.go).
 	tenantView, partnerView *memoView
-	dns                     *wireDNS
-	ledger                  *Ledger
-	expect                  *Expectations
-	faults                  faults
-	exo                     *exo
-	hosts                   map[string]Host
-	nextID                  int
-	resolvr                 map[string]Resolver
+	// owners remembers which tenant holds which domain (tenantOf).
+	owners  ownersMemo
+	dns     *wireDNS
+	ledger  *Ledger
+	expect  *Expectations
+	faults  faults
+	exo     *exo
+	hosts   map[string]Host
+	nextID  int
+	resolvr map[string]Resolver
 	// msgIDs maps the Message-ID of messages submitted over SMTP sessions
 	// to their message, so that a retry is the same message (smtp.go).
 	msgIDs map[string]*Message
