@@ -56,6 +56,9 @@ func (t *Tenant) MailSettled(at time.Time) (epoch uint64, settled bool) {
 	return epoch, at.UnixNano() >= t.epoch.settled.Load()
 }
 
+// MailEpoch is MailSettled's epoch alone.
+func (t *Tenant) MailEpoch() uint64 { return t.epoch.gen.Load() }
+
 type mailView struct {
 	t  *Tenant
 	at time.Time

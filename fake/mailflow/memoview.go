@@ -17,13 +17,15 @@ import (
 // loop only, like the rest of the world.
 type memoView struct {
 	fake.MailView
-	t      *fake.Tenant
-	w      *World
-	epoch  uint64
-	hits   int // answers from memory (tests read it)
-	recips map[mailops.Address]memoAnswer[mailops.Recipient]
-	groups map[mailops.Address]memoAnswer[mailops.Group]
-	doms   map[string]memoAnswer[mailops.Domain]
+	t     *fake.Tenant
+	w     *World
+	epoch uint64
+	// isSettled says every write of epoch has reached mail flow.
+	isSettled bool
+	hits      int // answers from memory (tests read it)
+	recips    map[mailops.Address]*memoAnswer[mailops.Recipient]
+	groups    map[mailops.Address]*memoAnswer[mailops.Group]
+	doms      map[string]*memoAnswer[mailops.Domain]
 	// lists are the connector and remote-domain lists read while settled.
 	lists memoLists
 }
@@ -71,29 +73,33 @@ func (w *World) view(t *fake.Tenant) fake.MailView {
 
 func newMemoView(w *World, t *fake.Tenant) *memoView {
 	return &memoView{MailView: t.ReadOnlyMailView(), t: t, w: w,
-		recips: map[mailops.Address]memoAnswer[mailops.Recipient]{},
-		groups: map[mailops.Address]memoAnswer[mailops.Group]{},
-		doms:   map[string]memoAnswer[mailops.Domain]{}}
+		recips: map[mailops.Address]*memoAnswer[mailops.Recipient]{},
+		groups: map[mailops.Address]*memoAnswer[mailops.Group]{},
+		doms:   map[string]*memoAnswer[mailops.Domain]{}}
 }
 
 // settled reports whether remembered answers hold now, forgetting them
-// when the tenant has been written since they were read.
+// when the tenant has been written since they were read. Once settled, the
+// view stays settled until the next write: the world's clock only moves on.
 func (m *memoView) settled() bool {
-	epoch, settled := m.t.MailSettled(m.w.s.Now())
-	if epoch != m.epoch {
+	if epoch := m.t.MailEpoch(); epoch != m.epoch {
 		clear(m.recips)
 		clear(m.groups)
 		clear(m.doms)
 		m.lists = memoLists{}
-		m.epoch = epoch
+		m.epoch, m.isSettled = epoch, false
 	}
-	return settled
+	if !m.isSettled {
+		epoch, settled := m.t.MailSettled(m.w.s.Now())
+		m.isSettled = settled && epoch == m.epoch
+	}
+	return m.isSettled
 }
 
 // remember keeps an answer read while settled (up to maxInterned answers).
-func remember[K comparable, T any](memo map[K]memoAnswer[T], k K, v T, ok bool) {
+func remember[K comparable, T any](memo map[K]*memoAnswer[T], k K, v T, ok bool) {
 	if len(memo) < maxInterned {
-		memo[k] = memoAnswer[T]{v, ok}
+		memo[k] = &memoAnswer[T]{v, ok}
 	}
 }
 
