@@ -96,9 +96,9 @@ func (w *World) publishEXOHost(h string) {
 }
 
 // resolvesEXO reports whether a sender finds an address for an Exchange Online
-// host, through its own caching resolver (nil: the authority).
+// host, through its own caching resolver (nil: the authority). h is in the
+// form hostInfo.norm gives (lower case, no trailing dot).
 func (w *World) resolvesEXO(r Resolver, h string) bool {
-	h = strings.ToLower(strings.TrimSuffix(h, "."))
 	if r == nil {
 		r = w.authorityResolver()
 	}

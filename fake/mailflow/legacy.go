@@ -16,16 +16,40 @@ type Legacy struct {
 	domains map[string]bool
 	out     *outbound
 
-	mu        sync.Mutex
-	mailboxes map[mailops.Address]bool
-	aliases   map[mailops.Address][]mailops.Address
-	forward   map[mailops.Address]legacyForward
-	stopped   bool
+	mu sync.Mutex
+	// addrs are the server's local addresses, each with what it is (one
+	// lookup a message).
+	addrs   map[mailops.Address]*legacyAddr
+	stopped bool
+}
+
+// legacyAddr is one local address: a mailbox (perhaps forwarded), an alias,
+// or both.
+type legacyAddr struct {
+	mailbox bool
+	alias   []mailops.Address // nil: not an alias
+	fwd     *legacyForward
 }
 
 type legacyForward struct {
 	to   mailops.Address
 	keep bool
+}
+
+// addr returns a's entry, made on first use. The caller holds l.mu.
+func (l *Legacy) addr(a mailops.Address) *legacyAddr {
+	x := l.addrs[a]
+	if x == nil {
+		x = &legacyAddr{}
+		l.addrs[a] = x
+	}
+	return x
+}
+
+// known reports whether a is a mailbox or an alias. The caller holds l.mu.
+func (l *Legacy) known(a mailops.Address) bool {
+	x := l.addrs[a]
+	return x != nil && (x.mailbox || x.alias != nil)
 }
 
 // Name returns the host name.
@@ -35,14 +59,14 @@ func (l *Legacy) Name() string { return l.host }
 func (l *Legacy) AddMailbox(a mailops.Address) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.mailboxes[a] = true
+	l.addr(a).mailbox = true
 }
 
 // SetAlias makes a expand to targets (local or remote addresses).
 func (l *Legacy) SetAlias(a mailops.Address, targets ...mailops.Address) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.aliases[a] = append([]mailops.Address(nil), targets...)
+	l.addr(a).alias = append([]mailops.Address(nil), targets...) // none: not an alias
 }
 
 // SetForward forwards a mailbox's mail to another address, keeping a copy or
@@ -51,10 +75,12 @@ func (l *Legacy) SetForward(a, to mailops.Address, keepCopy bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if to == "" {
-		delete(l.forward, a)
+		if x := l.addrs[a]; x != nil {
+			x.fwd = nil
+		}
 		return
 	}
-	l.forward[a] = legacyForward{to, keepCopy}
+	l.addr(a).fwd = &legacyForward{to, keepCopy}
 }
 
 // Stop stops the server: connections are refused from now on.
@@ -75,7 +101,7 @@ func (l *Legacy) receive(env *envelope) Reply {
 	l.mu.Lock()
 	stopped := l.stopped
 	local := l.domains[env.rcpt.Domain()]
-	ok := l.mailboxes[env.rcpt] || l.aliases[env.rcpt] != nil
+	ok := l.known(env.rcpt)
 	l.mu.Unlock()
 	switch {
 	case stopped:
@@ -98,10 +124,17 @@ func (l *Legacy) local(env *envelope, depth int) {
 		return
 	}
 	l.mu.Lock()
-	targets := l.aliases[env.rcpt]
-	isBox := l.mailboxes[env.rcpt]
-	fwd, hasFwd := l.forward[env.rcpt]
+	var x legacyAddr
+	if p := l.addrs[env.rcpt]; p != nil {
+		x = *p
+	}
 	l.mu.Unlock()
+	targets, isBox := x.alias, x.mailbox
+	var fwd legacyForward
+	hasFwd := x.fwd != nil
+	if hasFwd {
+		fwd = *x.fwd
+	}
 	switch {
 	case targets != nil:
 		for _, t := range targets {

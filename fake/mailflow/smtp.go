@@ -254,7 +254,7 @@ func (s *Session) checkRcpt(a mailops.Address) Reply {
 			return ReplyUnavailable
 		case !h.domains[a.Domain()]:
 			return ReplyUnableToRelay
-		case !h.mailboxes[a] && h.aliases[a] == nil:
+		case !h.known(a):
 			return ReplyUnknownUser
 		}
 	case *exo:

@@ -242,8 +242,7 @@ func (w *World) hostOf(hi hostInfo) Host {
 
 // AddLegacy adds a legacy server for domains and points their MX at it.
 func (w *World) AddLegacy(host string, ttl time.Duration, domains ...string) *Legacy {
-	l := &Legacy{w: w, host: host, domains: map[string]bool{}, mailboxes: map[mailops.Address]bool{},
-		aliases: map[mailops.Address][]mailops.Address{}, forward: map[mailops.Address]legacyForward{}}
+	l := &Legacy{w: w, host: host, domains: map[string]bool{}, addrs: map[mailops.Address]*legacyAddr{}}
 	l.out = &outbound{w: w, from: host, resolver: w.Resolver(host)}
 	for _, d := range domains {
 		l.domains[d] = true
