@@ -86,7 +86,8 @@ type store[K ~string, T any] struct {
 	// gen counts writes; view is the read-only mail view's list (viewList).
 	gen  uint64
 	view viewCache[T]
-	// epoch is the tenant's mail epoch, which every write moves (MailSettled).
+	// epoch is the mail epoch of the part of the tenant's mail view the
+	// store holds, which every write moves (MailSettled).
 	epoch *mailEpoch
 }
 

@@ -45,19 +45,38 @@ func (t *Tenant) MailViewAt(at time.Time) MailView { return mailView{t: t, at: a
 // each call. Everything else should use MailView.
 func (t *Tenant) ReadOnlyMailView() MailView { return readOnlyView{t} }
 
-// MailSettled reports the tenant's mail epoch, a count that every write mail
-// flow may see moves, and whether every write so far is visible to mail flow
-// at time at. While the epoch stays the same, the mail view answers the same
-// at every time at which settled is true: a caller on the mail-flow hot path
-// (fake/mailflow) may keep the answers it read at such a time until the
-// epoch moves. It takes no lock and is safe from any goroutine.
-func (t *Tenant) MailSettled(at time.Time) (epoch uint64, settled bool) {
-	epoch = t.epoch.gen.Load()
-	return epoch, at.UnixNano() >= t.epoch.settled.Load()
+// MailPart names a part of a tenant's mail view whose answers change
+// together, for MailSettled.
+type MailPart int
+
+const (
+	// MailRecipients is what Recipient answers.
+	MailRecipients MailPart = iota
+	// MailGroups is what Group answers.
+	MailGroups
+	// MailDomains is what AcceptedDomain and AcceptedDomains answer.
+	MailDomains
+	// MailRouting is the connector and remote-domain lists and the outbound
+	// spam policy.
+	MailRouting
+	mailParts
+)
+
+// MailSettled reports the epoch of a part of the tenant's mail view, a count
+// that every write to that part moves, and whether every write to it so far
+// is visible to mail flow at time at. While the epoch stays the same, that
+// part of the mail view answers the same at every time at which settled is
+// true: a caller on the mail-flow hot path (fake/mailflow) may keep the
+// answers it read at such a time until the epoch moves. It takes no lock and
+// is safe from any goroutine.
+func (t *Tenant) MailSettled(p MailPart, at time.Time) (epoch uint64, settled bool) {
+	e := &t.epochs[p]
+	epoch = e.gen.Load()
+	return epoch, at.UnixNano() >= e.settled.Load()
 }
 
 // MailEpoch is MailSettled's epoch alone.
-func (t *Tenant) MailEpoch() uint64 { return t.epoch.gen.Load() }
+func (t *Tenant) MailEpoch(p MailPart) uint64 { return t.epochs[p].gen.Load() }
 
 type mailView struct {
 	t  *Tenant

@@ -105,35 +105,42 @@ func TestReusedProxyAddressInMailFlow(t *testing.T) {
 	assert.Equal(t, mailops.Address("info@contoso.com"), r.Address)
 }
 
-// MailSettled: every write moves the epoch, and the view is settled only once
-// every write so far has reached mail flow.
+// MailSettled: every write moves the epoch of its part of the mail view, and
+// a part is settled only once every write to it so far has reached mail flow.
 func TestMailSettledMovesWithEveryWriteAndSettlesAfterPropagation(t *testing.T) {
 	cfg := fake.InstantTenantConfig()
 	cfg.Propagation.Recipient = fake.Fixed(30 * time.Minute)
 	cfg.Propagation.Group = fake.Fixed(10 * time.Minute)
 	w := newWorld(t, cfg)
 	w.verified(t, "contoso.com")
-	e0, settled := w.t.MailSettled(w.s.Now())
+	r0, settled := w.t.MailSettled(fake.MailRecipients, w.s.Now())
 	require.True(t, settled, "nothing is propagating")
+	g0 := w.t.MailEpoch(fake.MailGroups)
 
 	require.NoError(t, w.d.CreateRecipient(bg, mailops.Recipient{Address: "alice@contoso.com", Kind: mailops.Mailbox, DisplayName: "Alice"}))
-	e1, settled := w.t.MailSettled(w.s.Now())
-	assert.NotEqual(t, e0, e1, "a write moves the epoch")
+	r1, settled := w.t.MailSettled(fake.MailRecipients, w.s.Now())
+	assert.NotEqual(t, r0, r1, "a write moves its part's epoch")
 	assert.False(t, settled, "the new recipient has not reached mail flow")
+	assert.Equal(t, g0, w.t.MailEpoch(fake.MailGroups), "and no other part's")
+	_, settled = w.t.MailSettled(fake.MailGroups, w.s.Now())
+	assert.True(t, settled, "the groups are settled")
+
 	require.NoError(t, w.s.RunFor(10*time.Minute))
 	require.NoError(t, w.d.CreateGroup(bg, mailops.Group{PrimaryAddress: "team@contoso.com", Name: "Team", Type: mailops.Distribution,
 		Members: []mailops.Address{"alice@contoso.com"}, Owners: []mailops.Address{"alice@contoso.com"}}))
-	e2, settled := w.t.MailSettled(w.s.Now())
-	assert.NotEqual(t, e1, e2)
+	g1, settled := w.t.MailSettled(fake.MailGroups, w.s.Now())
+	assert.NotEqual(t, g0, g1)
 	assert.False(t, settled)
-	require.NoError(t, w.s.RunFor(19*time.Minute))
-	_, settled = w.t.MailSettled(w.s.Now())
-	assert.False(t, settled, "the group has propagated (10 min) but not the recipient (30 min)")
-	require.NoError(t, w.s.RunFor(time.Minute))
-	e3, settled := w.t.MailSettled(w.s.Now())
-	assert.True(t, settled, "both have propagated")
-	assert.Equal(t, e2, e3, "time alone does not move the epoch")
-	_, settled = w.t.MailSettled(w.s.Now().Add(-time.Second))
+	require.NoError(t, w.s.RunFor(10*time.Minute))
+	_, settled = w.t.MailSettled(fake.MailGroups, w.s.Now())
+	assert.True(t, settled, "the group has propagated (10 min)")
+	_, settled = w.t.MailSettled(fake.MailRecipients, w.s.Now())
+	assert.False(t, settled, "the recipient has not (30 min)")
+	require.NoError(t, w.s.RunFor(10*time.Minute))
+	r2, settled := w.t.MailSettled(fake.MailRecipients, w.s.Now())
+	assert.True(t, settled, "now it has")
+	assert.Equal(t, r1, r2, "time alone does not move the epoch")
+	_, settled = w.t.MailSettled(fake.MailRecipients, w.s.Now().Add(-time.Second))
 	assert.False(t, settled, "a moment earlier the recipient was still propagating")
 }
 

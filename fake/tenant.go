@@ -22,7 +22,7 @@ type Tenant struct {
 	clk   mailops.Clock
 
 	mu         sync.Mutex
-	epoch      mailEpoch // moved by every write to a store below (MailSettled)
+	epochs     [mailParts]mailEpoch // moved by every write to the stores below (MailSettled)
 	rng        *rand.Rand
 	domains    *store[string, mailops.Domain]
 	recipients *store[mailops.Address, mailops.Recipient]
@@ -78,9 +78,9 @@ func newTenant(c *Cloud, name string, cfg TenantConfig, rng *rand.Rand) *Tenant 
 		opCount:    map[string]int{},
 		bucket:     newBucket(cfg.Throttle, c.clk.Now()),
 	}
-	t.domains.epoch, t.recipients.epoch, t.groups.epoch = &t.epoch, &t.epoch, &t.epoch
-	t.outbound.epoch, t.inbound.epoch, t.remote.epoch = &t.epoch, &t.epoch, &t.epoch
-	t.spam.epoch, t.dkim.epoch = &t.epoch, &t.epoch
+	t.recipients.epoch, t.groups.epoch, t.domains.epoch = &t.epochs[MailRecipients], &t.epochs[MailGroups], &t.epochs[MailDomains]
+	routing := &t.epochs[MailRouting]
+	t.outbound.epoch, t.inbound.epoch, t.remote.epoch, t.spam.epoch, t.dkim.epoch = routing, routing, routing, routing, routing
 	// The Default remote domain exists from the beginning of time: admin
 	// reads and mail flow see it whatever their lag.
 	epoch := time.Time{}

@@ -8,30 +8,36 @@ import (
 // memoView is a tenant's read-only mail view (fake.Tenant.ReadOnlyMailView)
 // that remembers the answers of the hot path's lookups (recipients, groups,
 // accepted domains, the connector and remote-domain lists, the outbound spam
-// policy) while they cannot change: from the moment every write so
-// far has reached mail flow until the next write (fake.Tenant.MailSettled).
-// A world in steady traffic asks the same few questions of a tenant at every
-// hop; each answer from the tenant costs its lock, its clock and its
-// indexes. While a write is still propagating, every lookup goes to the
-// tenant, which answers for the moment it is asked. Used on the world's
-// loop only, like the rest of the world.
+// policy) while they cannot change: for each part of the view
+// (fake.MailPart), from the moment every write to it so far has reached mail
+// flow until the next write to it (fake.Tenant.MailSettled). A world in
+// steady traffic asks the same few questions of a tenant at every hop; each
+// answer from the tenant costs its lock, its clock and its indexes. While a
+// write to a part is still propagating, lookups in that part go to the
+// tenant, which answers for the moment it is asked. Used on the world's loop
+// only, like the rest of the world.
 type memoView struct {
 	fake.MailView
 	t     *fake.Tenant
 	w     *World
-	epoch uint64
-	// isSettled says every write of epoch has reached mail flow.
-	isSettled bool
-	hits      int // answers from memory (tests read it)
-	recips    map[mailops.Address]*memoAnswer[mailops.Recipient]
-	groups    map[mailops.Address]*memoAnswer[mailops.Group]
-	doms      map[string]*memoAnswer[mailops.Domain]
-	// lists are the connector and remote-domain lists read while settled.
-	lists memoLists
+	parts [4]memoPart // by fake.MailPart
+	hits  int         // answers from memory (tests read it)
+	// The remembered answers, by part.
+	recips map[mailops.Address]*memoAnswer[mailops.Recipient]
+	groups map[mailops.Address]*memoAnswer[mailops.Group]
+	doms   map[string]*memoAnswer[mailops.Domain]
+	lists  memoLists
 }
 
-// memoLists are a tenant's lists as mail flow sees them, each read once
-// while settled (have says which).
+// memoPart is what the view knows of one part of the tenant's mail view: the
+// epoch its answers were read in, and whether that epoch has settled.
+type memoPart struct {
+	epoch   uint64
+	settled bool
+}
+
+// memoLists are a tenant's routing lists as mail flow sees them, each read
+// once while settled (have says which).
 type memoLists struct {
 	have     [4]bool
 	outbound []mailops.OutboundConnector
@@ -78,22 +84,35 @@ func newMemoView(w *World, t *fake.Tenant) *memoView {
 		doms:   map[string]*memoAnswer[mailops.Domain]{}}
 }
 
-// settled reports whether remembered answers hold now, forgetting them
-// when the tenant has been written since they were read. Once settled, the
-// view stays settled until the next write: the world's clock only moves on.
-func (m *memoView) settled() bool {
-	if epoch := m.t.MailEpoch(); epoch != m.epoch {
+// settled reports whether remembered answers of part p hold now, forgetting
+// them when the part has been written since they were read. Once settled, a
+// part stays settled until the next write to it: the world's clock only
+// moves on.
+func (m *memoView) settled(p fake.MailPart) bool {
+	st := &m.parts[p]
+	if epoch := m.t.MailEpoch(p); epoch != st.epoch {
+		m.forget(p)
+		st.epoch, st.settled = epoch, false
+	}
+	if !st.settled {
+		epoch, settled := m.t.MailSettled(p, m.w.s.Now())
+		st.settled = settled && epoch == st.epoch
+	}
+	return st.settled
+}
+
+// forget drops the remembered answers of part p.
+func (m *memoView) forget(p fake.MailPart) {
+	switch p {
+	case fake.MailRecipients:
 		clear(m.recips)
+	case fake.MailGroups:
 		clear(m.groups)
+	case fake.MailDomains:
 		clear(m.doms)
+	case fake.MailRouting:
 		m.lists = memoLists{}
-		m.epoch, m.isSettled = epoch, false
 	}
-	if !m.isSettled {
-		epoch, settled := m.t.MailSettled(m.w.s.Now())
-		m.isSettled = settled && epoch == m.epoch
-	}
-	return m.isSettled
 }
 
 // remember keeps an answer read while settled (up to maxInterned answers).
@@ -104,7 +123,7 @@ func remember[K comparable, T any](memo map[K]*memoAnswer[T], k K, v T, ok bool)
 }
 
 func (m *memoView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
-	if !m.settled() {
+	if !m.settled(fake.MailRecipients) {
 		return m.MailView.Recipient(a)
 	}
 	if x, ok := m.recips[a]; ok {
@@ -117,7 +136,7 @@ func (m *memoView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
 }
 
 func (m *memoView) Group(a mailops.Address) (mailops.Group, bool) {
-	if !m.settled() {
+	if !m.settled(fake.MailGroups) {
 		return m.MailView.Group(a)
 	}
 	if x, ok := m.groups[a]; ok {
@@ -130,7 +149,7 @@ func (m *memoView) Group(a mailops.Address) (mailops.Group, bool) {
 }
 
 func (m *memoView) AcceptedDomain(name string) (mailops.Domain, bool) {
-	if !m.settled() {
+	if !m.settled(fake.MailDomains) {
 		return m.MailView.AcceptedDomain(name)
 	}
 	if x, ok := m.doms[name]; ok {
@@ -143,7 +162,7 @@ func (m *memoView) AcceptedDomain(name string) (mailops.Domain, bool) {
 }
 
 func (m *memoView) OutboundConnectors() []mailops.OutboundConnector {
-	if !m.settled() {
+	if !m.settled(fake.MailRouting) {
 		return m.MailView.OutboundConnectors()
 	}
 	if !m.lists.have[listOutbound] {
@@ -153,7 +172,7 @@ func (m *memoView) OutboundConnectors() []mailops.OutboundConnector {
 }
 
 func (m *memoView) InboundConnectors() []mailops.InboundConnector {
-	if !m.settled() {
+	if !m.settled(fake.MailRouting) {
 		return m.MailView.InboundConnectors()
 	}
 	if !m.lists.have[listInbound] {
@@ -163,7 +182,7 @@ func (m *memoView) InboundConnectors() []mailops.InboundConnector {
 }
 
 func (m *memoView) RemoteDomains() []mailops.RemoteDomain {
-	if !m.settled() {
+	if !m.settled(fake.MailRouting) {
 		return m.MailView.RemoteDomains()
 	}
 	if !m.lists.have[listRemote] {
@@ -173,7 +192,7 @@ func (m *memoView) RemoteDomains() []mailops.RemoteDomain {
 }
 
 func (m *memoView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
-	if !m.settled() {
+	if !m.settled(fake.MailRouting) {
 		return m.MailView.OutboundSpamPolicy()
 	}
 	if !m.lists.have[listSpam] {
