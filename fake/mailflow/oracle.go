@@ -93,7 +93,8 @@ func (e *Expectations) Valid(a mailops.Address) bool { _, ok := e.people[a]; ret
 // them ever reads it.
 func (e *Expectations) readers(people []*person, got *readCounts, mb Mailbox, at time.Time) (now, ever bool) {
 	for _, p := range people {
-		for _, s := range p.reads {
+		for i := range p.reads {
+			s := &p.reads[i]
 			if s.mb != mb {
 				continue
 			}
