@@ -124,90 +124,68 @@ func (m *memoView) forget(p fake.MailPart) {
 	}
 }
 
-// remember keeps an answer read while settled (up to maxInterned answers).
-func remember[K comparable, T any](memo map[K]*memoAnswer[T], k K, v T, ok bool) {
+// recall answers a lookup from memo, or reads it and remembers the answer
+// (up to maxInterned answers). The caller has checked that its part is
+// settled (which may have replaced memo: pass the map after the check).
+func recall[K comparable, T any](m *memoView, memo map[K]*memoAnswer[T], k K, read func(K) (T, bool)) (T, bool) {
+	if x, ok := memo[k]; ok {
+		m.hits++
+		return x.val, x.ok
+	}
+	v, ok := read(k)
 	if len(memo) < maxInterned {
 		memo[k] = &memoAnswer[T]{v, ok}
 	}
+	return v, ok
+}
+
+// recallList is recall for a routing list (i: its place in
+// memoLists.have, kept: where it is kept).
+func recallList[T any](m *memoView, i int, kept *T, read func() T) T {
+	if !m.settled(fake.MailRouting) {
+		return read()
+	}
+	if !m.lists.have[i] {
+		*kept, m.lists.have[i] = read(), true
+	}
+	return *kept
 }
 
 func (m *memoView) Recipient(a mailops.Address) (mailops.Recipient, bool) {
 	if !m.settled(fake.MailRecipients) {
 		return m.MailView.Recipient(a)
 	}
-	if x, ok := m.recips[a]; ok {
-		m.hits++
-		return x.val, x.ok
-	}
-	r, ok := m.MailView.Recipient(a)
-	remember(m.recips, a, r, ok)
-	return r, ok
+	return recall(m, m.recips, a, m.MailView.Recipient)
 }
 
 func (m *memoView) Group(a mailops.Address) (mailops.Group, bool) {
 	if !m.settled(fake.MailGroups) {
 		return m.MailView.Group(a)
 	}
-	if x, ok := m.groups[a]; ok {
-		m.hits++
-		return x.val, x.ok
-	}
-	g, ok := m.MailView.Group(a)
-	remember(m.groups, a, g, ok)
-	return g, ok
+	return recall(m, m.groups, a, m.MailView.Group)
 }
 
 func (m *memoView) AcceptedDomain(name string) (mailops.Domain, bool) {
 	if !m.settled(fake.MailDomains) {
 		return m.MailView.AcceptedDomain(name)
 	}
-	if x, ok := m.doms[name]; ok {
-		m.hits++
-		return x.val, x.ok
-	}
-	d, ok := m.MailView.AcceptedDomain(name)
-	remember(m.doms, name, d, ok)
-	return d, ok
+	return recall(m, m.doms, name, m.MailView.AcceptedDomain)
 }
 
 func (m *memoView) OutboundConnectors() []mailops.OutboundConnector {
-	if !m.settled(fake.MailRouting) {
-		return m.MailView.OutboundConnectors()
-	}
-	if !m.lists.have[listOutbound] {
-		m.lists.outbound, m.lists.have[listOutbound] = m.MailView.OutboundConnectors(), true
-	}
-	return m.lists.outbound
+	return recallList(m, listOutbound, &m.lists.outbound, m.MailView.OutboundConnectors)
 }
 
 func (m *memoView) InboundConnectors() []mailops.InboundConnector {
-	if !m.settled(fake.MailRouting) {
-		return m.MailView.InboundConnectors()
-	}
-	if !m.lists.have[listInbound] {
-		m.lists.inbound, m.lists.have[listInbound] = m.MailView.InboundConnectors(), true
-	}
-	return m.lists.inbound
+	return recallList(m, listInbound, &m.lists.inbound, m.MailView.InboundConnectors)
 }
 
 func (m *memoView) RemoteDomains() []mailops.RemoteDomain {
-	if !m.settled(fake.MailRouting) {
-		return m.MailView.RemoteDomains()
-	}
-	if !m.lists.have[listRemote] {
-		m.lists.remote, m.lists.have[listRemote] = m.MailView.RemoteDomains(), true
-	}
-	return m.lists.remote
+	return recallList(m, listRemote, &m.lists.remote, m.MailView.RemoteDomains)
 }
 
 func (m *memoView) OutboundSpamPolicy() mailops.OutboundSpamPolicy {
-	if !m.settled(fake.MailRouting) {
-		return m.MailView.OutboundSpamPolicy()
-	}
-	if !m.lists.have[listSpam] {
-		m.lists.spam, m.lists.have[listSpam] = m.MailView.OutboundSpamPolicy(), true
-	}
-	return m.lists.spam
+	return recallList(m, listSpam, &m.lists.spam, m.MailView.OutboundSpamPolicy)
 }
 
 // ownersMemo is the cloud's TenantForDomain answers, kept while its
