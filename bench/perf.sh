@@ -26,6 +26,7 @@ build fake/dnsserver dnsserver
 build dnscheck dnscheck
 build fake/smtpserve smtpserve
 build fake/campaign campaign
+build fake/campaign/campaignq campaignq
 build fake/lab lab
 if [ -n "${BASE:-}" ]; then build "$BASE/fake/mailflow" base-mailflow; fi
 
@@ -52,6 +53,7 @@ for r in $(seq "$ROUNDS"); do
 	run dnscheck dnscheck 'CheckInProcess'
 	run fake/smtpserve smtpserve 'Loopback'
 	run fake/campaign campaign 'CampaignWorkers' 4x
+	run fake/campaign/campaignq campaignq 'QueueSeeds' 16x # PostgreSQL 15's server binaries (internal/pgtest)
 	run fake/lab lab '^BenchmarkLab(Day|Days)$' 1x
 done
 if [ -n "${BIG:-}" ]; then
