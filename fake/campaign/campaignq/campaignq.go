@@ -127,6 +127,10 @@ type seedWorker struct {
 	pool *pgxpool.Pool
 	name string // the worker's name, stored with each result
 	opts campaign.Options
+	// running holds a token for each seed being simulated: River gives the
+	// worker one slot more than it simulates at once, so that the next
+	// seed is fetched while one runs and waits here for its turn.
+	running chan struct{}
 
 	mu    sync.Mutex
 	specs map[int64]*spec.File
@@ -168,7 +172,13 @@ func (w *seedWorker) Work(ctx context.Context, job *river.Job[SeedArgs]) error {
 	if err != nil {
 		return err
 	}
+	select {
+	case w.running <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err() // the worker is stopping: the seed goes back to the queue
+	}
 	res, err := campaign.One(f, job.Args.Seed, w.opts)
+	<-w.running
 	if err != nil {
 		// The spec cannot even build a world: record it as the seed's
 		// error, so the campaign ends and says why.
@@ -231,12 +241,15 @@ func workerConfig(pool *pgxpool.Pool, o WorkerOptions) *river.Config {
 		o.Name = "worker"
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &seedWorker{pool: pool, name: o.Name, opts: o.Campaign, specs: map[int64]*spec.File{}})
+	river.AddWorker(workers, &seedWorker{pool: pool, name: o.Name, opts: o.Campaign,
+		running: make(chan struct{}, o.Workers), specs: map[int64]*spec.File{}})
 	return &river.Config{
 		FetchCooldown: fetchCooldown,
-		Queues:        map[string]river.QueueConfig{Queue: {MaxWorkers: o.Workers}},
-		Workers:       workers,
-		Logger:        slog.New(slog.DiscardHandler),
+		// One slot more than seeds simulated at once (seedWorker.running):
+		// the next seed is fetched while one runs.
+		Queues:  map[string]river.QueueConfig{Queue: {MaxWorkers: o.Workers + 1}},
+		Workers: workers,
+		Logger:  slog.New(slog.DiscardHandler),
 	}
 }
 
